@@ -1,0 +1,198 @@
+import Glibc
+import PluginAPI
+import TOMLKit
+
+/// Reads and strictly validates the TOML config (`config/doorstep.toml` documents every key).
+///
+/// Unknown sections and keys are errors naming file, line and key; so are values of the wrong
+/// type or range. Plugin keys are validated by creating the plugins (``PluginHost/validate``).
+public enum ConfigLoader {
+    /// Reads `file` and validates it.
+    ///
+    /// - Parameter knownPlugins: ids of the plugins this binary has.
+    public static func load(file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
+        let text: String
+        do {
+            text = try FileIO.readText(file)
+        } catch {
+            throw ConfigFileError(nil, file: file, "cannot read config: \(error)")
+        }
+        return try parse(text: text, file: file, knownPlugins: knownPlugins)
+    }
+
+    /// Validates config `text` that came from `file`.
+    public static func parse(text: String, file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
+        let root: [String: ConfigValue]
+        do {
+            root = try convert(TOMLTable(string: text))
+        } catch let error as TOMLParseError {
+            let at = SourceLocation(file: file, line: error.source.begin.line, column: error.source.begin.column)
+            throw ConfigFileError(at, file: file, "TOML syntax: \(error.description)")
+        } catch let error as ConfigFileError {
+            throw ConfigFileError(error.location, file: file, error.message)
+        } catch {
+            throw ConfigFileError(nil, file: file, "cannot parse: \(error)")
+        }
+        let reader = SectionReader(file: file, locator: KeyLocator(text: text))
+        var config = DaemonConfig.defaults
+        config.file = file
+        for key in root.keys.sorted() where !["daemon", "access", "plugins"].contains(key) {
+            throw reader.error([key], "unknown section or key '\(key)'; expected [daemon], [access] or [plugins.NAME]")
+        }
+        if let daemon = root["daemon"] { config.daemon = try reader.daemon(daemon) }
+        if let access = root["access"] { config.access = try reader.access(access) }
+        if let plugins = root["plugins"] {
+            config.plugins = try reader.plugins(plugins, known: knownPlugins)
+        }
+        return config
+    }
+
+    static func convert(_ table: TOMLTable) throws -> [String: ConfigValue] {
+        var out: [String: ConfigValue] = [:]
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            out[key] = try convert(value)
+        }
+        return out
+    }
+
+    static func convert(_ value: any TOMLValueConvertible) throws -> ConfigValue {
+        switch value.type {
+        case .string: return .string(value.string ?? "")
+        case .int: return .int(value.int ?? 0)
+        case .double: return .double(value.double ?? 0)
+        case .bool: return .bool(value.bool ?? false)
+        case .table: return .table(try value.table.map(convert) ?? [:])
+        case .array: return .array(try (value.array.map { Array($0) } ?? []).map(convert))
+        case .date, .time, .dateTime:
+            throw ConfigFileError(nil, file: "", "TOML dates and times are not used here: write them as strings")
+        }
+    }
+}
+
+/// Validation of the fixed sections, with positions for every error.
+private struct SectionReader {
+    let file: String
+    let locator: KeyLocator
+
+    func location(_ path: [String]) -> SourceLocation? {
+        locator.position(of: path).map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+    }
+
+    func error(_ path: [String], _ message: String) -> ConfigFileError {
+        ConfigFileError(location(path) ?? location(Array(path.dropLast())), file: file, message)
+    }
+
+    func table(_ value: ConfigValue, _ path: [String]) throws(ConfigFileError) -> [String: ConfigValue] {
+        guard case .table(let t) = value else {
+            throw error(path, "'\(path.joined(separator: "."))' must be a table, got \(value.typeName)")
+        }
+        return t
+    }
+
+    func string(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> String {
+        guard case .string(let s) = v else { throw error(path, "\(path.last!): expected a string, got \(v.typeName)") }
+        return s
+    }
+
+    func int(_ v: ConfigValue, _ path: [String], _ range: ClosedRange<Int>) throws(ConfigFileError) -> Int {
+        guard case .int(let i) = v else { throw error(path, "\(path.last!): expected an integer, got \(v.typeName)") }
+        guard range.contains(i) else {
+            throw error(path, "\(path.last!): expected an integer from \(range.lowerBound) to \(range.upperBound), got \(i)")
+        }
+        return i
+    }
+
+    func daemon(_ value: ConfigValue) throws(ConfigFileError) -> DaemonSettings {
+        var s = DaemonSettings()
+        for (key, v) in try table(value, ["daemon"]).sorted(by: { $0.key < $1.key }) {
+            let path = ["daemon", key]
+            switch key {
+            case "socket":
+                s.socket = try string(v, path)
+                if s.socket.isEmpty || s.socket.utf8.count > 107 {
+                    throw error(path, "socket: a Unix socket path must be 1 to 107 bytes long")
+                }
+            case "socket_mode":
+                let text = try string(v, path)
+                guard text.count >= 3, text.count <= 4, let mode = UInt32(text, radix: 8), mode <= 0o777 else {
+                    throw error(path, "socket_mode: expected an octal string such as \"0660\", got \"\(text)\"")
+                }
+                s.socketMode = mode
+            case "socket_group":
+                s.socketGroup = try string(v, path)
+                if !s.socketGroup.isEmpty, Identity.groupID(s.socketGroup) == nil {
+                    throw error(path, "socket_group: no such group '\(s.socketGroup)'")
+                }
+            case "state_dir":
+                s.stateDir = try string(v, path)
+                if s.stateDir.isEmpty { throw error(path, "state_dir: must not be empty") }
+            case "max_connections": s.maxConnections = try int(v, path, 1...65_536)
+            case "idle_timeout":
+                switch v {
+                case .int(let i) where i >= 0: s.idleTimeoutSeconds = i
+                case .string(let text):
+                    guard let d = ValueParser.duration(text) else {
+                        throw error(path, "idle_timeout: expected seconds or a duration such as \"5m\", got \"\(text)\"")
+                    }
+                    s.idleTimeoutSeconds = Int(d.components.seconds)
+                default: throw error(path, "idle_timeout: expected seconds (integer ≥ 0) or a duration string")
+                }
+            case "max_line_bytes": s.maxLineBytes = try int(v, path, 256...16_777_216)
+            case "max_body_bytes": s.maxBodyBytes = try int(v, path, 0...1_073_741_824)
+            default:
+                throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
+                    + "state_dir, max_connections, idle_timeout, max_line_bytes, max_body_bytes")
+            }
+        }
+        return s
+    }
+
+    func role(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Role {
+        let name = try string(v, path)
+        guard let role = Role(name: name) else {
+            throw error(path, "\(path.last!): unknown role '\(name)'; expected none, viewer, operator or admin")
+        }
+        return role
+    }
+
+    func access(_ value: ConfigValue) throws(ConfigFileError) -> AccessConfig {
+        var a = AccessConfig()
+        for (key, v) in try table(value, ["access"]).sorted(by: { $0.key < $1.key }) {
+            switch key {
+            case "default_role": a.defaultRole = try role(v, ["access", key])
+            case "users", "groups":
+                for (name, r) in try table(v, ["access", key]).sorted(by: { $0.key < $1.key }) {
+                    let path = ["access", key, name]
+                    let known = key == "users" ? Identity.userID(name) != nil : Identity.groupID(name) != nil
+                    guard known else { throw error(path, "access.\(key): no such \(key == "users" ? "user" : "group") '\(name)'") }
+                    if key == "users" { a.users[name] = try role(r, path) } else { a.groups[name] = try role(r, path) }
+                }
+            default:
+                throw error(["access", key], "unknown key 'access.\(key)'; expected default_role, users or groups")
+            }
+        }
+        return a
+    }
+
+    func plugins(_ value: ConfigValue, known: [String]) throws(ConfigFileError) -> [String: PluginSection] {
+        var out: [String: PluginSection] = [:]
+        for (id, v) in try table(value, ["plugins"]).sorted(by: { $0.key < $1.key }) {
+            guard known.contains(id) else {
+                throw error(["plugins", id], "unknown plugin '\(id)'; this doorstepd has \(known.sorted().joined(separator: ", "))")
+            }
+            var values = try table(v, ["plugins", id])
+            var enabled: Bool?
+            if let e = values.removeValue(forKey: "enabled") {
+                guard case .bool(let b) = e else {
+                    throw error(["plugins", id, "enabled"], "enabled: expected true or false, got \(e.typeName)")
+                }
+                enabled = b
+            }
+            var locations: [String: SourceLocation] = [:]
+            for key in values.keys { locations[key] = location(["plugins", id, key]) }
+            out[id] = PluginSection(enabled: enabled, values: values, locations: locations, location: location(["plugins", id]))
+        }
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+import Glibc
+public import PluginAPI
+import Synchronization
+
+/// The daemon's shared state: current config and access policy, the plugin host, the event
+/// hub, counters, and reload. Everything the control server and core commands consult.
+public final class DaemonRuntime: Sendable {
+    /// Command-line values that override the config file, also across reloads.
+    public struct Overrides: Sendable {
+        public var socket: String?
+        public var stateDir: String?
+
+        public init(socket: String? = nil, stateDir: String? = nil) {
+            self.socket = socket
+            self.stateDir = stateDir
+        }
+    }
+
+    struct Current {
+        var config: DaemonConfig
+        var access: AccessPolicy
+    }
+
+    public let host: PluginHost
+    public let hub: EventHub
+    public let logger: Logger
+    let notifier = SystemdNotifier()
+    let overrides: Overrides
+    let startedAt = Int64(time(nil))
+    let startedMonotonic = ContinuousClock.now
+    private let current: Mutex<Current>
+    let openConnections = Atomic<Int>(0)
+    let acceptedConnections = Atomic<Int>(0)
+    private let reloadGate = Mutex(false)
+
+    /// Creates the runtime for a validated config; nothing runs yet.
+    public init(config: DaemonConfig, overrides: Overrides, host: PluginHost, hub: EventHub, logger: Logger) {
+        self.host = host
+        self.hub = hub
+        self.logger = logger
+        self.overrides = overrides
+        let config = Self.applying(overrides, to: config)
+        self.current = Mutex(Current(config: config, access: AccessPolicy(config: config.access, daemonUID: getuid())))
+    }
+
+    static func applying(_ overrides: Overrides, to config: DaemonConfig) -> DaemonConfig {
+        var config = config
+        if let socket = overrides.socket { config.daemon.socket = socket }
+        if let dir = overrides.stateDir { config.daemon.stateDir = dir }
+        return config
+    }
+
+    /// Loads a config file (or the defaults) with the command-line overrides and validates
+    /// every plugin section by creating the plugins.
+    static func loadAndValidate(file: String?, overrides: Overrides, host: PluginHost) throws(ConfigFileError)
+        -> (DaemonConfig, [String: PluginHost.Instance])
+    {
+        var config = DaemonConfig.defaults
+        if let file { config = try ConfigLoader.load(file: file, knownPlugins: host.ids) }
+        config = applying(overrides, to: config)
+        if config.file == nil, let dir = getenv("STATE_DIRECTORY"), overrides.stateDir == nil {
+            // Under systemd with no state_dir in a config, use StateDirectory=.
+            config.daemon.stateDir = String(cString: dir).split(separator: ":").first.map(String.init) ?? config.daemon.stateDir
+        }
+        return (config, try host.create(config))
+    }
+
+    public var config: DaemonConfig { current.withLock { $0.config } }
+    var access: AccessPolicy { current.withLock { $0.access } }
+
+    /// One-line summary for `STATUS=`.
+    var statusLine: String {
+        let running = host.states().filter { $0.state == .running }.map { $0.type.id }
+        return "serving \(config.daemon.socket); plugins: \(running.isEmpty ? "none" : running.joined(separator: ", "))"
+    }
+
+    /// Re-reads the config file and applies it; an invalid config changes nothing.
+    ///
+    /// - Returns: the changes, or `424 invalid_config` naming file, line and column.
+    public func reload(reason: String) async -> Result<[String], ControlError> {
+        let busy = reloadGate.withLock { running in defer { running = true }; return running }
+        guard !busy else { return .failure(.conflict("a reload is already in progress")) }
+        defer { reloadGate.withLock { $0 = false } }
+        notifier.reloading()
+        defer { notifier.ready(status: statusLine) }
+        let old = config
+        logger.info("reloading config", metadata: ["reason": "\(reason)", "config.file": "\(old.file ?? "(defaults)")"])
+        let loaded: (DaemonConfig, [String: PluginHost.Instance])
+        do {
+            loaded = try Self.loadAndValidate(file: old.file, overrides: overrides, host: host)
+        } catch {
+            logger.error("reload refused: invalid config; the old config keeps running",
+                         metadata: ["error": "\(error)", "message_id": "\(MessageID.reloadFailed)"])
+            return .failure(.invalidConfig("\(error); the old config keeps running"))
+        }
+        var (new, candidates) = loaded
+        var changes: [String] = []
+        let fixed: [(String, WritableKeyPath<DaemonSettings, String>)] = [
+            ("socket", \.socket), ("state_dir", \.stateDir), ("socket_group", \.socketGroup),
+        ]
+        for (name, path) in fixed where new.daemon[keyPath: path] != old.daemon[keyPath: path] {
+            changes.append("daemon.\(name): kept \"\(old.daemon[keyPath: path])\" (a change needs a restart)")
+            new.daemon[keyPath: path] = old.daemon[keyPath: path]
+        }
+        if new.daemon.socketMode != old.daemon.socketMode {
+            changes.append("daemon.socket_mode: kept \(String(old.daemon.socketMode, radix: 8)) (a change needs a restart)")
+            new.daemon.socketMode = old.daemon.socketMode
+        }
+        let limits: [(String, KeyPath<DaemonSettings, Int>)] = [
+            ("max_connections", \.maxConnections), ("idle_timeout", \.idleTimeoutSeconds),
+            ("max_line_bytes", \.maxLineBytes), ("max_body_bytes", \.maxBodyBytes),
+        ]
+        for (name, path) in limits where new.daemon[keyPath: path] != old.daemon[keyPath: path] {
+            changes.append("daemon.\(name): \(old.daemon[keyPath: path]) → \(new.daemon[keyPath: path]) (new connections)")
+        }
+        if new.access != old.access { changes.append("access: updated (new connections)") }
+        let accessPolicy = AccessPolicy(config: new.access, daemonUID: getuid())
+        current.withLock { $0 = Current(config: new, access: accessPolicy) }
+        changes += await host.apply(candidates)
+        candidates = [:]
+        logger.info("config reloaded", metadata: ["changes": "\(changes.joined(separator: "; "))"])
+        return .success(changes)
+    }
+}
+
+/// Journal `MESSAGE_ID`s of the events operators search for.
+enum MessageID {
+    static let started = "5d6a1c7e0f3b4c2a9e8d7f6b5a4c3d21"
+    static let reloadFailed = "8b1f2e3d4c5a69788796a5b4c3d2e1f0"
+    static let forbidden = "c4f1a2b3d4e5f60718293a4b5c6d7e8f"
+    static let stopping = "2e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b"
+}

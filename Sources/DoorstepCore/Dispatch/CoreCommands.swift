@@ -1,0 +1,190 @@
+import Glibc
+import PluginAPI
+
+/// The daemon's own commands (docs/protocol.md §8).
+struct CoreCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("hello", summary: "handshake: versions, capabilities, plugins, your role; choose the format", arguments: [
+            .named("proto", .int(min: 1, max: 1), summary: "protocol version"),
+            .named("format", .choice(["text", "json"]), summary: "reply format on this connection"),
+            .named("client", summary: "client name for logs"),
+        ]),
+        CommandSpec("ping", summary: "check the daemon answers"),
+        CommandSpec("help", summary: "list commands, or show one command's usage", arguments: [
+            .positional("command", required: false, variadic: true, summary: "command name"),
+        ]),
+        CommandSpec("commands", summary: "describe every command (arguments, types, roles) for tools"),
+        CommandSpec("status", summary: "version, uptime, plugins, connections, state size"),
+        CommandSpec("plugins", summary: "list plugins and their state"),
+        CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin),
+        CommandSpec("subscribe", summary: "receive events matching the patterns on this connection", arguments: [
+            .positional("pattern", .pattern, required: true, variadic: true, summary: "event pattern such as visits.*"),
+        ]),
+        CommandSpec("unsubscribe", summary: "stop receiving events (all, or the given patterns)", arguments: [
+            .positional("pattern", .pattern, required: false, variadic: true, summary: "event pattern"),
+        ]),
+        CommandSpec("quit", summary: "close this connection"),
+    ]
+
+    let runtime: DaemonRuntime
+    let dispatcher: Dispatcher
+    let session: Session
+
+    /// Runs a core command; the flag asks the connection to close after the reply.
+    func run(_ request: Request) async throws -> (Reply, Bool) {
+        switch request.command {
+        case "hello": return (hello(request), false)
+        case "ping": return (.message("pong"), false)
+        case "help": return (try help(request.rest), false)
+        case "commands": return (commands(), false)
+        case "status": return (status(), false)
+        case "plugins": return (await plugins(), false)
+        case "reload":
+            switch await runtime.reload(reason: "reload command from \(session.who)") {
+            case .success(let changes):
+                return (Reply(data: ["changes": .array(changes.map(JSON.string))],
+                              lines: changes.isEmpty ? ["no changes"] : changes, message: "reloaded"), false)
+            case .failure(let error): throw error
+            }
+        case "subscribe":
+            var patterns = session.patterns
+            for p in request.rest where !patterns.contains(p) { patterns.append(p) }
+            session.patterns = patterns
+            runtime.hub.setPatterns(session.subscriptionID, patterns)
+            return (Reply(data: ["patterns": .array(patterns.map(JSON.string)), "seq": .number(runtime.hub.lastSeq)],
+                          lines: [], message: "subscribed to \(patterns.joined(separator: " "))"), false)
+        case "unsubscribe":
+            let patterns = request.rest.isEmpty ? [] : session.patterns.filter { !request.rest.contains($0) }
+            session.patterns = patterns
+            runtime.hub.setPatterns(session.subscriptionID, patterns)
+            return (Reply(data: ["patterns": .array(patterns.map(JSON.string))], lines: [],
+                          message: patterns.isEmpty ? "no subscriptions" : "still subscribed to \(patterns.joined(separator: " "))"), false)
+        case "quit": return (.message("bye"), true)
+        default: throw ControlError.internalError("core command \(request.command) has no handler")
+        }
+    }
+
+    private func hello(_ request: Request) -> Reply {
+        if let format = request.string("format").flatMap(ReplyFormat.init(rawValue:)) { session.format = format }
+        if let client = request.string("client") { session.client = client }
+        let config = runtime.config.daemon
+        let plugins = runtime.host.states().filter { $0.state == .running }.map { JSON.string($0.type.id) }
+        return Reply(data: [
+            "proto": .number(DoorstepVersion.proto),
+            "daemon": "doorstepd",
+            "version": .string(DoorstepVersion.release),
+            "capabilities": ["tags", "pipelining", "json", "events", "heredoc"],
+            "plugins": .array(plugins),
+            "role": .string(session.caller.role.description),
+            "uid": .number(session.caller.uid),
+            "format": .string(session.format.rawValue),
+            "limits": [
+                "max_line_bytes": .number(config.maxLineBytes), "max_body_bytes": .number(config.maxBodyBytes),
+                "idle_timeout_seconds": .number(config.idleTimeoutSeconds),
+            ],
+        ], message: "hello")
+    }
+
+    private func help(_ words: [String]) throws(ControlError) -> Reply {
+        let visible = dispatcher.names.filter(isVisible)
+        if words.isEmpty {
+            let rows = visible.map { name -> JSON in
+                let spec = dispatcher.routes[name]!.spec
+                return ["command": .string(name), "role": .string(spec.role.description), "summary": .string(spec.summary)]
+            }
+            return Reply(data: .array(rows), message: "\(rows.count) commands; 'help COMMAND' for one")
+        }
+        let (route, _) = try dispatcher.resolve(words.map(Argument.positional))
+        let spec = route.spec
+        var lines = ["usage: " + spec.usage, spec.summary, "role: \(spec.role)"]
+        for arg in spec.arguments {
+            let need = arg.required ? "required" : "optional"
+            lines.append("  \(arg.name)  \(arg.kind.rawValue) \(arg.type.name) \(need)" + (arg.summary.isEmpty ? "" : " — \(arg.summary)"))
+        }
+        return Reply(data: Self.describe(spec, plugin: pluginID(of: route)), lines: lines, message: spec.name)
+    }
+
+    private func isVisible(_ name: String) -> Bool {
+        guard case .plugin(let id, _) = dispatcher.routes[name]! else { return true }
+        return runtime.host.plugin(id).state != .disabled
+    }
+
+    private func pluginID(of route: Dispatcher.Route) -> String? {
+        if case .plugin(let id, _) = route { return id }
+        return nil
+    }
+
+    /// The machine-readable description of one command (`commands`, `help NAME` in JSON).
+    static func describe(_ spec: CommandSpec, plugin: String?) -> JSON {
+        let args = spec.arguments.map { arg -> JSON in
+            var fields: [(String, JSON)] = [
+                ("name", .string(arg.name)), ("kind", .string(arg.kind.rawValue)), ("type", .string(arg.type.name)),
+                ("required", .bool(arg.required)), ("variadic", .bool(arg.variadic)),
+            ]
+            if case .choice(let values) = arg.type { fields.append(("values", .array(values.map(JSON.string)))) }
+            if case .int(let lo, let hi) = arg.type {
+                fields.append(("min", lo.map { .number($0) } ?? .null))
+                fields.append(("max", hi.map { .number($0) } ?? .null))
+            }
+            fields.append(("summary", .string(arg.summary)))
+            return .object(fields)
+        }
+        return [
+            "name": .string(spec.name), "plugin": .optional(plugin), "summary": .string(spec.summary),
+            "role": .string(spec.role.description), "body": .string(spec.body.rawValue), "mutates": .bool(spec.mutates),
+            "usage": .string(spec.usage), "args": .array(args),
+        ]
+    }
+
+    private func commands() -> Reply {
+        let list = dispatcher.names.filter(isVisible).map { name -> JSON in
+            let route = dispatcher.routes[name]!
+            return Self.describe(route.spec, plugin: pluginID(of: route))
+        }
+        let lines = dispatcher.names.filter(isVisible).map { dispatcher.routes[$0]!.spec.usage }
+        return Reply(data: .array(list), lines: lines, message: "\(list.count) commands")
+    }
+
+    private func status() -> Reply {
+        let config = runtime.config
+        let uptime = (ContinuousClock.now - runtime.startedMonotonic).components.seconds
+        let plugins = runtime.host.states().map { entry -> JSON in
+            ["id": .string(entry.type.id), "state": .string(entry.state.name)]
+        }
+        return Reply(data: [
+            "version": .string(DoorstepVersion.release),
+            "pid": .number(getpid()),
+            "uptime_seconds": .number(uptime),
+            "started_at": .string(ValueParser.iso8601(runtime.startedAt)),
+            "config": .optional(config.file),
+            "socket": .string(config.daemon.socket),
+            "plugins": .array(plugins),
+            "connections": [
+                "open": .number(runtime.openConnections.load(ordering: .relaxed)),
+                "max": .number(config.daemon.maxConnections),
+                "accepted": .number(runtime.acceptedConnections.load(ordering: .relaxed)),
+            ],
+            "events": ["seq": .number(runtime.hub.lastSeq)],
+            "state": ["dir": .string(config.daemon.stateDir), "bytes": .number(FileIO.treeSize(config.daemon.stateDir))],
+        ], message: "ok")
+    }
+
+    private func plugins() async -> Reply {
+        var rows: [JSON] = []
+        for (type, state) in runtime.host.states() {
+            var detail: JSON = .null
+            if let plugin = runtime.host.plugin(type.id).plugin, state == .running { detail = await plugin.status() }
+            var reason: JSON = .null
+            if case .failed(let why) = state { reason = .string(why) }
+            rows.append([
+                "id": .string(type.id), "enabled": .bool(state != .disabled), "state": .string(state.name),
+                "commands": .number(type.commands.count), "summary": .string(type.summary), "error": reason,
+                "detail": detail,
+            ])
+        }
+        let lines = TextRenderer.table(
+            header: ["plugin", "state", "commands", "summary"],
+            rows: runtime.host.states().map { [$0.type.id, $0.state.name, String($0.type.commands.count), $0.type.summary] })
+        return Reply(data: .array(rows), lines: lines, message: "\(rows.count) plugins")
+    }
+}

@@ -1,0 +1,209 @@
+import PluginAPI
+
+/// Routes a request to a core command or a plugin: resolves the name, checks the role,
+/// validates the arguments against the command's spec, and turns every failure into a reply.
+final class Dispatcher: Sendable {
+    enum Route: Sendable {
+        case core(CommandSpec)
+        case plugin(id: String, CommandSpec)
+
+        var spec: CommandSpec {
+            switch self {
+            case .core(let s), .plugin(_, let s): return s
+            }
+        }
+    }
+
+    /// What the connection does with a handled request.
+    struct Outcome: Sendable {
+        var tag: String?
+        var result: Result<Reply, ControlError>
+        var close = false
+    }
+
+    let runtime: DaemonRuntime
+    let routes: [String: Route]
+    /// Every command name, sorted, for `help` and suggestions.
+    let names: [String]
+
+    init(runtime: DaemonRuntime) {
+        self.runtime = runtime
+        var routes: [String: Route] = [:]
+        for spec in CoreCommands.specs { routes[spec.name] = .core(spec) }
+        for type in runtime.host.registry {
+            for spec in type.commands { routes[spec.name] = .plugin(id: type.id, spec) }
+        }
+        self.routes = routes
+        self.names = routes.keys.sorted()
+    }
+
+    func handle(_ frame: Frame, session: Session) async -> Outcome {
+        switch frame {
+        case .failure(let tag, let error):
+            return Outcome(tag: tag, result: .failure(error))
+        case .request(let line, let body):
+            do {
+                let (route, args) = try resolve(line.words)
+                let spec = route.spec
+                guard session.caller.role >= spec.role else {
+                    runtime.logger.warning("request refused", metadata: [
+                        "command": "\(spec.name)", "uid": "\(session.caller.uid)", "pid": "\(session.caller.pid)",
+                        "role": "\(session.caller.role)", "message_id": "\(MessageID.forbidden)",
+                    ])
+                    throw ControlError.forbidden(
+                        "\(spec.name) needs role \(spec.role); \(session.who) has \(session.caller.role)")
+                }
+                let request = try Self.bind(args, to: spec, body: body, caller: session.caller)
+                switch route {
+                case .core:
+                    let (reply, close) = try await CoreCommands(runtime: runtime, dispatcher: self, session: session)
+                        .run(request)
+                    return Outcome(tag: line.tag, result: .success(reply), close: close)
+                case .plugin(let id, _):
+                    return Outcome(tag: line.tag, result: .success(try await callPlugin(id, request)))
+                }
+            } catch let error as ControlError {
+                return Outcome(tag: line.tag, result: .failure(error))
+            } catch {
+                return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")))
+            }
+        }
+    }
+
+    private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {
+        let (plugin, state) = runtime.host.plugin(id)
+        guard let plugin, state == .running else {
+            switch state {
+            case .disabled:
+                throw ControlError.unavailable("plugin \(id) is disabled; set [plugins.\(id)] enabled = true and reload")
+            case .failed(let why): throw ControlError.unavailable("plugin \(id) has failed: \(why)")
+            default: throw ControlError.unavailable("plugin \(id) is not running")
+            }
+        }
+        do {
+            return try await plugin.handle(request)
+        } catch let error as ControlError {
+            throw error
+        } catch is CancellationError {
+            throw ControlError.unavailable("plugin \(id) is stopping")
+        } catch {
+            runtime.logger.error("plugin command failed", metadata: [
+                "plugin.id": "\(id)", "command": "\(request.command)", "error": "\(error)",
+            ])
+            throw ControlError.internalError("\(request.command) failed inside plugin \(id): \(error)")
+        }
+    }
+
+    /// Finds the longest command name the leading words spell (`visits record` → `visits.record`).
+    func resolve(_ words: [Argument]) throws(ControlError) -> (Route, ArraySlice<Argument>) {
+        var parts: [String] = []
+        for word in words.prefix(4) {
+            guard case .positional(let w) = word else { break }
+            parts.append(w)
+        }
+        for count in stride(from: parts.count, through: 1, by: -1) {
+            let name = parts[..<count].joined(separator: ".")
+            if let route = routes[name] { return (route, words.dropFirst(count)) }
+        }
+        let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
+        let typed = parts.first ?? ""
+        var message = "unknown command '\(typed)'"
+        if let best = Suggest.closest(to: [typed, asked], among: names) { message += "; did you mean '\(best)'?" }
+        throw .unknownCommand(message + " ('help' lists every command)")
+    }
+
+    /// Matches arguments to the spec: names, positions, required ones, types, body.
+    static func bind(_ args: ArraySlice<Argument>, to spec: CommandSpec, body: String?, caller: Caller) throws(ControlError)
+        -> Request
+    {
+        var values: [String: String] = [:]
+        var rest: [String] = []
+        let positional = spec.arguments.filter { $0.kind == .positional }
+        var nextPositional = 0
+        let usage = "usage: \(spec.usage)"
+        for arg in args {
+            switch arg {
+            case .named(let key, let value):
+                guard let argSpec = spec.arguments.first(where: { $0.name == key }) else {
+                    let known = spec.arguments.map(\.name)
+                    var message = "\(spec.name) has no argument '\(key)'"
+                    if let best = Suggest.closest(to: [key], among: known) { message += " (did you mean '\(best)'?)" }
+                    throw .invalidArgument(message + "; " + usage)
+                }
+                guard values[key] == nil else { throw .invalidArgument("argument '\(key)' is given twice; \(usage)") }
+                values[key] = value
+                if argSpec.variadic { rest.append(value) }
+            case .positional(let value):
+                guard nextPositional < positional.count else {
+                    throw .invalidArgument("unexpected argument '\(value)': \(spec.name) takes "
+                        + (positional.isEmpty ? "no positional arguments" : "at most \(positional.count) positional") + "; \(usage)")
+                }
+                let argSpec = positional[nextPositional]
+                if argSpec.variadic {
+                    rest.append(value)
+                    if values[argSpec.name] == nil { values[argSpec.name] = value }
+                } else {
+                    guard values[argSpec.name] == nil else {
+                        throw .invalidArgument("argument '\(argSpec.name)' is given twice; \(usage)")
+                    }
+                    values[argSpec.name] = value
+                    nextPositional += 1
+                }
+            }
+        }
+        for argSpec in spec.arguments {
+            guard let value = values[argSpec.name] else {
+                if argSpec.required {
+                    let what = argSpec.summary.isEmpty ? argSpec.type.name : "\(argSpec.summary), \(argSpec.type.placeholder)"
+                    throw .missingArgument("missing argument '\(argSpec.name)' (\(what)); \(usage)")
+                }
+                continue
+            }
+            let checked = argSpec.variadic ? rest : [value]
+            for v in checked {
+                if let problem = ValueParser.problem(with: v, as: argSpec.type) {
+                    throw .invalidArgument("argument '\(argSpec.name)': \(problem)")
+                }
+                if argSpec.type == .pattern, let problem = EventPattern.problem(with: v) {
+                    throw .invalidArgument("argument '\(argSpec.name)': \(problem)")
+                }
+            }
+        }
+        switch (spec.body, body) {
+        case (.none, _?): throw .invalidArgument("\(spec.name) takes no body (<<WORD); \(usage)")
+        case (.required, nil): throw .missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
+        default: break
+        }
+        return Request(command: spec.name, values: values, rest: rest, body: body, caller: caller)
+    }
+}
+
+/// "Did you mean" by edit distance.
+enum Suggest {
+    /// The candidate closest to any of `inputs`, if it is close enough to be a typo.
+    static func closest(to inputs: [String], among candidates: [String]) -> String? {
+        var best: (String, Int)?
+        for input in inputs where !input.isEmpty {
+            for c in candidates {
+                let d = distance(input, c)
+                if d <= max(2, c.count / 3), d < (best?.1 ?? Int.max) { best = (c, d) }
+            }
+        }
+        return best?.0
+    }
+
+    /// Levenshtein distance over characters.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var prev = Array(0...b.count)
+        for i in 1...a.count {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where j <= b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return prev[b.count]
+    }
+}

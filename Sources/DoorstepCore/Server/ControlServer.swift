@@ -1,0 +1,182 @@
+import CSystemd
+import Glibc
+import NIOCore
+import NIOPosix
+import PluginAPI
+import ServiceLifecycle
+import Synchronization
+
+/// The control socket: accepts connections, identifies peers, and serves each connection's
+/// requests in order while its events are pumped alongside. A `Service`: `run()` serves until
+/// graceful shutdown, then stops accepting, lets in-flight requests finish, and returns.
+public final class ControlServer: Service, Sendable {
+    /// What the child initializer hands the accept loop.
+    struct Accepted: Sendable {
+        let channel: NIOAsyncChannel<Frame, ByteBuffer>
+        let session: Session?
+        let events: AsyncStream<Event>?
+        let refusal: ControlError?
+    }
+
+    let runtime: DaemonRuntime
+    let dispatcher: Dispatcher
+    let group: any EventLoopGroup
+    /// How long shutdown waits for in-flight requests before closing connections.
+    let shutdownGrace: Duration
+    private let connections = Mutex<[UInt64: any Channel]>([:])
+    private let nextID = Atomic<UInt64>(0)
+    private let serverChannel = Mutex<(any Channel)?>(nil)
+
+    public init(runtime: DaemonRuntime, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                shutdownGrace: Duration = .seconds(10)) {
+        self.runtime = runtime
+        self.dispatcher = Dispatcher(runtime: runtime)
+        self.group = group
+        self.shutdownGrace = shutdownGrace
+    }
+
+    public func run() async throws {
+        let server = try await bind()
+        serverChannel.withLock { $0 = server.channel }
+        let notifier = runtime.notifier
+        notifier.ready(status: runtime.statusLine)
+        runtime.logger.info("serving", metadata: [
+            "socket": "\(runtime.config.daemon.socket)", "message_id": "\(MessageID.started)",
+        ])
+        let watchdog = startWatchdog(on: server.channel.eventLoop)
+        defer { watchdog?.cancel() }
+        let forceClose = Mutex<Task<Void, Never>?>(nil)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { tasks in
+                try await server.executeThenClose { inbound in
+                    for try await accepted in inbound {
+                        tasks.addTask { await self.serve(accepted) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            notifier.stopping()
+            self.runtime.logger.info("stopping: no new connections; finishing in-flight requests",
+                                     metadata: ["message_id": "\(MessageID.stopping)"])
+            self.serverChannel.withLock { $0 }?.close(promise: nil)
+            for channel in self.connections.withLock({ Array($0.values) }) { channel.close(mode: .input, promise: nil) }
+            let grace = self.shutdownGrace
+            forceClose.withLock {
+                $0 = Task {
+                    try? await Task.sleep(for: grace)
+                    if Task.isCancelled { return }
+                    for channel in self.connections.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+                }
+            }
+        }
+        forceClose.withLock { $0 }?.cancel()
+    }
+
+    /// Binds the configured path, or adopts the socket systemd passed (`FileDescriptorName=control`).
+    private func bind() async throws -> NIOAsyncChannel<Accepted, Never> {
+        let settings = runtime.config.daemon
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [self] channel in self.accept(channel) }
+        if let fd = try SocketActivation.listeningSocket(named: "control") {
+            runtime.logger.info("using the socket passed by systemd", metadata: ["fd": "\(fd)"])
+            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+        }
+        try ListenerSetup.preparePath(settings.socket)
+        let oldMask = umask(0o177)
+        defer { umask(oldMask) }
+        let server = try await bootstrap.bind(unixDomainSocketPath: settings.socket, childChannelInitializer: initializer)
+        try ListenerSetup.applyPermissions(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
+        return server
+    }
+
+    /// Sends `WATCHDOG=1` from the serving event loop at half the interval systemd asked for.
+    private func startWatchdog(on loop: any EventLoop) -> RepeatedTask? {
+        guard let interval = runtime.notifier.watchdogInterval() else { return nil }
+        let half = TimeAmount.microseconds(Int64(interval.components.seconds * 1_000_000
+            + interval.components.attoseconds / 1_000_000_000_000) / 2)
+        let notifier = runtime.notifier
+        notifier.watchdog()
+        return loop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in notifier.watchdog() }
+    }
+
+    /// Child channel set-up, on its event loop: peer identity, limits, framing, idle guard.
+    private func accept(_ channel: any Channel) -> EventLoopFuture<Accepted> {
+        let open = runtime.openConnections.add(1, ordering: .relaxed).newValue
+        runtime.acceptedConnections.add(1, ordering: .relaxed)
+        let runtime = self.runtime
+        channel.closeFuture.whenComplete { _ in runtime.openConnections.subtract(1, ordering: .relaxed) }
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+        }
+        let credentials: EventLoopFuture<doorstep_ucred> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return credentials.flatMapThrowing { cred in
+            let config = runtime.config.daemon
+            let id = self.nextID.add(1, ordering: .relaxed).newValue
+            let role = runtime.access.role(uid: cred.uid, gid: cred.gid)
+            let caller = Caller(uid: cred.uid, gid: cred.gid, pid: cred.pid, role: role)
+            let (subscriptionID, events) = runtime.hub.subscribe([])
+            let session = Session(id: id, caller: caller, userName: Identity.userName(cred.uid) ?? "?", subscriptionID: subscriptionID)
+            var refusal: ControlError?
+            if open > config.maxConnections {
+                refusal = .tooManyConnections("\(open - 1) connections are open, the limit is \(config.maxConnections) (max_connections); try again later")
+            } else if role == .none {
+                refusal = .forbidden("\(session.who) has no role on this daemon; ask an admin to add it to [access]")
+                runtime.logger.warning("connection refused: no role", metadata: [
+                    "uid": "\(cred.uid)", "pid": "\(cred.pid)", "message_id": "\(MessageID.forbidden)",
+                ])
+            }
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits(
+                maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes))))
+            if config.idleTimeoutSeconds > 0, refusal == nil {
+                try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
+                try sync.addHandler(IdleGuard(session: session, seconds: config.idleTimeoutSeconds))
+            }
+            self.connections.withLock { $0[id] = channel }
+            channel.closeFuture.whenComplete { _ in
+                self.connections.withLock { _ = $0.removeValue(forKey: id) }
+                runtime.hub.remove(subscriptionID)
+            }
+            let asyncChannel = try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
+            return Accepted(channel: asyncChannel, session: session, events: events, refusal: refusal)
+        }
+    }
+
+    /// Serves one connection until it quits, closes, or the daemon stops.
+    private func serve(_ accepted: Accepted) async {
+        let dispatcher = self.dispatcher
+        do {
+            try await accepted.channel.executeThenClose { inbound, outbound in
+                guard let session = accepted.session, let events = accepted.events else { return }
+                if let refusal = accepted.refusal {
+                    try await outbound.write(ByteBuffer(string: ReplyEncoder.encode(.failure(refusal), tag: nil, format: .text)))
+                    return
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await event in events {
+                            let line = ReplyEncoder.event(name: event.name, seq: event.seq,
+                                                          time: ValueParser.iso8601(event.time), data: event.data,
+                                                          format: session.format)
+                            try await outbound.write(ByteBuffer(string: line))
+                        }
+                    }
+                    for try await frame in inbound {
+                        session.beginRequest()
+                        let outcome = await dispatcher.handle(frame, session: session)
+                        let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
+                        try await outbound.write(ByteBuffer(string: text))
+                        session.endRequest()
+                        if outcome.close { break }
+                    }
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            runtime.logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,134 @@
+/// Declares one command: its name, arguments, role and help, so the host can validate
+/// requests, answer `help` and `commands`, and check access before the plugin sees anything.
+public struct CommandSpec: Sendable {
+    /// Full name, `plugin.verb` (core commands have no dot).
+    public var name: String
+    /// One-line summary for `help`.
+    public var summary: String
+    /// Role needed to run it.
+    public var role: Role
+    /// Arguments in order; positional ones are matched in this order.
+    public var arguments: [ArgumentSpec]
+    /// Whether the command takes a heredoc body (`<<WORD`).
+    public var body: BodyUse
+    /// Whether the command changes state (for audit and, later, the journal).
+    public var mutates: Bool
+
+    public init(
+        _ name: String, summary: String, role: Role = .viewer, arguments: [ArgumentSpec] = [],
+        body: BodyUse = .none, mutates: Bool = false
+    ) {
+        self.name = name
+        self.summary = summary
+        self.role = role
+        self.arguments = arguments
+        self.body = body
+        self.mutates = mutates
+    }
+
+    /// Usage line, e.g. `visits.record HOUSEHOLD outcome=answered|… [note=TEXT]`.
+    public var usage: String {
+        var parts = [name]
+        for arg in arguments {
+            var word: String
+            switch arg.kind {
+            case .positional: word = arg.name.uppercased()
+            case .named: word = arg.name + "=" + arg.type.placeholder
+            }
+            if arg.variadic { word += "…" }
+            parts.append(arg.required ? word : "[" + word + "]")
+        }
+        if body != .none { parts.append(body == .required ? "<<WORD" : "[<<WORD]") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Whether a command reads a heredoc body.
+public enum BodyUse: String, Sendable {
+    case none
+    case optional
+    case required
+}
+
+/// One argument of a command.
+public struct ArgumentSpec: Sendable {
+    /// How the argument is written.
+    public enum Kind: String, Sendable {
+        /// By position.
+        case positional
+        /// As `name=value`.
+        case named
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var type: ArgumentType
+    public var required: Bool
+    /// A positional argument that takes all remaining positional words.
+    public var variadic: Bool
+    public var summary: String
+
+    public init(
+        _ name: String, kind: Kind = .named, type: ArgumentType = .string, required: Bool = false,
+        variadic: Bool = false, summary: String = ""
+    ) {
+        self.name = name
+        self.kind = kind
+        self.type = type
+        self.required = required
+        self.variadic = variadic
+        self.summary = summary
+    }
+
+    /// A positional argument.
+    public static func positional(
+        _ name: String, _ type: ArgumentType = .string, required: Bool = true, variadic: Bool = false,
+        summary: String = ""
+    ) -> ArgumentSpec {
+        ArgumentSpec(name, kind: .positional, type: type, required: required, variadic: variadic, summary: summary)
+    }
+
+    /// A `name=value` argument.
+    public static func named(
+        _ name: String, _ type: ArgumentType = .string, required: Bool = false, summary: String = ""
+    ) -> ArgumentSpec {
+        ArgumentSpec(name, kind: .named, type: type, required: required, summary: summary)
+    }
+}
+
+/// The type of an argument's value; the host checks it before the plugin is called.
+public enum ArgumentType: Sendable, Equatable {
+    case string
+    case int(min: Int? = nil, max: Int? = nil)
+    case bool
+    case choice([String])
+    /// `90`, `90s`, `5m`, `2h`, `1d`.
+    case duration
+    /// ISO-8601 date or date-time.
+    case time
+    /// An event pattern (`visits.*`).
+    case pattern
+
+    /// The type's name in `commands`.
+    public var name: String {
+        switch self {
+        case .string: return "string"
+        case .int: return "int"
+        case .bool: return "bool"
+        case .choice: return "enum"
+        case .duration: return "duration"
+        case .time: return "time"
+        case .pattern: return "pattern"
+        }
+    }
+
+    /// How the value is shown in usage lines.
+    public var placeholder: String {
+        switch self {
+        case .choice(let values): return values.joined(separator: "|")
+        case .int: return "N"
+        case .bool: return "true|false"
+        default: return name.uppercased()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+@_exported public import DoorstepProtocol
+@_exported public import Logging
+
+/// A module hosted by `doorstepd`, such as `visits` or `reading-promotion`.
+///
+/// Lifecycle (docs/plugins.md): the host creates the plugin from its config section with
+/// ``init(config:context:)`` — which validates and has no side effects — then calls ``run()``
+/// in its own task; commands arrive through ``handle(_:)`` while it runs. On reload the host
+/// calls ``reload(_:)``; `false` means "restart me". Stopping cancels the `run()` task.
+///
+/// Plugins are actors or otherwise `Sendable` classes; they never open sockets, pick paths or
+/// create loggers: everything comes from ``PluginContext``.
+public protocol DoorstepPlugin: AnyObject, Sendable {
+    /// Lowercase identifier; also the command and event namespace (`visits.record`).
+    static var id: String { get }
+    /// One line for `plugins` and `help`.
+    static var summary: String { get }
+    /// Whether the plugin runs when its config section does not say `enabled`.
+    static var enabledByDefault: Bool { get }
+    /// The commands this plugin answers; names start with `id.`.
+    static var commands: [CommandSpec] { get }
+
+    /// Creates the plugin. Must read and validate every key it accepts from `config` and have
+    /// no side effects: keys it does not read are reported as unknown by the host.
+    ///
+    /// - Throws: ``ConfigError`` naming the bad key.
+    init(config: PluginConfig, context: PluginContext) throws
+
+    /// Background work until cancelled. The default waits for cancellation.
+    func run() async throws
+
+    /// Answers one validated command addressed to this plugin.
+    ///
+    /// - Throws: ``ControlError`` for the caller (4xx) or the plugin (5xx); any other error
+    ///   becomes `500 internal_error`.
+    func handle(_ request: Request) async throws -> Reply
+
+    /// Applies a new configuration in place; return `false` to be restarted instead.
+    func reload(_ config: PluginConfig) async throws -> Bool
+
+    /// Plugin-specific status for `plugins` and `status`.
+    func status() async -> JSON
+}
+
+extension DoorstepPlugin {
+    public static var enabledByDefault: Bool { true }
+
+    public func run() async throws {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    public func reload(_ config: PluginConfig) async throws -> Bool { false }
+
+    public func status() async -> JSON { .null }
+}

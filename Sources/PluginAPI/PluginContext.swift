@@ -1,0 +1,25 @@
+/// The durable-state service a plugin records its changes through.
+///
+/// The journal, snapshots and recovery that implement it are the durable-state issue's work
+/// (issue #3); until then the host passes `nil` and plugins keep no state across restarts.
+public protocol StateService: Sendable {}
+
+/// What the host hands a plugin at creation. Plugins never create loggers, pick paths or open
+/// sockets: everything they touch comes from here.
+public struct PluginContext: Sendable {
+    /// A logger labelled with the plugin's id.
+    public var logger: Logger
+    /// The event bus (publish in the plugin's namespace, subscribe to anything).
+    public var events: any EventBus
+    /// The plugin's timers.
+    public var timers: any TimerService
+    /// Durable state; nil until the durable-state service exists.
+    public var state: (any StateService)?
+
+    public init(logger: Logger, events: any EventBus, timers: any TimerService, state: (any StateService)? = nil) {
+        self.logger = logger
+        self.events = events
+        self.timers = timers
+        self.state = state
+    }
+}

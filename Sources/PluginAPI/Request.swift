@@ -1,0 +1,68 @@
+/// Who sent a request, from the kernel's peer credentials.
+public struct Caller: Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var pid: Int32
+    public var role: Role
+
+    public init(uid: UInt32, gid: UInt32, pid: Int32, role: Role) {
+        self.uid = uid
+        self.gid = gid
+        self.pid = pid
+        self.role = role
+    }
+}
+
+/// A validated request for one command: every value has been checked against the command's
+/// ``CommandSpec``, so the typed getters only fail for arguments the spec does not declare.
+public struct Request: Sendable {
+    /// The full command name.
+    public var command: String
+    /// Values by argument name (positional arguments under their declared names).
+    public var values: [String: String]
+    /// The words taken by a variadic positional argument.
+    public var rest: [String]
+    /// The heredoc body, if any.
+    public var body: String?
+    /// Who asked.
+    public var caller: Caller
+
+    public init(command: String, values: [String: String], rest: [String] = [], body: String? = nil, caller: Caller) {
+        self.command = command
+        self.values = values
+        self.rest = rest
+        self.body = body
+        self.caller = caller
+    }
+
+    /// The raw value of `name`, if given.
+    public func string(_ name: String) -> String? { values[name] }
+
+    /// The integer value of `name`, if given.
+    public func int(_ name: String) throws(ControlError) -> Int? {
+        guard let raw = values[name] else { return nil }
+        guard let v = ValueParser.int(raw) else { throw .invalidArgument("\(name): '\(raw)' is not an integer") }
+        return v
+    }
+
+    /// The boolean value of `name`, if given.
+    public func bool(_ name: String) throws(ControlError) -> Bool? {
+        guard let raw = values[name] else { return nil }
+        guard let v = ValueParser.bool(raw) else { throw .invalidArgument("\(name): '\(raw)' is not true or false") }
+        return v
+    }
+
+    /// The duration value of `name`, if given.
+    public func duration(_ name: String) throws(ControlError) -> Duration? {
+        guard let raw = values[name] else { return nil }
+        guard let v = ValueParser.duration(raw) else { throw .invalidArgument("\(name): '\(raw)' is not a duration") }
+        return v
+    }
+
+    /// The time value of `name` as seconds since the Unix epoch (UTC), if given.
+    public func time(_ name: String) throws(ControlError) -> Int64? {
+        guard let raw = values[name] else { return nil }
+        guard let v = ValueParser.time(raw) else { throw .invalidArgument("\(name): '\(raw)' is not an ISO-8601 time") }
+        return v
+    }
+}

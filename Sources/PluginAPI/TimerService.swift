@@ -1,0 +1,26 @@
+/// When a timer fires.
+public enum TimerSchedule: Sendable, Equatable {
+    /// Once, after a monotonic delay.
+    case after(Duration)
+    /// Repeatedly, every interval of monotonic time (the first firing after one interval).
+    case every(Duration)
+    /// Once, at a wall-clock time (seconds since the epoch); at once if it has passed.
+    case at(epochSeconds: Int64)
+}
+
+/// Cancels a scheduled timer.
+public struct TimerHandle: Sendable {
+    private let cancelAction: @Sendable () -> Void
+
+    public init(cancel: @escaping @Sendable () -> Void) { self.cancelAction = cancel }
+
+    /// Stops the timer; a firing in progress completes.
+    public func cancel() { cancelAction() }
+}
+
+/// Timers owned by one plugin; all are cancelled when the plugin stops.
+public protocol TimerService: Sendable {
+    /// Schedules `action`; `name` appears in logs.
+    @discardableResult
+    func schedule(_ name: String, _ schedule: TimerSchedule, _ action: @escaping @Sendable () async -> Void) -> TimerHandle
+}

@@ -1,0 +1,133 @@
+/// Parsers for the argument and config value types, shared by the host's validation and the
+/// plugins' typed getters so both agree on what is valid.
+public enum ValueParser {
+    /// Decimal integer with optional sign.
+    public static func int(_ s: String) -> Int? { Int(s) }
+
+    /// `true|false|yes|no|on|off|1|0`.
+    public static func bool(_ s: String) -> Bool? {
+        switch s.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: return nil
+        }
+    }
+
+    /// `90` (seconds), `90s`, `500ms`, `5m`, `2h`, `1d`.
+    public static func duration(_ s: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, millis) in units where s.hasSuffix(suffix) {
+            guard let n = Int64(s.dropLast(suffix.count)), n >= 0 else { return nil }
+            return .milliseconds(n * millis)
+        }
+        guard let n = Int64(s), n >= 0 else { return nil }
+        return .seconds(n)
+    }
+
+    /// ISO-8601 `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace `T`; no
+    /// zone means UTC+8, the community's local time) as seconds since the epoch.
+    public static func time(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= b.count else { return nil }
+            var v = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                v = v * 10 + Int(b[i] - 0x30)
+            }
+            return v
+        }
+        guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
+            b[7] == UInt8(ascii: "-"), let d = num(8, 2), (1...12).contains(mo), (1...daysIn(mo, y)).contains(d)
+        else { return nil }
+        var h = 0, mi = 0, sec = 0, offset = 8 * 3600, i = 10
+        if b.count > 10 {
+            guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let hh = num(11, 2),
+                b.count > 13, b[13] == UInt8(ascii: ":"), let mm = num(14, 2), hh < 24, mm < 60
+            else { return nil }
+            h = hh
+            mi = mm
+            i = 16
+            if i < b.count, b[i] == UInt8(ascii: ":") {
+                guard let ss = num(i + 1, 2), ss < 61 else { return nil }
+                sec = ss
+                i += 3
+                if i < b.count, b[i] == UInt8(ascii: ".") {
+                    i += 1
+                    while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+                }
+            }
+            if i < b.count {
+                if b[i] == UInt8(ascii: "Z") {
+                    offset = 0
+                    i += 1
+                } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                    guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2)
+                    else { return nil }
+                    offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+                    i += 6
+                } else {
+                    return nil
+                }
+            }
+            guard i == b.count else { return nil }
+        }
+        return Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(h * 3600 + mi * 60 + sec - offset)
+    }
+
+    static func daysIn(_ month: Int, _ year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+    public static func iso8601(_ seconds: Int64) -> String {
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let secs = Int(seconds - Int64(days) * 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+    }
+
+    /// Why `value` is not a valid `type`, or nil when it is.
+    public static func problem(with value: String, as type: ArgumentType) -> String? {
+        switch type {
+        case .string, .pattern:
+            return nil
+        case .int(let lo, let hi):
+            guard let v = int(value) else { return "expected an integer, got '\(value)'" }
+            if let lo, v < lo { return "expected an integer ≥ \(lo), got \(v)" }
+            if let hi, v > hi { return "expected an integer ≤ \(hi), got \(v)" }
+            return nil
+        case .bool:
+            return bool(value) == nil ? "expected true or false, got '\(value)'" : nil
+        case .choice(let values):
+            return values.contains(value) ? nil : "expected one of \(values.joined(separator: ", ")), got '\(value)'"
+        case .duration:
+            return duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(value)'" : nil
+        case .time:
+            return time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(value)'" : nil
+        }
+    }
+}

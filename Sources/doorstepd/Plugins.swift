@@ -1,0 +1,8 @@
+import PluginAPI
+import ProbePlugin
+
+/// The one list of plugins linked into doorstepd. `[plugins.NAME] enabled = false` in the
+/// config leaves one out; a plugin with `enabledByDefault == false` needs `enabled = true`.
+let builtInPlugins: [any DoorstepPlugin.Type] = [
+    ProbePlugin.self,
+]
