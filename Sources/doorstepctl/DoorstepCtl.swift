@@ -1,0 +1,105 @@
+import DoorstepProtocol
+import Glibc
+
+/// `doorstepctl`: the thin client. It knows the framing of the protocol, not its commands.
+@main
+enum DoorstepCtl {
+    static func main() {
+        exit(run(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    static func run(_ arguments: [String]) -> Int32 {
+        let options: Options
+        do {
+            guard let parsed = try Options.parse(arguments) else {
+                Output.out(Options.usage)
+                return 0
+            }
+            options = parsed
+        } catch {
+            Output.err("doorstepctl: \(error.message)\n" + Options.usage.split(separator: "\n").prefix(2).joined(separator: "\n"))
+            return 2
+        }
+        if options.words == ["--version"] {
+            Output.out("doorstepctl \(DoorstepVersion.release) (protocol \(DoorstepVersion.proto))")
+            return 0
+        }
+        var request: [UInt8] = []
+        var requests = 0
+        if options.json {
+            request += Array("hello format=json client=doorstepctl\n".utf8)
+            requests += 1
+        }
+        if !options.words.isEmpty {
+            var line = options.words.map(Quoting.requestWord).joined(separator: " ")
+            if let file = options.dataFile {
+                guard let body = readAll(file) else {
+                    Output.err("doorstepctl: --data \(file): \(String(cString: strerror(errno)))")
+                    return 2
+                }
+                let word = terminator(for: body)
+                line += " <<" + word + "\n"
+                request += Array(line.utf8) + body
+                if !body.isEmpty, body.last != 0x0A { request.append(0x0A) }
+                request += Array((word + "\n").utf8)
+            } else {
+                request += Array((line + "\n").utf8)
+            }
+            requests += 1
+        }
+        let path = options.socketPath()
+        var printer = ReplyPrinter(json: options.json, skip: options.json ? 1 : 0)
+        do {
+            let connection = try ControlConnection.connect(path: path)
+            defer { close(connection.fd) }
+            try connection.converse(initial: request, initialRequests: requests, readStdin: options.words.isEmpty,
+                                    follow: options.follow, timeout: options.timeoutSeconds, printer: &printer)
+        } catch {
+            switch error {
+            case .unreachable(let message):
+                Output.err("doorstepctl: " + message)
+                return 69
+            case .timeout(let seconds):
+                Output.err("doorstepctl: no answer from doorstepd at \(path) within \(seconds) s (--timeout)")
+                return 3
+            case .closed(let pending):
+                Output.err("doorstepctl: doorstepd closed the connection with \(pending) request(s) unanswered")
+                return max(printer.worst, 3)
+            case .io(let message):
+                Output.err("doorstepctl: " + message)
+                return 3
+            }
+        }
+        return printer.worst
+    }
+
+    /// A heredoc word that no line of `body` equals.
+    static func terminator(for body: [UInt8]) -> String {
+        let lines = Set(body.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) })
+        var word = "DOORSTEP_EOF"
+        var n = 0
+        while lines.contains(word) || lines.contains(word + "\r") {
+            n += 1
+            word = "DOORSTEP_EOF_\(n)"
+        }
+        return word
+    }
+
+    /// The bytes of `path`, or of stdin for `-`.
+    static func readAll(_ path: String) -> [UInt8]? {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { if fd != 0 { close(fd) } }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { return out }
+            out += chunk[..<n]
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Glibc
+
+/// The command line of `doorstepctl`.
+struct Options {
+    var socket: String?
+    var json = false
+    var follow = false
+    var timeoutSeconds = 30.0
+    var dataFile: String?
+    var words: [String] = []
+
+    static let usage = """
+        usage: doorstepctl [--socket PATH] [--json] [--timeout SECONDS] [--data FILE|-] [--follow] COMMAND [ARG...]
+               doorstepctl [--socket PATH] [--json] < requests.txt
+
+        Sends COMMAND to doorstepd and prints the reply. Arguments are passed as typed:
+        key=value stays a named argument, anything with spaces or quotes is quoted for you.
+        With no COMMAND, reads request lines from stdin (pipelined) and prints every reply.
+
+          --socket PATH      control socket (default: $DOORSTEP_SOCKET, ./var/doorstep.sock, /run/doorstep.sock)
+          --json             print the daemon's JSON lines unchanged
+          --timeout SECONDS  give up waiting for a reply after SECONDS (default 30; 0 waits forever)
+          --data FILE        send FILE (or - for stdin) as the request's body (<<WORD heredoc)
+          --follow, -f       keep printing events after the replies (use with subscribe)
+          --help, -h         this help;  --version  the client's version
+
+        exit status: 0 success, 1 the daemon refused the request (4xx), 2 usage error,
+        3 the daemon failed (5xx) or did not answer in time, 69 the daemon is unreachable.
+        'doorstepctl help' lists the daemon's commands; docs/protocol.md describes the protocol.
+        """
+
+    struct UsageError: Error {
+        let message: String
+    }
+
+    /// Parses `arguments` (without the program name). Options come before the command.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options? {
+        var options = Options()
+        var i = 0
+        func value(_ name: String, _ inline: String?) throws(UsageError) -> String {
+            if let inline { return inline }
+            i += 1
+            guard i < arguments.count else { throw UsageError(message: "\(name) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let arg = arguments[i]
+            if arg == "--" {
+                i += 1
+                break
+            }
+            guard arg.hasPrefix("-"), arg != "-" else { break }
+            var name = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                name = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            switch name {
+            case "--socket", "-s": options.socket = try value(name, inline)
+            case "--json": options.json = true
+            case "--follow", "-f": options.follow = true
+            case "--data", "-d": options.dataFile = try value(name, inline)
+            case "--timeout", "-t":
+                let text = try value(name, inline)
+                guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
+                    throw UsageError(message: "--timeout: expected a number of seconds ≥ 0, got '\(text)'")
+                }
+                options.timeoutSeconds = seconds
+            case "--help", "-h": return nil
+            case "--version":
+                options.words = ["--version"]
+                return options
+            default: throw UsageError(message: "unknown option '\(arg)'")
+            }
+            i += 1
+        }
+        options.words = Array(arguments[i...])
+        if options.dataFile != nil, options.words.isEmpty {
+            throw UsageError(message: "--data needs a COMMAND to send the body with")
+        }
+        return options
+    }
+
+    /// The socket path: --socket, $DOORSTEP_SOCKET, then the first default that exists.
+    func socketPath() -> String {
+        if let socket { return socket }
+        if let env = getenv("DOORSTEP_SOCKET"), env.pointee != 0 { return String(cString: env) }
+        for candidate in ["var/doorstep.sock", "/run/doorstep.sock"] where access(candidate, F_OK) == 0 {
+            return candidate
+        }
+        return "var/doorstep.sock"
+    }
+}

@@ -1,0 +1,47 @@
+/// Counts the requests in a stream of lines the way the daemon does: blank and `#` lines get
+/// no reply, and heredoc body lines are not requests.
+struct RequestCounter {
+    private var heredoc: [UInt8]?
+    private var partial: [UInt8] = []
+
+    /// Feeds raw input; returns how many complete requests it finished.
+    mutating func feed(_ bytes: some Sequence<UInt8>) -> Int {
+        var count = 0
+        for b in bytes {
+            if b == 0x0A {
+                if line(partial) { count += 1 }
+                partial.removeAll(keepingCapacity: true)
+            } else {
+                partial.append(b)
+            }
+        }
+        return count
+    }
+
+    /// Whether input ended in the middle of a line.
+    var hasPartialLine: Bool { !partial.isEmpty }
+
+    private mutating func line(_ raw: [UInt8]) -> Bool {
+        var bytes = raw[...]
+        if bytes.last == 0x0D { bytes = bytes.dropLast() }
+        if let word = heredoc {
+            if bytes.elementsEqual(word) { heredoc = nil }
+            return false
+        }
+        let content = bytes.drop { $0 == 0x20 || $0 == 0x09 }
+        if content.isEmpty || content.first == UInt8(ascii: "#") { return false }
+        heredoc = Self.heredocWord(Array(bytes))
+        return true
+    }
+
+    /// The WORD of a trailing ` <<WORD`.
+    static func heredocWord(_ bytes: [UInt8]) -> [UInt8]? {
+        let word = Array(bytes.reversed().prefix { isWordByte($0) }.reversed())
+        guard !word.isEmpty, word.count <= 32, bytes.dropLast(word.count).suffix(3).elementsEqual(" <<".utf8) else { return nil }
+        return word
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
+    }
+}
