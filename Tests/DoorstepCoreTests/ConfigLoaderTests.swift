@@ -1,0 +1,97 @@
+@testable import DoorstepCore
+import Logging
+import PluginAPI
+import ProbePlugin
+import Testing
+
+@Suite("Config")
+struct ConfigLoaderTests {
+    let known = ["probe"]
+
+    func failure(_ text: String) -> ConfigFileError? {
+        do {
+            _ = try ConfigLoader.parse(text: text, file: "t.toml", knownPlugins: known)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func emptyFileGivesDefaults() throws {
+        let c = try ConfigLoader.parse(text: "", file: "t.toml", knownPlugins: known)
+        #expect(c.daemon == DaemonSettings())
+        #expect(c.access.defaultRole == .none)
+    }
+
+    @Test func everyDaemonKey() throws {
+        let c = try ConfigLoader.parse(text: """
+            [daemon]
+            socket = "/run/x.sock"
+            socket_mode = "0600"
+            socket_group = "root"
+            state_dir = "/var/lib/x"
+            max_connections = 10
+            idle_timeout = "5m"
+            max_line_bytes = 1024
+            max_body_bytes = 2048
+            """, file: "t.toml", knownPlugins: known)
+        #expect(c.daemon.socket == "/run/x.sock")
+        #expect(c.daemon.socketMode == 0o600)
+        #expect(c.daemon.idleTimeoutSeconds == 300)
+        #expect(c.daemon.maxConnections == 10)
+        #expect(c.daemon.maxBodyBytes == 2048)
+    }
+
+    @Test func theShippedExampleIsValid() throws {
+        let text = try FileIO.readText(#filePath.replacingOccurrences(of: "Tests/DoorstepCoreTests/ConfigLoaderTests.swift", with: "config/doorstep.toml"))
+        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known)
+        #expect(c.daemon == DaemonSettings(), "the example documents the embedded defaults")
+        #expect(c.plugins["probe"]?.enabled == false)
+    }
+
+    @Test(arguments: [
+        ("[daemon]\nsocket = \"a\"\n\nmax_conections = 3\n", "t.toml:4:1: unknown key 'daemon.max_conections'"),
+        ("[daemon]\nmax_connections = \"3\"\n", "t.toml:2:1: max_connections: expected an integer, got a string"),
+        ("[daemon]\nmax_connections = 0\n", "expected an integer from 1 to 65536, got 0"),
+        ("[daemon]\nsocket_mode = \"999\"\n", "t.toml:2:1: socket_mode: expected an octal string"),
+        ("[daemon]\nsocket_group = \"no-such-group-x\"\n", "no such group 'no-such-group-x'"),
+        ("[daemon]\nidle_timeout = \"soon\"\n", "idle_timeout: expected seconds or a duration"),
+        ("[deamon]\nx = 1\n", "t.toml:1:1: unknown section or key 'deamon'"),
+        ("[access]\ndefault_role = \"root\"\n", "t.toml:2:1: default_role: unknown role 'root'"),
+        ("[access.users]\nno_such_user_x = \"admin\"\n", "t.toml:2:1: access.users: no such user 'no_such_user_x'"),
+        ("[access]\nadmins = []\n", "unknown key 'access.admins'"),
+        ("[plugins.visit]\nenabled = true\n", "t.toml:1:1: unknown plugin 'visit'; this doorstepd has probe"),
+        ("[plugins.probe]\nenabled = \"yes\"\n", "t.toml:2:1: enabled: expected true or false, got a string"),
+        ("[daemon]\nsocket = \"a\n", "t.toml:2:"),
+        ("x = 1979-05-27\n", "dates and times are not used here"),
+    ])
+    func errorsNameFileLineAndKey(text: String, expected: String) {
+        let e = failure(text)
+        #expect(e?.description.contains(expected) == true, "\(e?.description ?? "no error")")
+    }
+
+    func hostError(_ text: String) throws -> String? {
+        let config = try ConfigLoader.parse(text: text, file: "p.toml", knownPlugins: known)
+        let host = PluginHost(registry: [ProbePlugin.self], hub: EventHub(), logger: Logger(label: "test"))
+        do {
+            _ = try host.create(config)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func pluginKeysAreValidatedByThePlugin() throws {
+        #expect(try hostError("[plugins.probe]\nenabled = true\ngreeting = \"hi\"\n") == nil)
+        #expect(try hostError("[plugins.probe]\nenabled = true\n\ngreeting = 7\n")
+            == "p.toml:4:1: [plugins.probe] greeting: expected a string, got an integer")
+        #expect(try hostError("[plugins.probe]\nenabled = true\ngreeting = \"\"\n")
+            == "p.toml:3:1: [plugins.probe] greeting: must not be empty")
+        #expect(try hostError("[plugins.probe]\nenabled = true\ngreting = \"x\"\n")
+            == "p.toml:3:1: unknown key 'greting' in [plugins.probe]")
+    }
+
+    @Test func disabledPluginSectionsAreStillChecked() throws {
+        #expect(try hostError("[plugins.probe]\nenabled = false\ncolour = 1\n") == "p.toml:3:1: unknown key 'colour' in [plugins.probe]")
+    }
+}

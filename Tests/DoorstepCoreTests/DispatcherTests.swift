@@ -1,0 +1,91 @@
+@testable import DoorstepCore
+import DoorstepProtocol
+import PluginAPI
+import Testing
+
+@Suite("Argument binding")
+struct DispatcherTests {
+    let spec = CommandSpec("visits.record", summary: "record", role: .operator, arguments: [
+        .positional("household", summary: "household id"),
+        .named("outcome", .choice(["answered", "no-answer"]), required: true),
+        .named("people", .int(min: 0, max: 50)),
+        .named("at", .time),
+    ])
+    let caller = Caller(uid: 0, gid: 0, pid: 1, role: .admin)
+
+    func bind(_ line: String, body: String? = nil, spec: CommandSpec? = nil) throws(ControlError) -> Request {
+        let parsed = try! Lexer.parse(line)!
+        return try Dispatcher.bind(parsed.words.dropFirst(), to: spec ?? self.spec, body: body, caller: caller)
+    }
+
+    func error(_ line: String, body: String? = nil, spec: CommandSpec? = nil) -> ControlError? {
+        do {
+            _ = try bind(line, body: body, spec: spec)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func bindsPositionalAndNamed() throws {
+        let r = try bind("visits.record 3-2-501 outcome=answered people=3 at=2022-01-10T19:30+08:00")
+        #expect(r.string("household") == "3-2-501")
+        #expect(try r.int("people") == 3)
+        #expect(try r.time("at") == 1_641_814_200)
+    }
+
+    @Test func positionalMayBeNamed() throws {
+        let r = try bind("visits.record household=3-2-501 outcome=answered")
+        #expect(r.string("household") == "3-2-501")
+    }
+
+    @Test(arguments: [
+        ("visits.record 3-2-501", 420, "missing argument 'outcome'"),
+        ("visits.record 3-2-501 outcome=maybe", 422, "expected one of answered, no-answer, got 'maybe'"),
+        ("visits.record 3-2-501 outcome=answered people=51", 422, "argument 'people': expected an integer ≤ 50, got 51"),
+        ("visits.record 3-2-501 outcome=answered people=三", 422, "expected an integer, got '三'"),
+        ("visits.record 3-2-501 outcome=answered at=yesterday", 422, "argument 'at': expected an ISO-8601 time"),
+        ("visits.record 3-2-501 outcome=answered peeple=3", 422, "has no argument 'peeple' (did you mean 'people'?)"),
+        ("visits.record 3-2-501 outcome=answered outcome=answered", 422, "given twice"),
+        ("visits.record 3-2-501 3-2-502 outcome=answered", 422, "unexpected argument '3-2-502'"),
+    ])
+    func badArgumentsAreNamed(line: String, code: Int, message: String) {
+        let e = error(line)
+        #expect(e?.code == code)
+        #expect(e?.message.contains(message) == true, "\(e?.message ?? "no error")")
+    }
+
+    @Test func bodyRules() {
+        #expect(error("visits.record 1 outcome=answered", body: "x")?.message.contains("takes no body") == true)
+        let needs = CommandSpec("x.import", summary: "", body: .required)
+        #expect(error("x.import", spec: needs)?.code == 420)
+        #expect(error("x.import", body: "", spec: needs) == nil)
+    }
+
+    @Test func suggestions() {
+        #expect(Suggest.closest(to: ["visit.record"], among: ["visits.record", "status"]) == "visits.record")
+        #expect(Suggest.closest(to: ["zzzzzz"], among: ["visits.record", "status"]) == nil)
+        #expect(Suggest.distance("kitten", "sitting") == 3)
+    }
+
+    @Test func timeParsing() {
+        #expect(ValueParser.time("2022-01-12T04:00:00Z") == 1_641_960_000)
+        #expect(ValueParser.time("2022-01-12 12:00") == 1_641_960_000)
+        #expect(ValueParser.time("2022-01-12") == 1_641_916_800)
+        #expect(ValueParser.time("2022-02-30") == nil)
+        #expect(ValueParser.iso8601(1_641_960_000) == "2022-01-12T04:00:00Z")
+        #expect(ValueParser.duration("90s") == .seconds(90))
+        #expect(ValueParser.duration("5m") == .seconds(300))
+        #expect(ValueParser.duration("-1") == nil)
+    }
+
+    @Test func eventPatterns() {
+        #expect(EventPattern.matches("visits.*", "visits.need.opened"))
+        #expect(EventPattern.matches("*", "probe.x"))
+        #expect(EventPattern.matches("*.opened", "visits.need.opened"))
+        #expect(!EventPattern.matches("visits.*", "supplies.request"))
+        #expect(!EventPattern.matches("probe.x", "probe.xy"))
+        #expect(EventPattern.problem(with: "visits.*") == nil)
+        #expect(EventPattern.problem(with: "a b") != nil)
+    }
+}

@@ -1,0 +1,125 @@
+@testable import DoorstepCore
+import DoorstepProtocol
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@Suite("Frame decoder")
+struct FrameDecoderTests {
+    /// Feeds `chunks` into a decoder with the given limits and returns the frames it produced.
+    func frames(_ chunks: [[UInt8]], maxLine: Int = 64, maxBody: Int = 256, eof: Bool = false) throws -> [Frame] {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(FrameDecoder(limits: FrameLimits(maxLineBytes: maxLine, maxBodyBytes: maxBody))))
+        for chunk in chunks { try channel.writeInbound(ByteBuffer(bytes: chunk)) }
+        if eof { _ = try channel.finish() }
+        var out: [Frame] = []
+        while let frame = try channel.readInbound(as: Frame.self) { out.append(frame) }
+        return out
+    }
+
+    func frames(_ text: String, maxLine: Int = 64, maxBody: Int = 256) throws -> [Frame] {
+        try frames([Array(text.utf8)], maxLine: maxLine, maxBody: maxBody)
+    }
+
+    func errorName(_ frame: Frame) -> String? {
+        if case .failure(_, let e) = frame { return e.name }
+        return nil
+    }
+
+    @Test func linesBecomeRequestsAndBlankLinesVanish() throws {
+        let out = try frames("ping\r\n\n# comment\n@a status\n")
+        #expect(out.count == 2)
+        guard case .request(let r, nil) = out[1] else { Issue.record("not a request"); return }
+        #expect(r.tag == "a")
+    }
+
+    @Test func requestSplitAcrossReads() throws {
+        let out = try frames([Array("pi".utf8), Array("ng\nprobe.echo 王".utf8), Array("芳\n".utf8)])
+        #expect(out.count == 2)
+        guard case .request(let r, _) = out[1] else { Issue.record("not a request"); return }
+        #expect(r.words[1] == .positional("王芳"))
+    }
+
+    @Test func oversizeLineIsSkippedAndAnswered() throws {
+        let long = "@big probe.echo " + String(repeating: "x", count: 200)
+        let out = try frames([Array(long.utf8), Array(String(repeating: "y", count: 100).utf8), Array("\nping\n".utf8)])
+        #expect(out.count == 2)
+        guard case .failure(let tag, let e) = out[0] else { Issue.record("expected failure"); return }
+        #expect(e.code == 414)
+        #expect(tag == "big")
+        #expect(e.message.contains("316 bytes"))
+        guard case .request = out[1] else { Issue.record("ping lost"); return }
+    }
+
+    @Test func oversizeLineInOneRead() throws {
+        let out = try frames(String(repeating: "z", count: 65) + "\nping\n")
+        #expect(out.count == 2)
+        #expect(errorName(out[0]) == "line_too_long")
+    }
+
+    @Test func invalidUTF8IsLocatedAndTheTagKept() throws {
+        let out = try frames([Array("@u probe.echo ".utf8) + [0xE7, 0x8E] + Array(" x\nping\n".utf8)])
+        #expect(out.count == 2)
+        guard case .failure(let tag, let e) = out[0] else { Issue.record("expected failure"); return }
+        #expect(e.code == 415)
+        #expect(tag == "u")
+        #expect(e.message.contains("byte 15"))
+    }
+
+    @Test func heredocBody() throws {
+        let out = try frames("probe.body <<END\nbuilding,unit\n3,2\nEND\nping\n")
+        #expect(out.count == 2)
+        guard case .request(_, let body) = out[0] else { Issue.record("expected request"); return }
+        #expect(body == "building,unit\n3,2\n")
+    }
+
+    @Test func heredocTerminatorSplitAcrossReads() throws {
+        let out = try frames([Array("probe.body <<END\nab\nE".utf8), Array("N".utf8), Array("D\r\nping\n".utf8)])
+        #expect(out.count == 2)
+        guard case .request(_, let body) = out[0] else { Issue.record("expected request"); return }
+        #expect(body == "ab\n")
+    }
+
+    @Test func oversizeBodyIsDiscardedToItsTerminator() throws {
+        let big = String(repeating: "row,值\n", count: 100)
+        let out = try frames([Array("@b probe.body <<E\n".utf8), Array(big.utf8), Array("E\nping\n".utf8)], maxBody: 128)
+        #expect(out.count == 2)
+        guard case .failure(let tag, let e) = out[0] else { Issue.record("expected failure"); return }
+        #expect(e.code == 413)
+        #expect(tag == "b")
+    }
+
+    @Test func oversizeBodyLineWithoutNewlines() throws {
+        let out = try frames([Array("probe.body <<E\n".utf8), Array(repeating: 0x61, count: 1000), Array("\nE\nping\n".utf8)], maxBody: 128)
+        #expect(out.count == 2)
+        #expect(errorName(out[0]) == "body_too_long")
+    }
+
+    @Test func invalidUTF8InBodyNamesTheLine() throws {
+        let out = try frames([Array("probe.body <<E\nok\n".utf8) + [0xFF] + Array("\nE\n".utf8)])
+        #expect(out.count == 1)
+        guard case .failure(_, let e) = out[0] else { Issue.record("expected failure"); return }
+        #expect(e.code == 415)
+        #expect(e.message.contains("body line 2"))
+    }
+
+    @Test func badLineWithHeredocSkipsItsBody() throws {
+        let out = try frames("probe.body \"x <<E\nnot a request\nE\nping\n")
+        #expect(out.count == 2)
+        #expect(errorName(out[0]) == "syntax_error")
+        guard case .request(let r, _) = out[1] else { Issue.record("ping lost"); return }
+        #expect(r.words == [.positional("ping")])
+    }
+
+    @Test func lastLineWithoutNewlineAtEOF() throws {
+        let out = try frames([Array("ping\nstatus".utf8)], eof: true)
+        #expect(out.count == 2)
+    }
+
+    @Test func eofInsideBodyIsReported() throws {
+        let out = try frames([Array("probe.body <<E\nabc\n".utf8)], eof: true)
+        #expect(out.count == 1)
+        #expect(errorName(out[0]) == "syntax_error")
+    }
+}
