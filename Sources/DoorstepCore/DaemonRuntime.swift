@@ -58,8 +58,8 @@ public final class DaemonRuntime: Sendable {
         var config = DaemonConfig.defaults
         if let file { config = try ConfigLoader.load(file: file, knownPlugins: host.ids) }
         config = applying(overrides, to: config)
-        if config.file == nil, let dir = getenv("STATE_DIRECTORY"), overrides.stateDir == nil {
-            // Under systemd with no state_dir in a config, use StateDirectory=.
+        if config.daemon.stateDir == DaemonSettings().stateDir, let dir = getenv("STATE_DIRECTORY"), overrides.stateDir == nil {
+            // Under systemd, the default state_dir means StateDirectory= (/var/lib/doorstep).
             config.daemon.stateDir = String(cString: dir).split(separator: ":").first.map(String.init) ?? config.daemon.stateDir
         }
         return (config, try host.create(config))

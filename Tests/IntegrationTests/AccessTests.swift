@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Peers other than root, through `setpriv` (CI runs as root).
+@Suite("Access control from peer credentials", .serialized)
+struct AccessTests {
+    static let canSwitchUser = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
+    func asNobody(_ daemon: DaemonProcess, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                   Binaries.doorstepctl, "--socket", daemon.socket] + args)
+    }
+
+    @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))
+    func socketIsCreated0660() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socket)
+        #expect((attributes[.posixPermissions] as? Int) == 0o660)
+        let refused = try asNobody(daemon, ["ping"])
+        #expect(refused.status == 69, "nobody may not open a 0660 root socket: \(refused.err)")
+        #expect(refused.err.contains("Permission denied"))
+    }
+
+    @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))
+    func viewerMayReadButNotReload() throws {
+        let daemon = try DaemonProcess(config: """
+            [daemon]
+            socket_mode = "0666"
+            [access.users]
+            nobody = "viewer"
+            [plugins.probe]
+            enabled = true
+            """)
+        defer { daemon.stop() }
+        let hello = try asNobody(daemon, ["--json", "hello"])
+        #expect(hello.status == 0)
+        #expect(hello.out.contains(#""role":"viewer""#))
+        #expect(hello.out.contains(#""uid":65534"#))
+        let reload = try asNobody(daemon, ["reload"])
+        #expect(reload.status == 1)
+        #expect(reload.err.contains("403 forbidden: reload needs role admin; uid 65534 (nobody) has viewer"))
+        let publish = try asNobody(daemon, ["probe.publish", "x"])
+        #expect(publish.err.contains("403 forbidden: probe.publish needs role operator"))
+        #expect(try asNobody(daemon, ["probe.echo", "看"]).out == "看\n")
+        #expect(daemon.stderr.contains("request refused"))
+        #expect(daemon.stderr.contains("uid=65534"))
+    }
+
+    @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))
+    func peerWithoutRoleIsRefusedAtConnect() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nsocket_mode = \"0666\"\n")
+        defer { daemon.stop() }
+        let result = try asNobody(daemon, ["ping"])
+        #expect(result.status == 1)
+        #expect(result.err.contains("403 forbidden: uid 65534 (nobody) has no role on this daemon"))
+        #expect(daemon.stderr.contains("connection refused: no role"))
+    }
+}

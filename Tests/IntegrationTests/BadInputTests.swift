@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@Suite("Bad input never costs the connection", .serialized)
+final class BadInputTests {
+    let daemon: DaemonProcess
+
+    init() throws {
+        daemon = try DaemonProcess(config: "[daemon]\nmax_line_bytes = 1024\nmax_body_bytes = 4096\n" + DaemonProcess.probeConfig)
+    }
+
+    deinit { daemon.stop() }
+
+    /// Sends `bytes`, expects one reply with `code name`, then checks `ping` on the same connection.
+    func expectError(_ bytes: [UInt8], _ prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let c = try daemon.client()
+        try c.send(bytes)
+        let reply = try c.readReply()
+        #expect(reply.final.hasPrefix(prefix), "\(reply)", sourceLocation: sourceLocation)
+        #expect(try c.request("ping") == ["200 pong"], sourceLocation: sourceLocation)
+    }
+
+    @Test func lineTooLong() throws {
+        try expectError(Array(("@long probe.echo " + String(repeating: "长", count: 2000) + "\n").utf8), "414 line_too_long: the request line is 6017 bytes")
+    }
+
+    @Test func lineTooLongKeepsTheTag() throws {
+        let c = try daemon.client()
+        try c.send("@t7 probe.echo " + String(repeating: "x", count: 5000) + "\n")
+        #expect(try c.readReply().first?.hasPrefix("@t7 414 line_too_long") == true)
+    }
+
+    @Test func bodyTooLong() throws {
+        let body = String(repeating: "3,2,501,王芳\n", count: 500)
+        try expectError(Array(("probe.body <<END\n" + body + "END\n").utf8), "413 body_too_long: the body exceeds 4096 bytes")
+    }
+
+    @Test func invalidUTF8() throws {
+        try expectError(Array("probe.echo ".utf8) + [0xC3, 0x28] + Array("\n".utf8), "415 invalid_utf8: the request line is not valid UTF-8 at byte 12")
+        try expectError(Array("probe.body <<E\n".utf8) + [0xFF, 0x0A] + Array("E\n".utf8), "415 invalid_utf8: body line 1")
+    }
+
+    @Test func unknownCommandSuggests() throws {
+        try expectError(Array("stauts\n".utf8), "405 unknown_command: unknown command 'stauts'; did you mean 'status'?")
+        try expectError(Array("probe ech x\n".utf8), "405 unknown_command: unknown command 'probe'; did you mean 'probe.echo'?")
+    }
+
+    @Test func badAndMissingArguments() throws {
+        try expectError(Array("probe.sleep ms=soon\n".utf8), "422 invalid_argument: argument 'ms': expected an integer, got 'soon'")
+        try expectError(Array("probe.sleep ms=99999999\n".utf8), "422 invalid_argument: argument 'ms': expected an integer ≤ 60000")
+        try expectError(Array("probe.sleep\n".utf8), "420 missing_argument: missing argument 'ms'")
+        try expectError(Array("probe.echo hi colour=red\n".utf8), "422 invalid_argument: probe.echo has no argument 'colour'")
+        try expectError(Array("probe.body\n".utf8), "420 missing_argument: probe.body needs a body")
+        try expectError(Array("ping <<E\nx\nE\n".utf8), "422 invalid_argument: ping takes no body")
+    }
+
+    @Test func syntaxErrors() throws {
+        try expectError(Array("probe.echo \"open\n".utf8), "400 syntax_error: unterminated double quote opened at column 12")
+        try expectError(Array("probe.echo \"\\x\"\n".utf8), "400 syntax_error: unknown escape")
+        try expectError(Array("@ ping\n".utf8), "400 syntax_error: empty tag")
+    }
+
+    @Test func pluginFailureIs500AndTheDaemonLives() throws {
+        try expectError(Array("probe.fail\n".utf8), "500 internal_error: probe.fail failed inside plugin probe")
+    }
+
+    @Test func garbageFloodDoesNotCrashTheDaemon() throws {
+        let c = try daemon.client()
+        var bytes: [UInt8] = []
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { bytes.append(UInt8.random(in: 0...255, using: &rng)) }
+        bytes += Array("\n\nE\nEND\n".utf8)
+        try? c.send(bytes)
+        let other = try daemon.client()
+        #expect(try other.request("ping") == ["200 pong"])
+    }
+
+    @Test func clientVanishingMidRequestIsHarmless() throws {
+        do {
+            let c = try daemon.client()
+            try c.send("probe.sleep ms=300\nprobe.body <<E\npartial")
+        }
+        usleep(500_000)
+        #expect(try daemon.client().request("ping") == ["200 pong"])
+    }
+}
+
+@Suite("Connection limits", .serialized)
+struct ConnectionLimitTests {
+    @Test func tooManyConnections() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nmax_connections = 3\n")
+        defer { daemon.stop() }
+        let kept = try (0..<3).map { _ in try daemon.client() }
+        for c in kept { #expect(try c.request("ping") == ["200 pong"]) }
+        let extra = try daemon.client()
+        let reply = try extra.readReply()
+        #expect(reply.final.hasPrefix("429 too_many_connections: 3 connections are open, the limit is 3"))
+        #expect(extra.isClosed())
+        #expect(try kept[0].request("ping") == ["200 pong"])
+    }
+
+    @Test func idleTimeout() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nidle_timeout = 1\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let idle = try daemon.client()
+        let busy = try daemon.client()
+        let subscribed = try daemon.client()
+        #expect(try subscribed.request("subscribe probe.*").final.hasPrefix("200"))
+        try busy.send("probe.sleep ms=2500\n")
+        let line = try idle.readLine(timeout: 5)
+        #expect(line == "408 idle_timeout: closing after 1 s without a request (idle_timeout)")
+        #expect(idle.isClosed())
+        #expect(try busy.readReply(timeout: 5) == ["200 slept"], "a request in flight is not idle")
+        #expect(try subscribed.request("ping") == ["200 pong"], "subscribers are not closed")
+    }
+}
