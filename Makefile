@@ -1,0 +1,40 @@
+# Doorstep: the two commands of README.md are `make run` and `make test`.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+ARGS ?=
+
+.PHONY: all deps build run test release install clean-state
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+# The daemon in the foreground with embedded defaults: socket var/doorstep.sock, state var/state.
+run: deps
+	$(SWIFT) build --product doorstepd
+	$(SWIFT) build --product doorstepctl
+	./.build/debug/doorstepd $(ARGS)
+
+# Every test: unit tests, integration tests against the real daemon, unit-file checks.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Installs binaries, systemd units, sysusers.d/tmpfiles.d entries and an example config.
+install: release
+	install -D -m 0755 .build/release/doorstepd $(DESTDIR)$(PREFIX)/bin/doorstepd
+	install -D -m 0755 .build/release/doorstepctl $(DESTDIR)$(PREFIX)/bin/doorstepctl
+	install -D -m 0644 systemd/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
+	install -D -m 0644 systemd/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
+	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf
+	install -D -m 0644 systemd/doorstep.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/doorstep.conf
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/README.md
+	install -D -m 0644 docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/protocol.md
+	[ -e $(DESTDIR)/etc/doorstep/doorstep.toml ] || install -D -m 0640 config/doorstep.toml $(DESTDIR)/etc/doorstep/doorstep.toml

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Doorstep needs to build and test, if any is missing.
+#   libsystemd-dev pkg-config  build: sd_notify, sd_listen_fds, sd_journal_sendv
+#   systemd                    tests: systemd-socket-activate, systemd-analyze
+#   util-linux                 tests: setpriv (connect as another user), unshare
+#   socat                      tests and docs: talking to the socket by hand
+#   strace                     durability tests: fault injection
+set -euo pipefail
+packages=(libsystemd-dev pkg-config systemd util-linux socat strace)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
