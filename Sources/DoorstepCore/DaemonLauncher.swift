@@ -54,14 +54,32 @@ public enum DaemonLauncher {
             logger.critical("cannot use the state directory: \(error)")
             return 1
         }
-        let runtime = DaemonRuntime(config: config, overrides: options.overrides, host: host, hub: hub, logger: logger)
         // Trap SIGHUP before anything can report READY, so an early reload never kills us.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let store = StateStore(root: config.daemon.stateDir, settings: config.daemon.state, logger: logger, ref: host.journalRef)
+        host.store = store
+        SystemdNotifier().status("replaying the journal")
+        do {
+            let stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
+            let recovery = try await store.open(plugins: stateful) { ids in
+                Task { await host.recoverAfterWriteFailure(ids) }
+            }
+            logger.info("state recovered", metadata: [
+                "segments": "\(recovery.segments)", "records": "\(recovery.records)", "replayed": "\(recovery.replayed)",
+                "torn_bytes": "\(recovery.tornBytes)", "ms": "\(recovery.millis)", "fsync": "\(config.daemon.state.fsync)",
+            ])
+        } catch {
+            logger.critical("cannot open the state directory: \(error)", metadata: ["message_id": "\(MessageID.corruption)"])
+            SystemdNotifier().send("STATUS=cannot open state: \(error)")
+            return 1
+        }
+        let runtime = DaemonRuntime(config: config, overrides: options.overrides, host: host, hub: hub, logger: logger)
         host.start(plugins)
         let server = ControlServer(runtime: runtime)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: PluginService(host: host)),
+                .init(service: PluginService(host: host, store: store)),
+                .init(service: SnapshotPolicy(host: host, store: store)),
                 .init(service: server),
                 .init(service: ReloadOnHangup(runtime: runtime, signals: hangups)),
             ],
@@ -75,6 +93,7 @@ public enum DaemonLauncher {
             logger.critical("doorstepd failed: \(error)")
             SystemdNotifier().send("STATUS=failed: \(error)")
             await host.stopAll()
+            store.close()
             return 1
         }
     }
@@ -84,10 +103,28 @@ public enum DaemonLauncher {
 /// finished its in-flight requests, since services stop in reverse order).
 struct PluginService: Service {
     let host: PluginHost
+    let store: StateStore
 
     func run() async throws {
         try? await gracefulShutdown()
+        // A snapshot on the way out keeps the next start-up short.
+        _ = await store.snapshotAll(host.statefulPlugins())
         await host.stopAll()
+        store.close()
+    }
+}
+
+/// Takes snapshots in the background when the journal since the last one grows past the
+/// configured thresholds.
+struct SnapshotPolicy: Service {
+    let host: PluginHost
+    let store: StateStore
+
+    func run() async throws {
+        let host = self.host, store = self.store
+        try? await cancelWhenGracefulShutdown {
+            await store.runSnapshotPolicy { host.statefulPlugins() }
+        }
     }
 }
 

@@ -102,6 +102,10 @@ public final class DaemonRuntime: Sendable {
             changes.append("daemon.\(name): kept \"\(old.daemon[keyPath: path])\" (a change needs a restart)")
             new.daemon[keyPath: path] = old.daemon[keyPath: path]
         }
+        if new.daemon.state != old.daemon.state {
+            changes.append("daemon.fsync/segment_bytes/snapshot_every_*: kept (a change needs a restart)")
+            new.daemon.state = old.daemon.state
+        }
         if new.daemon.socketMode != old.daemon.socketMode {
             changes.append("daemon.socket_mode: kept \(String(old.daemon.socketMode, radix: 8)) (a change needs a restart)")
             new.daemon.socketMode = old.daemon.socketMode
@@ -129,4 +133,7 @@ enum MessageID {
     static let reloadFailed = "8b1f2e3d4c5a69788796a5b4c3d2e1f0"
     static let forbidden = "c4f1a2b3d4e5f60718293a4b5c6d7e8f"
     static let stopping = "2e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b"
+    static let fsyncFailed = "9a4e6b1c2d3f40718a9b0c1d2e3f4a5b"
+    static let tornTail = "3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f"
+    static let corruption = "e1d2c3b4a5968778695a4b3c2d1e0f9a"
 }

@@ -10,6 +10,8 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+    /// Already-serialized JSON, inserted verbatim (a stored payload).
+    case raw(String)
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
@@ -21,6 +23,7 @@ public enum JSON: Sendable, Equatable {
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.raw(a), .raw(b)): return a == b
         default: return false
         }
     }
@@ -81,6 +84,7 @@ extension JSON {
                 out += "null"
             }
         case .string(let s): JSON.appendQuoted(s, to: &out)
+        case .raw(let text): out += text
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {

@@ -1,9 +1,3 @@
-/// The durable-state service a plugin records its changes through.
-///
-/// The journal, snapshots and recovery that implement it are the durable-state issue's work
-/// (issue #3); until then the host passes `nil` and plugins keep no state across restarts.
-public protocol StateService: Sendable {}
-
 /// What the host hands a plugin at creation. Plugins never create loggers, pick paths or open
 /// sockets: everything they touch comes from here.
 public struct PluginContext: Sendable {
@@ -13,10 +7,10 @@ public struct PluginContext: Sendable {
     public var events: any EventBus
     /// The plugin's timers.
     public var timers: any TimerService
-    /// Durable state; nil until the durable-state service exists.
-    public var state: (any StateService)?
+    /// The durable journal this plugin records its changes through (``StatefulPlugin``).
+    public var state: any StateService
 
-    public init(logger: Logger, events: any EventBus, timers: any TimerService, state: (any StateService)? = nil) {
+    public init(logger: Logger, events: any EventBus, timers: any TimerService, state: any StateService) {
         self.logger = logger
         self.events = events
         self.timers = timers

@@ -96,7 +96,9 @@ struct ControlConnection {
                     outgoing = outgoing.dropFirst(n)
                     if outgoing.isEmpty { outgoing = [][...] }
                 } else if n < 0, errno != EAGAIN, errno != EINTR {
-                    throw .closed(pending: expected - printer.received)
+                    // The daemon closed (a refusal, an idle timeout): read what it said first.
+                    outgoing = [][...]
+                    stdinOpen = false
                 }
             }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {

@@ -63,8 +63,10 @@ enum DoorstepCtl {
                 Output.err("doorstepctl: no answer from doorstepd at \(path) within \(seconds) s (--timeout)")
                 return 3
             case .closed(let pending):
+                // A refusal (403, 408, 429) is the daemon's own explanation of the close.
+                if printer.worst > 0 { return printer.worst }
                 Output.err("doorstepctl: doorstepd closed the connection with \(pending) request(s) unanswered")
-                return max(printer.worst, 3)
+                return 3
             case .io(let message):
                 Output.err("doorstepctl: " + message)
                 return 3

@@ -1,7 +1,8 @@
+import Foundation
 public import PluginAPI
 
 /// Exercises the plugin API end to end for the integration tests.
-public actor ProbePlugin: DoorstepPlugin {
+public actor ProbePlugin: StatefulPlugin {
     public static let id = "probe"
     public static let summary = "test plugin: echo, events, timers, bodies, failures"
     public static let enabledByDefault = false
@@ -25,6 +26,14 @@ public actor ProbePlugin: DoorstepPlugin {
             .named("name", summary: "label carried in the event"),
         ]),
         CommandSpec("probe.table", summary: "a table with Chinese names, for alignment"),
+        CommandSpec("probe.set", summary: "durably set a key (a journal event)", role: .operator, arguments: [
+            .positional("key", summary: "key"), .positional("value", summary: "value"),
+        ], mutates: true),
+        CommandSpec("probe.del", summary: "durably delete a key", role: .operator, arguments: [
+            .positional("key", summary: "key"),
+        ], mutates: true),
+        CommandSpec("probe.get", summary: "read a key", arguments: [.positional("key", summary: "key")]),
+        CommandSpec("probe.dump", summary: "every key and value, sorted, with a checksum of the whole state"),
     ]
 
     private struct Settings: Sendable {
@@ -41,6 +50,11 @@ public actor ProbePlugin: DoorstepPlugin {
     private var settings: Settings
     private var reloads = 0
     private let context: PluginContext
+    /// The durable state: a key-value map built only from journal events.
+    private var values: [String: String] = [:]
+    private var lastSeq: UInt64 = 0
+
+    public nonisolated var stateService: any StateService { context.state }
 
     public init(config: PluginConfig, context: PluginContext) throws {
         self.settings = try Settings(config)
@@ -55,8 +69,64 @@ public actor ProbePlugin: DoorstepPlugin {
         return true
     }
 
+    /// Version 2 of the set event.
+    struct SetValue: StateEvent {
+        static let eventType = "set"
+        static let schemaVersion = 2
+        var key: String
+        var value: String
+        var by: UInt32?
+    }
+
+    /// Version 1 of the set event, as older journals hold it.
+    struct SetValueV1: Codable {
+        var k: String
+        var v: String
+    }
+
+    struct DeleteValue: StateEvent {
+        static let eventType = "del"
+        static let schemaVersion = 1
+        var key: String
+    }
+
+    public func apply(_ event: RecordedEvent) throws {
+        switch (event.type, event.version) {
+        case ("set", 1):
+            let old = try event.decode(SetValueV1.self)
+            values[old.k] = old.v
+        case ("set", 2):
+            let set = try event.decode(SetValue.self)
+            values[set.key] = set.value
+        case ("del", 1):
+            values.removeValue(forKey: try event.decode(DeleteValue.self).key)
+        default:
+            throw ControlError.internalError("probe cannot apply \(event.type) v\(event.version)")
+        }
+        lastSeq = event.seq
+    }
+
+    public func encodeSnapshot() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(values))
+    }
+
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
+        values = try bytes.map { try JSONDecoder().decode([String: String].self, from: Data($0)) } ?? [:]
+    }
+
+    /// FNV-1a over the sorted state, so tests compare whole states cheaply.
+    private var digest: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+            for b in Array(k.utf8) + [0] + Array(v.utf8) + [0] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        }
+        return String(h, radix: 16)
+    }
+
     public func status() async -> JSON {
-        ["greeting": .string(settings.greeting), "reloads": .number(reloads)]
+        ["greeting": .string(settings.greeting), "reloads": .number(reloads), "keys": .number(values.count)]
     }
 
     private struct Failure: Error {}
@@ -90,6 +160,23 @@ public actor ProbePlugin: DoorstepPlugin {
                 _ = try? events.publish("probe.timer.fired", ["name": .string(label)])
             }
             return .message("scheduled \(label)")
+        case "probe.set":
+            let key = request.string("key")!, value = request.string("value")!
+            let seq = try await record(SetValue(key: key, value: value, by: request.caller.uid))
+            return Reply(data: ["key": .string(key), "seq": .number(seq)], lines: [], message: "set \(key) at seq \(seq)")
+        case "probe.del":
+            let key = request.string("key")!
+            guard values[key] != nil else { throw ControlError.notFound("key \(key) does not exist") }
+            let seq = try await record(DeleteValue(key: key))
+            return Reply(data: ["key": .string(key), "seq": .number(seq)], lines: [], message: "deleted \(key) at seq \(seq)")
+        case "probe.get":
+            let key = request.string("key")!
+            guard let value = values[key] else { throw ControlError.notFound("key \(key) does not exist") }
+            return Reply(data: ["key": .string(key), "value": .string(value)], lines: [value])
+        case "probe.dump":
+            let rows = values.sorted { $0.key < $1.key }.map { JSON.object([("key", .string($0.key)), ("value", .string($0.value))]) }
+            return Reply(data: ["count": .number(values.count), "digest": .string(digest), "values": .array(rows)],
+                         lines: ["count: \(values.count)", "digest: \(digest)"])
         case "probe.table":
             return Reply(data: [
                 ["household": "3-2-501", "name": "王芳", "people": 3],

@@ -140,9 +140,19 @@ private struct SectionReader {
                 }
             case "max_line_bytes": s.maxLineBytes = try int(v, path, 256...16_777_216)
             case "max_body_bytes": s.maxBodyBytes = try int(v, path, 0...1_073_741_824)
+            case "fsync":
+                let text = try string(v, path)
+                guard let mode = FsyncMode(rawValue: text) else {
+                    throw error(path, "fsync: expected \"always\" or \"off\", got \"\(text)\"")
+                }
+                s.state.fsync = mode
+            case "segment_bytes": s.state.segmentBytes = try int(v, path, 4096...1_073_741_824)
+            case "snapshot_every_events": s.state.snapshotEveryEvents = try int(v, path, 1...100_000_000)
+            case "snapshot_every_bytes": s.state.snapshotEveryBytes = try int(v, path, 4096...68_719_476_736)
             default:
                 throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
-                    + "state_dir, max_connections, idle_timeout, max_line_bytes, max_body_bytes")
+                    + "state_dir, max_connections, idle_timeout, max_line_bytes, max_body_bytes, fsync, segment_bytes, "
+                    + "snapshot_every_events, snapshot_every_bytes")
             }
         }
         return s

@@ -33,6 +33,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxLineBytes = 65_536
     /// Longest heredoc body in bytes.
     public var maxBodyBytes = 16 * 1024 * 1024
+    /// Journal and snapshot settings.
+    public var state = StateSettings()
 
     public init() {}
 }

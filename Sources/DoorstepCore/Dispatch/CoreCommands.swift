@@ -60,6 +60,7 @@ struct CoreCommands {
             return (Reply(data: ["patterns": .array(patterns.map(JSON.string))], lines: [],
                           message: patterns.isEmpty ? "no subscriptions" : "still subscribed to \(patterns.joined(separator: " "))"), false)
         case "quit": return (.message("bye"), true)
+        case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
     }
@@ -165,6 +166,7 @@ struct CoreCommands {
                 "accepted": .number(runtime.acceptedConnections.load(ordering: .relaxed)),
             ],
             "events": ["seq": .number(runtime.hub.lastSeq)],
+            "fsync": .string(config.daemon.state.fsync == .always ? "always" : "off (NOT durable: tests and benchmarks only)"),
             "state": ["dir": .string(config.daemon.stateDir), "bytes": .number(FileIO.treeSize(config.daemon.stateDir))],
         ], message: "ok")
     }

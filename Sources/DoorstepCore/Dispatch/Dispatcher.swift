@@ -29,7 +29,7 @@ final class Dispatcher: Sendable {
     init(runtime: DaemonRuntime) {
         self.runtime = runtime
         var routes: [String: Route] = [:]
-        for spec in CoreCommands.specs { routes[spec.name] = .core(spec) }
+        for spec in CoreCommands.specs + StateCommands.specs { routes[spec.name] = .core(spec) }
         for type in runtime.host.registry {
             for spec in type.commands { routes[spec.name] = .plugin(id: type.id, spec) }
         }
@@ -80,6 +80,8 @@ final class Dispatcher: Sendable {
             default: throw ControlError.unavailable("plugin \(id) is not running")
             }
         }
+        try runtime.host.beginRequest(id)
+        defer { runtime.host.endRequest(id) }
         do {
             return try await plugin.handle(request)
         } catch let error as ControlError {

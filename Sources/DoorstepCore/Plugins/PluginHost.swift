@@ -1,3 +1,4 @@
+import Glibc
 public import PluginAPI
 import Synchronization
 
@@ -37,16 +38,33 @@ public final class PluginHost: Sendable {
         var state: State
     }
 
+    /// Requests being handled and rebuilds in progress, per plugin.
+    struct Activity {
+        var inFlight: [String: Int] = [:]
+        var recovering: Set<String> = []
+    }
+
     /// Every plugin linked into this binary, in registration order.
     public let registry: [any DoorstepPlugin.Type]
     let hub: EventHub
     let logger: Logger
     private let slots = Mutex<[String: Slot]>([:])
+    private let activity = Mutex(Activity())
+    /// The journal plugins record through; empty until the state store opens.
+    let journalRef: JournalRef
+    private let storeBox = Mutex<StateStore?>(nil)
 
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger) {
         self.registry = registry
         self.hub = hub
         self.logger = logger
+        self.journalRef = JournalRef()
+    }
+
+    /// The open state store, once there is one.
+    var store: StateStore? {
+        get { storeBox.withLock { $0 } }
+        set { storeBox.withLock { $0 = newValue } }
     }
 
     /// Ids of the registered plugins.
@@ -79,7 +97,8 @@ public final class PluginHost: Sendable {
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
         let bus = PluginEventBus(pluginID: id, hub: hub)
         let timers = PluginTimers(logger: pluginLogger)
-        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers)
+        let state: any StateService = store?.service(for: id) ?? PluginStateService(pluginID: id, ref: journalRef)
+        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state)
         let plugin: any DoorstepPlugin
         do {
             plugin = try type.init(config: config, context: context)
@@ -110,6 +129,7 @@ public final class PluginHost: Sendable {
     private func run(_ id: String, _ instance: Instance) {
         let logger = self.logger
         slots.withLock { $0[id] = Slot(instance: instance, task: nil, state: .running) }
+        activity.withLock { _ = $0.recovering.remove(id) }
         let task = Task { [weak self] in
             var final: State = .stopped
             do {
@@ -159,6 +179,7 @@ public final class PluginHost: Sendable {
             case (nil, nil):
                 continue
             case (nil, let new?):
+                if let failure = await restoreState(id, new) { changes.append(failure); continue }
                 run(id, new)
                 changes.append("\(id): started")
             case (_?, nil):
@@ -169,12 +190,71 @@ public final class PluginHost: Sendable {
                     changes.append("\(id): reloaded in place")
                 } else {
                     await stop(id)
+                    if let failure = await restoreState(id, new) { changes.append(failure); continue }
                     run(id, new)
                     changes.append("\(id): restarted")
                 }
             }
         }
         return changes
+    }
+
+    /// Loads a new instance's state from disk before it serves; nil on success.
+    private func restoreState(_ id: String, _ instance: Instance) async -> String? {
+        guard let stateful = instance.plugin as? any StatefulPlugin, let store else { return nil }
+        do {
+            try await store.rebuild(id, stateful)
+            return nil
+        } catch {
+            logger.error("cannot load plugin state", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
+            slots.withLock { $0[id] = Slot(instance: nil, task: nil, state: .failed("cannot load state: \(error)")) }
+            return "\(id): failed to load its state: \(error)"
+        }
+    }
+
+    /// The running stateful plugins, by id.
+    func statefulPlugins() -> [String: any StatefulPlugin] {
+        slots.withLock { slots in
+            var out: [String: any StatefulPlugin] = [:]
+            for (id, slot) in slots where slot.state == .running {
+                if let p = slot.instance?.plugin as? any StatefulPlugin { out[id] = p }
+            }
+            return out
+        }
+    }
+
+    /// Marks a request to `id` as started; throws `503` while the plugin is being rebuilt.
+    func beginRequest(_ id: String) throws(ControlError) {
+        try activity.withLock { (a) throws(ControlError) in
+            if a.recovering.contains(id) {
+                throw ControlError.unavailable("plugin \(id) is reloading its state after a storage error; try again in a moment")
+            }
+            a.inFlight[id, default: 0] += 1
+        }
+    }
+
+    func endRequest(_ id: String) { activity.withLock { $0.inFlight[id, default: 1] -= 1 } }
+
+    /// After a failed journal write: refuses new requests to the plugins, waits for the ones
+    /// in flight, rebuilds their state from disk, and lets them record again.
+    func recoverAfterWriteFailure(_ ids: Set<String>) async {
+        guard let store else { return }
+        activity.withLock { $0.recovering.formUnion(ids) }
+        for _ in 0..<6000 where activity.withLock({ a in ids.contains { a.inFlight[$0, default: 0] > 0 } }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        for id in ids {
+            guard let plugin = plugin(id).plugin as? any StatefulPlugin else { continue }
+            do {
+                try await store.rebuild(id, plugin)
+            } catch {
+                logger.critical("cannot rebuild plugin state after a failed write; stopping", metadata: [
+                    "plugin.id": "\(id)", "error": "\(error)"])
+                exit(74)
+            }
+        }
+        store.journal.clearPoison(ids)
+        activity.withLock { $0.recovering.subtract(ids) }
     }
 
     /// The running plugin `id` and its state.

@@ -1,0 +1,88 @@
+import Glibc
+
+/// POSIX file operations for durable state, with the errors named.
+enum FileSystem {
+    struct Failure: Error, CustomStringConvertible {
+        let operation: String
+        let path: String
+        let code: Int32
+
+        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+        var isNoSpace: Bool { code == ENOSPC || code == EDQUOT }
+    }
+
+    static func readAll(_ path: String) throws(Failure) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "read", path: path, code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(out[..<done])
+    }
+
+    /// Writes all of `bytes` at the current position of `fd`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(Failure) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "write", path: path, code: errno)
+            }
+            done += n
+        }
+    }
+
+    /// fsyncs a directory, so a created, renamed or removed entry survives a power cut.
+    static func syncDirectory(_ path: String) throws(Failure) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: path, code: errno) }
+    }
+
+    /// Writes a whole file atomically: tmp → fsync → rename → fsync directory.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(Failure) {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(operation: "create", path: tmp, code: errno) }
+        do throws(Failure) {
+            try writeAll(fd, bytes, path: tmp)
+            guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: tmp, code: errno) }
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        close(fd)
+        guard rename(tmp, path) == 0 else {
+            let code = errno
+            unlink(tmp)
+            throw Failure(operation: "rename", path: path, code: code)
+        }
+        try syncDirectory(directory(of: path))
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func size(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import Glibc
+import Logging
+import NIOConcurrencyHelpers
+import PluginAPI
+import Synchronization
+
+/// Whether a group commit ends with `fdatasync`.
+public enum FsyncMode: String, Sendable {
+    /// Every acknowledged change is on disk (the default).
+    case always
+    /// No sync: for tests and benchmarks only; `status` says so.
+    case off
+}
+
+/// The daemon's one append-only journal, with group commit.
+///
+/// `commit` numbers an event and queues it; a writer thread takes everything queued, writes
+/// it with one `write`, syncs once, and then wakes every waiter of the batch. A failed write
+/// (ENOSPC, EIO) is cut off the file again and fails the batch; the host then rebuilds the
+/// plugins concerned from disk. A failed sync is fatal, as in PostgreSQL: the kernel may have
+/// dropped the dirty pages, so retrying could report success for data that is gone.
+final class Journal: @unchecked Sendable {
+    /// One queued event and whoever waits for it.
+    final class Entry: Sendable {
+        let event: RecordedEvent
+        private let state = Mutex<State>(.pending)
+
+        enum State {
+            case pending
+            case waiting(CheckedContinuation<Void, any Error>)
+            case done(ControlError?)
+        }
+
+        init(_ event: RecordedEvent) { self.event = event }
+
+        func wait() async throws {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let done: ControlError?? = state.withLock { s in
+                    if case .done(let error) = s { return .some(error) }
+                    s = .waiting(c)
+                    return .none
+                }
+                if case .some(let error) = done {
+                    if let error { c.resume(throwing: error) } else { c.resume() }
+                }
+            }
+        }
+
+        func finish(_ error: ControlError?) {
+            let waiter: CheckedContinuation<Void, any Error>? = state.withLock { s in
+                defer { s = .done(error) }
+                if case .waiting(let c) = s { return c }
+                return nil
+            }
+            if let error { waiter?.resume(throwing: error) } else { waiter?.resume() }
+        }
+    }
+
+    struct Stats: Sendable {
+        var durableSeq: UInt64 = 0
+        var lastSyncMicros: Int64 = 0
+        var batches: Int = 0
+        var bytesSinceSnapshot: Int64 = 0
+        var eventsSinceSnapshot: Int = 0
+        var writeFailures: Int = 0
+        var lastWriteError: String?
+    }
+
+    let directory: String
+    let fsyncMode: FsyncMode
+    let segmentBytes: Int
+    let logger: Logger
+    /// Called (off the writer thread's lock) with the plugins whose changes were lost.
+    let onWriteFailure: @Sendable (Set<String>) -> Void
+
+    // Guarded by `lock` (value 1 when there is work or a stop request).
+    private let lock = ConditionLock(value: 0)
+    private var queue: [Entry] = []
+    private var nextSeq: UInt64
+    private var poisoned: Set<String> = []
+    private var stopping = false
+    private var pluginsSeen: Set<String> = []
+
+    // Owned by the writer thread.
+    private var fd: Int32
+    private var segmentPath: String
+    private var segmentSize: Int
+
+    private let stats = Mutex(Stats())
+    private let durableWaiters = Mutex<[(UInt64, CheckedContinuation<Void, Never>)]>([])
+    private let stopped = ConditionLock(value: 0)
+
+    /// Opens the journal for appending after recovery.
+    ///
+    /// - Parameters:
+    ///   - lastSegment: the newest segment and its valid size, or nil to start one.
+    ///   - nextSeq: the first sequence number to hand out.
+    init(directory: String, lastSegment: (path: String, size: Int)?, nextSeq: UInt64, fsync: FsyncMode, segmentBytes: Int,
+         logger: Logger, onWriteFailure: @escaping @Sendable (Set<String>) -> Void) throws(FileSystem.Failure) {
+        self.directory = directory
+        self.fsyncMode = fsync
+        self.segmentBytes = segmentBytes
+        self.logger = logger
+        self.onWriteFailure = onWriteFailure
+        self.nextSeq = nextSeq
+        if let last = lastSegment {
+            fd = open(last.path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard fd >= 0 else { throw FileSystem.Failure(operation: "open", path: last.path, code: errno) }
+            segmentPath = last.path
+            segmentSize = last.size
+        } else {
+            (fd, segmentPath) = try Self.createSegment(directory, firstSeq: nextSeq)
+            segmentSize = 0
+        }
+        stats.withLock { $0.durableSeq = nextSeq - 1 }
+        let thread = Thread { [self] in self.writerLoop() }
+        thread.start()
+    }
+
+    private static func createSegment(_ dir: String, firstSeq: UInt64) throws(FileSystem.Failure) -> (Int32, String) {
+        let path = dir + "/" + SegmentFile.name(firstSeq: firstSeq)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
+        try FileSystem.syncDirectory(dir)
+        return (fd, path)
+    }
+
+    /// The last sequence number handed out.
+    var lastSeq: UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return nextSeq - 1
+    }
+
+    var currentStats: Stats { stats.withLock { $0 } }
+
+    /// Plugins that recorded since the journal opened.
+    var recordedPlugins: Set<String> { lock.lock(); defer { lock.unlock() }; return pluginsSeen }
+    var currentSegment: String { lock.lock(); defer { lock.unlock() }; return segmentPath }
+
+    /// Numbers `event`, applies it through `apply`, and queues it (see ``StateService``).
+    func commit(_ event: RecordedEvent, applying apply: (RecordedEvent) throws -> Void) throws -> Entry {
+        lock.lock()
+        if stopping || poisoned.contains(event.plugin) {
+            let reason = stopping ? "the daemon is stopping" : "plugin \(event.plugin) is being rebuilt after a storage error"
+            lock.unlock()
+            throw ControlError.unavailable("cannot record now: \(reason); try again")
+        }
+        var numbered = event
+        numbered.seq = nextSeq
+        do {
+            try apply(numbered)
+        } catch {
+            lock.unlock()
+            throw error
+        }
+        nextSeq += 1
+        pluginsSeen.insert(event.plugin)
+        let entry = Entry(numbered)
+        queue.append(entry)
+        lock.unlock(withValue: 1)
+        return entry
+    }
+
+    /// Lets a rebuilt plugin record again.
+    func clearPoison(_ plugins: Set<String>) {
+        lock.lock()
+        poisoned.subtract(plugins)
+        lock.unlock(withValue: queue.isEmpty && !stopping ? 0 : 1)
+    }
+
+    /// Returns once every event up to `seq` is durable (or the journal stopped).
+    func waitDurable(_ seq: UInt64) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = stats.withLock { $0.durableSeq >= seq }
+            if ready { c.resume(); return }
+            durableWaiters.withLock { $0.append((seq, c)) }
+            // Re-check: the writer may have advanced between the two locks.
+            if stats.withLock({ $0.durableSeq >= seq }) { releaseDurableWaiters() }
+        }
+    }
+
+    private func releaseDurableWaiters() {
+        let durable = stats.withLock { $0.durableSeq }
+        let ready = durableWaiters.withLock { list -> [CheckedContinuation<Void, Never>] in
+            let (done, rest) = (list.filter { $0.0 <= durable }, list.filter { $0.0 > durable })
+            list = rest
+            return done.map { $0.1 }
+        }
+        for c in ready { c.resume() }
+    }
+
+    /// Resets the counters that trigger snapshots.
+    func resetSnapshotCounters() { stats.withLock { $0.bytesSinceSnapshot = 0; $0.eventsSinceSnapshot = 0 } }
+
+    /// Writes what is queued, then stops the writer thread.
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.unlock(withValue: 1)
+        stopped.lock(whenValue: 1)
+        stopped.unlock()
+        close(fd)
+    }
+
+    private func writerLoop() {
+        var buffer: [UInt8] = []
+        while true {
+            lock.lock(whenValue: 1)
+            let batch = queue
+            queue = []
+            let exit = stopping && batch.isEmpty
+            lock.unlock(withValue: stopping ? 1 : 0)
+            if exit { break }
+            if batch.isEmpty { continue }
+            buffer.removeAll(keepingCapacity: true)
+            for entry in batch { JournalRecord.encode(entry.event, into: &buffer) }
+            write(batch, buffer)
+        }
+        releaseDurableWaiters()
+        stopped.lock()
+        stopped.unlock(withValue: 1)
+    }
+
+    private func write(_ batch: [Entry], _ buffer: [UInt8]) {
+        do throws(FileSystem.Failure) {
+            if segmentSize > 0, segmentSize + buffer.count > segmentBytes {
+                let (newFD, newPath) = try Self.createSegment(directory, firstSeq: batch[0].event.seq)
+                close(fd)
+                lock.lock()
+                fd = newFD
+                segmentPath = newPath
+                lock.unlock()
+                segmentSize = 0
+            }
+            try FileSystem.writeAll(fd, buffer, path: segmentPath)
+        } catch {
+            writeFailed(batch, error)
+            return
+        }
+        if fsyncMode == .always {
+            let start = ContinuousClock.now
+            if fdatasync(fd) != 0 {
+                let code = errno
+                logger.critical("fdatasync failed; stopping without acknowledging the batch (restart replays the journal)",
+                                metadata: ["file": "\(segmentPath)", "error": "\(String(cString: strerror(code)))",
+                                           "message_id": "\(MessageID.fsyncFailed)"])
+                SystemdNotifier().send("STATUS=fatal: fdatasync \(segmentPath) failed: \(String(cString: strerror(code)))", "ERRNO=\(code)")
+                Glibc.exit(74)
+            }
+            let micros = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000
+            stats.withLock { $0.lastSyncMicros = micros }
+        }
+        segmentSize += buffer.count
+        stats.withLock {
+            $0.durableSeq = batch[batch.count - 1].event.seq
+            $0.batches += 1
+            $0.bytesSinceSnapshot += Int64(buffer.count)
+            $0.eventsSinceSnapshot += batch.count
+        }
+        for entry in batch { entry.finish(nil) }
+        releaseDurableWaiters()
+    }
+
+    /// Cuts a failed batch off the file, fails it and everything queued by the same plugins.
+    private func writeFailed(_ batch: [Entry], _ failure: FileSystem.Failure) {
+        if ftruncate(fd, off_t(segmentSize)) != 0 {
+            logger.critical("cannot cut a failed write off the journal; stopping",
+                            metadata: ["file": "\(segmentPath)", "error": "\(String(cString: strerror(errno)))"])
+            Glibc.exit(74)
+        }
+        let error: ControlError = failure.isNoSpace
+            ? .storageFull("the state directory is full (\(failure)); nothing was recorded; free space and retry")
+            : .internalError("the journal could not be written (\(failure)); nothing was recorded")
+        var affected = Set(batch.map { $0.event.plugin })
+        lock.lock()
+        poisoned.formUnion(affected)
+        let (dropped, kept) = (queue.filter { affected.contains($0.event.plugin) }, queue.filter { !affected.contains($0.event.plugin) })
+        queue = kept
+        lock.unlock(withValue: kept.isEmpty && !stopping ? 0 : 1)
+        affected.formUnion(dropped.map { $0.event.plugin })
+        stats.withLock {
+            $0.writeFailures += 1
+            $0.lastWriteError = failure.description
+        }
+        logger.error("journal write failed; the batch was not recorded", metadata: [
+            "error": "\(failure)", "events": "\(batch.count + dropped.count)",
+            "plugins": "\(affected.sorted().joined(separator: ","))",
+        ])
+        for entry in batch + dropped { entry.finish(error) }
+        onWriteFailure(affected)
+    }
+}

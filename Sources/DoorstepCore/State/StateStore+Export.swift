@@ -1,0 +1,18 @@
+import PluginAPI
+
+extension StateStore {
+    /// The durable events as JSON objects for other tools (`state.export`).
+    func export(plugin: String?, after: UInt64, limit: Int) throws -> [JSON] {
+        let upTo = journal.currentStats.durableSeq
+        var out: [JSON] = []
+        try forEachRecord(upTo: upTo) { event in
+            guard out.count < limit, event.seq > after, plugin == nil || event.plugin == plugin else { return }
+            out.append([
+                "seq": .number(event.seq), "time": .string(ValueParser.iso8601(event.time)), "plugin": .string(event.plugin),
+                "type": .string(event.type), "version": .number(event.version),
+                "data": .raw(String(decoding: event.payload, as: UTF8.self)),
+            ])
+        }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import Glibc
+import PluginAPI
+
+extension StateStore {
+    /// Snapshots every given plugin, then removes the journal segments all snapshots include.
+    ///
+    /// A snapshot is installed only once the journal position it includes is durable, so a
+    /// snapshot never contains a change that a failed write later takes back.
+    func snapshotAll(_ plugins: [String: any StatefulPlugin]) async -> Result<SnapshotInfo, ControlError> {
+        await exclusive.enter()
+        defer { exclusive.leave() }
+        let start = ContinuousClock.now
+        var highest: UInt64 = 0
+        for (id, plugin) in plugins.sorted(by: { $0.key < $1.key }) {
+            do {
+                let (bytes, position) = try await plugin.captureSnapshot()
+                await journal.waitDurable(position)
+                try FileSystem.writeAtomically(SnapshotFile.path(snapshotDir, plugin: id),
+                                               SnapshotFile.encode(covered: position, payload: bytes))
+                covered.withLock { $0[id] = position }
+                highest = max(highest, position)
+            } catch let error as FileSystem.Failure {
+                logger.error("snapshot failed", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
+                return .failure(error.isNoSpace
+                    ? .storageFull("snapshot of \(id) failed: \(error)") : .internalError("snapshot of \(id) failed: \(error)"))
+            } catch {
+                logger.error("snapshot failed", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
+                return .failure(.internalError("snapshot of \(id) failed: \(error)"))
+            }
+        }
+        journal.resetSnapshotCounters()
+        removeCoveredSegments()
+        let elapsed = ContinuousClock.now - start
+        let info = SnapshotInfo(time: Int64(time(nil)), seq: highest,
+                                millis: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000,
+                                plugins: plugins.count)
+        lastSnapshot.withLock { $0 = info }
+        logger.info("snapshot written", metadata: ["plugins": "\(plugins.count)", "seq": "\(highest)", "ms": "\(info.millis)"])
+        return .success(info)
+    }
+
+    /// Deletes segments whose every record is included in every plugin's snapshot. The
+    /// current segment is never deleted, and a plugin with records but no snapshot (for
+    /// example a disabled one) keeps every segment.
+    func removeCoveredSegments() {
+        let known = pluginsWithRecords
+        let coveredNow = covered.withLock { $0 }
+        let floor = known.map { coveredNow[$0] ?? 0 }.min() ?? (coveredNow.values.min() ?? 0)
+        let segments = SegmentFile.list(journalDir)
+        let current = journal.currentSegment
+        var removed = 0
+        for (i, segment) in segments.enumerated() where i + 1 < segments.count && segment.path != current {
+            // Every record of a segment is below the next segment's first sequence number.
+            guard segments[i + 1].firstSeq - 1 <= floor else { break }
+            if unlink(segment.path) == 0 { removed += 1 }
+        }
+        if removed > 0 {
+            try? FileSystem.syncDirectory(journalDir)
+            logger.info("removed journal segments included in snapshots", metadata: ["segments": "\(removed)"])
+        }
+    }
+
+    /// Snapshots in the background when the journal since the last one passes a threshold.
+    func runSnapshotPolicy(plugins: @escaping @Sendable () -> [String: any StatefulPlugin]) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let stats = journal.currentStats
+            if stats.eventsSinceSnapshot >= settings.snapshotEveryEvents
+                || stats.bytesSinceSnapshot >= Int64(settings.snapshotEveryBytes)
+            {
+                _ = await snapshotAll(plugins())
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Glibc
+import Logging
+import PluginAPI
+import Synchronization
+
+/// The durable state of the daemon: one journal, a snapshot per plugin, recovery at start,
+/// snapshots in the background, rebuilds after failed writes, backups and exports.
+///
+/// Layout under the state directory: `journal/SEQ.seg` and `snapshots/PLUGIN.snap`.
+public final class StateStore: Sendable {
+    let root: String
+    let settings: StateSettings
+    let logger: Logger
+    let ref: JournalRef
+    /// Per plugin, the journal position its snapshot on disk includes (0: none).
+    let covered = Mutex<[String: UInt64]>([:])
+    /// Plugins with records in the journal.
+    let recorded = Mutex<Set<String>>([])
+    /// Held while a snapshot round or a backup runs, so neither sees the other half done.
+    let exclusive = AsyncGate()
+    let lastSnapshot = Mutex<SnapshotInfo?>(nil)
+
+    struct SnapshotInfo: Sendable {
+        var time: Int64
+        var seq: UInt64
+        var millis: Int64
+        var plugins: Int
+    }
+
+    var journalDir: String { root + "/journal" }
+    var snapshotDir: String { root + "/snapshots" }
+    var journal: Journal { ref.journal! }
+
+    init(root: String, settings: StateSettings, logger: Logger, ref: JournalRef) {
+        self.root = root
+        self.settings = settings
+        self.logger = logger
+        self.ref = ref
+    }
+
+    /// What recovery found, for the log and `state.status`.
+    struct Recovery: Sendable {
+        var segments = 0
+        var records = 0
+        var replayed = 0
+        var tornBytes = 0
+        var tornFile: String?
+        var tornOffset = 0
+        var millis: Int64 = 0
+    }
+
+    /// Opens the state directory: recovers the journal (dropping a torn tail, refusing
+    /// corruption), restores each stateful plugin's snapshot, replays the events after it,
+    /// and starts the journal writer.
+    func open(plugins: [String: any StatefulPlugin], onWriteFailure: @escaping @Sendable (Set<String>) -> Void) async throws
+        -> Recovery
+    {
+        let start = ContinuousClock.now
+        try FileIO.makeDirectories(journalDir, mode: 0o700)
+        try FileIO.makeDirectories(snapshotDir, mode: 0o700)
+        var report = Recovery()
+        var coveredByPlugin: [String: UInt64] = [:]
+        for (id, plugin) in plugins {
+            let snapshot = try readSnapshot(id)
+            coveredByPlugin[id] = snapshot?.covered ?? 0
+            try await plugin.restoreSnapshot(snapshot?.payload)
+        }
+        for id in try snapshotPluginIDs() where coveredByPlugin[id] == nil {
+            coveredByPlugin[id] = try readSnapshot(id)?.covered ?? 0
+        }
+        covered.withLock { $0 = coveredByPlugin }
+
+        let segments = SegmentFile.list(journalDir)
+        report.segments = segments.count
+        var lastSeq: UInt64 = 0
+        var seen: Set<String> = []
+        var lastSegment: (path: String, size: Int)?
+        for (i, segment) in segments.enumerated() {
+            let bytes = try FileSystem.readAll(segment.path)
+            var batches: [String: [RecordedEvent]] = [:]
+            let result = try bytes.withUnsafeBytes { b in
+                try JournalScanner.scan(b, file: segment.path, isLast: i == segments.count - 1, after: lastSeq) { event in
+                    seen.insert(event.plugin)
+                    if plugins[event.plugin] != nil, event.seq > coveredByPlugin[event.plugin] ?? 0 {
+                        batches[event.plugin, default: []].append(event)
+                    }
+                }
+            }
+            for (id, events) in batches {
+                try await plugins[id]!.applyAll(events)
+                report.replayed += events.count
+            }
+            report.records += result.records
+            lastSeq = max(lastSeq, result.lastSeq)
+            if result.tornBytes > 0 {
+                guard truncate(segment.path, off_t(result.validEnd)) == 0 else {
+                    throw FileSystem.Failure(operation: "truncate", path: segment.path, code: errno)
+                }
+                report.tornBytes = result.tornBytes
+                report.tornFile = segment.path
+                report.tornOffset = result.validEnd
+                logger.warning("dropped a torn final journal record", metadata: [
+                    "file": "\(segment.path)", "offset": "\(result.validEnd)", "bytes": "\(result.tornBytes)",
+                    "message_id": "\(MessageID.tornTail)",
+                ])
+            }
+            if i == segments.count - 1 { lastSegment = (segment.path, result.validEnd) }
+        }
+        recorded.withLock { $0 = seen }
+        let nextSeq = max(lastSeq, coveredByPlugin.values.max() ?? 0) + 1
+        let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
+                                  segmentBytes: settings.segmentBytes, logger: logger, onWriteFailure: onWriteFailure)
+        ref.set(journal)
+        report.millis = Int64((ContinuousClock.now - start).components.seconds * 1000
+            + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)
+        return report
+    }
+
+    func readSnapshot(_ plugin: String) throws -> (covered: UInt64, payload: [UInt8])? {
+        let path = SnapshotFile.path(snapshotDir, plugin: plugin)
+        guard FileSystem.exists(path) else { return nil }
+        return try SnapshotFile.decode(try FileSystem.readAll(path), path: path)
+    }
+
+    func snapshotPluginIDs() throws -> [String] {
+        guard let d = opendir(snapshotDir) else { return [] }
+        defer { closedir(d) }
+        var ids: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".snap") { ids.append(String(name.dropLast(5))) }
+        }
+        return ids
+    }
+
+    /// Every record of `plugin` after `after`, read from the durable journal.
+    func records(of plugin: String?, after: UInt64, upTo: UInt64 = .max) throws -> [RecordedEvent] {
+        var out: [RecordedEvent] = []
+        try forEachRecord(upTo: upTo) { event in
+            if event.seq > after, plugin == nil || event.plugin == plugin { out.append(event) }
+        }
+        return out
+    }
+
+    /// Visits the journal's records up to `upTo`, tolerating a partial record being appended.
+    func forEachRecord(upTo: UInt64 = .max, _ visit: (RecordedEvent) throws -> Void) throws {
+        var last: UInt64 = 0
+        for segment in SegmentFile.list(journalDir) {
+            let bytes = try FileSystem.readAll(segment.path)
+            let result = try bytes.withUnsafeBytes { b in
+                try JournalScanner.scan(b, file: segment.path, isLast: true, after: last) { event in
+                    if event.seq <= upTo { try visit(event) }
+                }
+            }
+            last = max(last, result.lastSeq)
+        }
+    }
+
+    /// Rebuilds `plugin` from its snapshot and the durable journal (after a failed write).
+    func rebuild(_ id: String, _ plugin: any StatefulPlugin) async throws {
+        let snapshot = try readSnapshot(id)
+        let events = try records(of: id, after: snapshot?.covered ?? 0)
+        try await plugin.rebuild(snapshot: snapshot?.payload, events: events)
+        logger.notice("plugin state rebuilt from disk after a failed write",
+                      metadata: ["plugin.id": "\(id)", "events": "\(events.count)"])
+    }
+
+    /// A journal handle for `plugin`.
+    func service(for plugin: String) -> PluginStateService { PluginStateService(pluginID: plugin, ref: ref) }
+
+    /// Plugins with records in the journal: found at recovery or recorded since.
+    var pluginsWithRecords: Set<String> { recorded.withLock { $0 }.union(journal.recordedPlugins) }
+
+    /// Bytes and count of segment files.
+    var journalSize: (bytes: Int64, segments: Int) {
+        let segments = SegmentFile.list(journalDir)
+        return (segments.reduce(0) { $0 + FileSystem.size($1.path) }, segments.count)
+    }
+
+    /// Writes the queue and stops the writer.
+    func close() {
+        ref.journal?.stop()
+    }
+}
+
+/// A one-at-a-time gate for async code (snapshot rounds and backups).
+final class AsyncGate: Sendable {
+    private let state = Mutex<(busy: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func enter() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let go = state.withLock { s -> Bool in
+                if !s.busy { s.busy = true; return true }
+                s.waiters.append(c)
+                return false
+            }
+            if go { c.resume() }
+        }
+    }
+
+    func leave() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.busy = false; return nil }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// A change a plugin records: a Codable payload with a type name and a schema version.
+///
+/// Bump ``schemaVersion`` when the payload's shape changes, and keep decoding the old
+/// versions in ``StatefulPlugin/apply(_:)``: journals written by older releases replay forever.
+public protocol StateEvent: Codable, Sendable {
+    /// Type name, unique within the plugin (`need.opened`).
+    static var eventType: String { get }
+    /// Schema version of this payload shape (1, 2, …).
+    static var schemaVersion: Int { get }
+}
+
+/// An event as stored in the journal.
+public struct RecordedEvent: Sendable {
+    /// Position in the daemon's journal (0 until committed).
+    public var seq: UInt64
+    /// Wall-clock time of recording, seconds since the epoch.
+    public var time: Int64
+    /// The recording plugin's id.
+    public var plugin: String
+    /// ``StateEvent/eventType`` of the payload.
+    public var type: String
+    /// ``StateEvent/schemaVersion`` the payload was written with.
+    public var version: Int
+    /// The payload, JSON-encoded.
+    public var payload: [UInt8]
+
+    public init(seq: UInt64, time: Int64, plugin: String, type: String, version: Int, payload: [UInt8]) {
+        self.seq = seq
+        self.time = time
+        self.plugin = plugin
+        self.type = type
+        self.version = version
+        self.payload = payload
+    }
+
+    /// Decodes the payload as `type` (whichever version struct matches ``version``).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(payload))
+    }
+
+    /// Whether this is `E` at its current schema version.
+    public func `is`<E: StateEvent>(_ type: E.Type) -> Bool { self.type == E.eventType && version == E.schemaVersion }
+}
+
+/// A committed event: ``durable()`` returns once it is on disk (group-committed with others).
+public struct Commit: Sendable {
+    public let seq: UInt64
+    private let wait: @Sendable () async throws -> Void
+
+    public init(seq: UInt64, wait: @escaping @Sendable () async throws -> Void) {
+        self.seq = seq
+        self.wait = wait
+    }
+
+    /// Waits until the event is durable (`fdatasync`ed).
+    ///
+    /// - Throws: ``ControlError`` `507 storage_full` or `500`/`503` when it could not be written;
+    ///   the host then rebuilds the plugin's state from disk, so the change is gone everywhere.
+    public func durable() async throws { try await wait() }
+}
+
+/// The daemon's journal as one plugin sees it.
+public protocol StateService: Sendable {
+    /// Encodes `event` for this plugin (no side effects).
+    func prepare<E: StateEvent>(_ event: E) throws -> RecordedEvent
+
+    /// Appends a prepared event to the journal: assigns its sequence number, calls `apply` with
+    /// the numbered event, and, if `apply` succeeds, queues it for the next group commit.
+    ///
+    /// Runs synchronously under the journal's lock, so journal order always equals apply order;
+    /// `apply` must be quick and must not record again.
+    /// - Throws: what `apply` throws (nothing is recorded then).
+    func commit(_ event: RecordedEvent, applying apply: (RecordedEvent) throws -> Void) throws -> Commit
+
+    /// The last sequence number handed out by the journal (for snapshots).
+    var lastSeq: UInt64 { get }
+}
+
+/// A plugin whose state lives in the journal: every change is a ``StateEvent`` recorded with
+/// ``record(_:)``; at start the host restores the latest snapshot and applies the events after it.
+///
+/// ``apply(_:)`` must be deterministic and depend only on the state and the event: it runs
+/// when an event is recorded and again on every replay.
+public protocol StatefulPlugin: DoorstepPlugin, Actor {
+    /// The state service from the context the plugin was created with.
+    nonisolated var stateService: any StateService { get }
+
+    /// Applies one event to the in-memory state.
+    func apply(_ event: RecordedEvent) throws
+
+    /// The whole in-memory state as bytes (any encoding the plugin chooses).
+    func encodeSnapshot() throws -> [UInt8]
+
+    /// Replaces the in-memory state with a snapshot, or with the empty state for nil.
+    func restoreSnapshot(_ bytes: [UInt8]?) throws
+}
+
+extension StatefulPlugin {
+    /// Records `event`: applies it and returns its sequence number once it is durable.
+    ///
+    /// Validate before calling: an event that `apply` rejects is not recorded. Encoding,
+    /// applying and committing happen in one actor turn, so concurrent requests see and
+    /// journal changes in the same order.
+    @discardableResult
+    public func record<E: StateEvent>(_ event: E) async throws -> UInt64 {
+        let prepared = try stateService.prepare(event)
+        let commit = try stateService.commit(prepared) { try apply($0) }
+        try await commit.durable()
+        return commit.seq
+    }
+
+    /// Applies a batch of replayed events in one actor turn.
+    public func applyAll(_ events: [RecordedEvent]) throws {
+        for event in events { try apply(event) }
+    }
+
+    /// The encoded state and the journal position it includes, read in one actor turn.
+    public func captureSnapshot() throws -> (bytes: [UInt8], covered: UInt64) {
+        (try encodeSnapshot(), stateService.lastSeq)
+    }
+
+    /// Restores a snapshot and applies events after it, in one actor turn.
+    public func rebuild(snapshot: [UInt8]?, events: [RecordedEvent]) throws {
+        try restoreSnapshot(snapshot)
+        for event in events { try apply(event) }
+    }
+}
