@@ -32,6 +32,18 @@ public enum DaemonLauncher {
         }
     }
 
+    /// The state directory the options and config name (for the offline tools), or nil after
+    /// printing why the config is invalid.
+    public static func stateDirectory(_ options: Options, registry: [any DoorstepPlugin.Type]) -> String? {
+        let host = PluginHost(registry: registry, hub: EventHub(), logger: Logger(label: "doorstepd.offline"))
+        do {
+            return try DaemonRuntime.loadAndValidate(file: options.configFile, overrides: options.overrides, host: host).0.daemon.stateDir
+        } catch {
+            _ = "\(error)\n".withCString { write(2, $0, strlen($0)) }
+            return nil
+        }
+    }
+
     /// Runs the daemon until it is stopped.
     ///
     /// - Returns: the process exit status (0 after a clean stop).

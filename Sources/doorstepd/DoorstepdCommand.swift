@@ -28,6 +28,12 @@ struct DoorstepdCommand: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate the config and exit: 0 if valid, else print FILE:LINE:COL: message and exit 1.")
     var checkConfig = false
 
+    @Flag(name: .long, help: "Offline: keep every valid journal record and snapshot of the state directory, move damaged bytes aside to FILE.broken, report, and exit.")
+    var repair = false
+
+    @Option(name: .long, help: ArgumentHelp("Offline: restore a backup (a state.backup directory or streamed file) into the (empty) state directory, and exit.", valueName: "FILE_OR_DIR"))
+    var restore: String?
+
     @Flag(name: .long, help: "Print the version and exit.")
     var version = false
 
@@ -54,6 +60,21 @@ struct DoorstepdCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             print("config OK: \(config ?? "(embedded defaults)")")
+            return
+        }
+        if repair || restore != nil {
+            guard let dir = DaemonLauncher.stateDirectory(options, registry: builtInPlugins) else { throw ExitCode(1) }
+            do {
+                if let restore {
+                    print(try StateRepair.restore(from: restore, into: dir))
+                } else {
+                    let report = try StateRepair.repair(stateDir: dir)
+                    print(report.isEmpty ? "repair: \(dir) is sound; nothing dropped" : report.joined(separator: "\n"))
+                }
+            } catch {
+                FileOutput.standardError("doorstepd: \(repair ? "repair" : "restore") failed: \(error)\n")
+                throw ExitCode(1)
+            }
             return
         }
         LogOutput.bootstrap(level: options.logLevel)

@@ -1,0 +1,196 @@
+@testable import DoorstepCore
+import Foundation
+import Logging
+import PluginAPI
+import ProbePlugin
+import Testing
+
+@Suite("Journal format and recovery rules")
+struct JournalTests {
+    func event(_ seq: UInt64, _ payload: String = #"{"key":"a","value":"1"}"#) -> RecordedEvent {
+        RecordedEvent(seq: seq, time: 1_641_960_000, plugin: "probe", type: "set", version: 2, payload: Array(payload.utf8))
+    }
+
+    func journal(_ count: Int) -> (bytes: [UInt8], offsets: [Int]) {
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        for i in 1...count {
+            offsets.append(bytes.count)
+            JournalRecord.encode(event(UInt64(i), #"{"key":"k\#(i)","value":"王\#(i)"}"#), into: &bytes)
+        }
+        return (bytes, offsets)
+    }
+
+    func scan(_ bytes: [UInt8], isLast: Bool = true) throws -> (JournalScanner.Result, [UInt64]) {
+        var seqs: [UInt64] = []
+        let result = try bytes.withUnsafeBytes { b in
+            try JournalScanner.scan(b, file: "j.seg", isLast: isLast, after: 0) { seqs.append($0.seq) }
+        }
+        return (result, seqs)
+    }
+
+    @Test func crc32cKnownAnswer() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let split = long[..<333].withUnsafeBytes { a in
+            long[333...].withUnsafeBytes { b in CRC32C.checksum(b, continuing: CRC32C.checksum(a)) }
+        }
+        #expect(split == CRC32C.checksum(long))
+    }
+
+    @Test func recordRoundTrip() throws {
+        var bytes: [UInt8] = []
+        let e = RecordedEvent(seq: 42, time: -5, plugin: "visits", type: "need.opened", version: 3, payload: Array("{\"x\":\"药\"}".utf8))
+        JournalRecord.encode(e, into: &bytes)
+        guard case .record(let back, let size) = bytes.withUnsafeBytes({ JournalRecord.parse($0, at: 0) }) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(size == bytes.count)
+        #expect(back.seq == 42 && back.time == -5 && back.plugin == "visits" && back.type == "need.opened" && back.version == 3)
+        #expect(back.payload == e.payload)
+    }
+
+    @Test func everyTruncationOfTheLastRecordIsATornTail() throws {
+        let (bytes, offsets) = journal(5)
+        let last = offsets[4]
+        for cut in last..<bytes.count {
+            let (result, seqs) = try scan(Array(bytes[..<cut]))
+            #expect(seqs == [1, 2, 3, 4], "cut at \(cut)")
+            #expect(result.validEnd == last)
+            #expect(result.tornBytes == cut - last)
+        }
+    }
+
+    @Test func everyFlippedByteOfTheLastRecordIsATornTail() throws {
+        let (bytes, offsets) = journal(5)
+        for i in offsets[4]..<bytes.count {
+            var damaged = bytes
+            damaged[i] ^= 0x5A
+            let (result, seqs) = try scan(damaged)
+            #expect(seqs == [1, 2, 3, 4], "flip at \(i)")
+            #expect(result.validEnd == offsets[4])
+        }
+    }
+
+    @Test func damageBeforeTheTailIsCorruption() {
+        let (bytes, offsets) = journal(5)
+        for i in [offsets[1], offsets[1] + 5, offsets[2] + 20] {
+            var damaged = bytes
+            damaged[i] ^= 0xFF
+            #expect(throws: JournalCorruption.self, "flip at \(i)") { try scan(damaged) }
+        }
+        var e: JournalCorruption?
+        var damaged = bytes
+        damaged[offsets[1] + 12] ^= 1
+        do { _ = try scan(damaged) } catch let c as JournalCorruption { e = c } catch {}
+        #expect(e?.offset == offsets[1])
+        #expect(e?.description.contains("doorstepd --repair") == true)
+    }
+
+    @Test func aTornRecordInAnOlderSegmentIsCorruption() {
+        let (bytes, _) = journal(3)
+        #expect(throws: JournalCorruption.self) { try scan(Array(bytes.dropLast(3)), isLast: false) }
+    }
+
+    @Test func sequenceGoingBackwardsIsCorruption() {
+        var bytes: [UInt8] = []
+        JournalRecord.encode(event(5), into: &bytes)
+        JournalRecord.encode(event(4), into: &bytes)
+        JournalRecord.encode(event(6), into: &bytes)
+        #expect(throws: JournalCorruption.self) { try scan(bytes) }
+    }
+
+    @Test func snapshotFilesAreChecksummed() throws {
+        let encoded = SnapshotFile.encode(covered: 77, payload: Array("{\"a\":\"1\"}".utf8))
+        let (covered, payload) = try SnapshotFile.decode(encoded, path: "p.snap")
+        #expect(covered == 77)
+        #expect(payload == Array("{\"a\":\"1\"}".utf8))
+        for i in 0..<encoded.count {
+            var damaged = encoded
+            damaged[i] ^= 0x01
+            #expect(throws: SnapshotFile.Corrupt.self, "flip at \(i)") { try SnapshotFile.decode(damaged, path: "p.snap") }
+        }
+        #expect(throws: SnapshotFile.Corrupt.self) { try SnapshotFile.decode(Array(encoded.dropLast()), path: "p.snap") }
+    }
+}
+
+@Suite("State store with a real plugin")
+struct StateStoreTests {
+    let logger = Logger(label: "test")
+
+    func makeProbe(_ ref: JournalRef) throws -> ProbePlugin {
+        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: "probe", hub: EventHub()),
+                                    timers: PluginTimers(logger: logger), state: PluginStateService(pluginID: "probe", ref: ref))
+        return try ProbePlugin(config: PluginConfig(pluginID: "probe", values: [:]), context: context)
+    }
+
+    func value(_ probe: ProbePlugin, _ key: String) async throws -> String? {
+        let request = Request(command: "probe.get", values: ["key": key], caller: Caller(uid: 0, gid: 0, pid: 0, role: .admin))
+        do {
+            return try await probe.handle(request).lines?.first
+        } catch let e as ControlError where e.code == 404 {
+            return nil
+        }
+    }
+
+    func set(_ probe: ProbePlugin, _ key: String, _ value: String) async throws {
+        let request = Request(command: "probe.set", values: ["key": key, "value": value],
+                              caller: Caller(uid: 0, gid: 0, pid: 0, role: .admin))
+        _ = try await probe.handle(request)
+    }
+
+    @Test func anOlderSchemaVersionStillReplays() async throws {
+        let dir = NSTemporaryDirectory() + "doorstep-unit-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir + "/journal")
+        var bytes: [UInt8] = []
+        // A journal written by an older release: set v1 used the keys "k" and "v".
+        JournalRecord.encode(RecordedEvent(seq: 1, time: 0, plugin: "probe", type: "set", version: 1,
+                                           payload: Array(#"{"k":"老","v":"v1"}"#.utf8)), into: &bytes)
+        JournalRecord.encode(RecordedEvent(seq: 2, time: 0, plugin: "probe", type: "set", version: 2,
+                                           payload: Array(#"{"key":"新","value":"v2"}"#.utf8)), into: &bytes)
+        try FileSystem.writeAtomically(dir + "/journal/" + SegmentFile.name(firstSeq: 1), bytes)
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
+        let probe = try makeProbe(ref)
+        let recovery = try await store.open(plugins: ["probe": probe]) { _ in }
+        defer { store.close() }
+        #expect(recovery.replayed == 2)
+        #expect(try await value(probe, "老") == "v1")
+        #expect(try await value(probe, "新") == "v2")
+        try await set(probe, "third", "3")
+        #expect(store.journal.lastSeq == 3)
+    }
+
+    @Test func snapshotThenReplayGivesTheSameStateAndDropsOldSegments() async throws {
+        let dir = NSTemporaryDirectory() + "doorstep-unit-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var settings = StateSettings()
+        settings.segmentBytes = 4096
+        do {
+            let ref = JournalRef()
+            let store = StateStore(root: dir, settings: settings, logger: logger, ref: ref)
+            let probe = try makeProbe(ref)
+            _ = try await store.open(plugins: ["probe": probe]) { _ in }
+            for i in 0..<200 { try await set(probe, "k\(i)", "值\(i)") }
+            #expect(store.journalSize.segments > 2)
+            guard case .success(let info) = await store.snapshotAll(["probe": probe]) else { Issue.record("snapshot failed"); return }
+            #expect(info.seq == 200)
+            #expect(store.journalSize.segments == 1, "segments the snapshot includes are removed")
+            for i in 200..<210 { try await set(probe, "k\(i)", "值\(i)") }
+            store.close()
+        }
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: settings, logger: logger, ref: ref)
+        let probe = try makeProbe(ref)
+        let recovery = try await store.open(plugins: ["probe": probe]) { _ in }
+        defer { store.close() }
+        #expect(recovery.replayed == 10, "only the events after the snapshot are replayed")
+        #expect(try await value(probe, "k0") == "值0")
+        #expect(try await value(probe, "k209") == "值209")
+        try await set(probe, "next", "x")
+        #expect(store.journal.lastSeq == 211, "numbering continues after the snapshot")
+    }
+}
