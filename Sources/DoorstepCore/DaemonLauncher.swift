@@ -25,6 +25,7 @@ public enum DaemonLauncher {
     public static func checkConfig(_ options: Options, registry: [any DoorstepPlugin.Type]) -> String? {
         let host = PluginHost(registry: registry, hub: EventHub(), logger: Logger(label: "doorstepd.check"))
         do {
+            try host.validateRegistry()
             _ = try DaemonRuntime.loadAndValidate(file: options.configFile, overrides: options.overrides, host: host)
             return nil
         } catch {
@@ -62,8 +63,12 @@ public enum DaemonLauncher {
         }
         do {
             try FileIO.makeDirectories(config.daemon.stateDir)
+            try FileSystem.lockStateDirectory(config.daemon.stateDir)
+            // Fail before replaying anything if another daemon serves the socket.
+            if getenv("LISTEN_FDS") == nil { try ListenerSetup.preparePath(config.daemon.socket) }
+            try host.validateRegistry()
         } catch {
-            logger.critical("cannot use the state directory: \(error)")
+            logger.critical("cannot start: \(error)")
             return 1
         }
         // Trap SIGHUP before anything can report READY, so an early reload never kills us.

@@ -32,6 +32,12 @@ public final class DaemonRuntime: Sendable {
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     private let reloadGate = Mutex(false)
+    /// The socket actually served, when systemd passed it (else the configured path).
+    let servingPath = Mutex<String?>(nil)
+    private let lastReloadError = Mutex<String?>(nil)
+
+    /// The control socket's path as clients reach it.
+    var socketPath: String { servingPath.withLock { $0 } ?? config.daemon.socket }
 
     /// Creates the runtime for a validated config; nothing runs yet.
     public init(config: DaemonConfig, overrides: Overrides, host: PluginHost, hub: EventHub, logger: Logger) {
@@ -71,7 +77,9 @@ public final class DaemonRuntime: Sendable {
     /// One-line summary for `STATUS=`.
     var statusLine: String {
         let running = host.states().filter { $0.state == .running }.map { $0.type.id }
-        return "serving \(config.daemon.socket); plugins: \(running.isEmpty ? "none" : running.joined(separator: ", "))"
+        var line = "serving \(socketPath); plugins: \(running.isEmpty ? "none" : running.joined(separator: ", "))"
+        if let error = lastReloadError.withLock({ $0 }) { line += "; last reload failed: \(error)" }
+        return line
     }
 
     /// Re-reads the config file and applies it; an invalid config changes nothing.
@@ -91,8 +99,10 @@ public final class DaemonRuntime: Sendable {
         } catch {
             logger.error("reload refused: invalid config; the old config keeps running",
                          metadata: ["error": "\(error)", "message_id": "\(MessageID.reloadFailed)"])
+            lastReloadError.withLock { $0 = "\(error)" }
             return .failure(.invalidConfig("\(error); the old config keeps running"))
         }
+        lastReloadError.withLock { $0 = nil }
         var (new, candidates) = loaded
         var changes: [String] = []
         let fixed: [(String, WritableKeyPath<DaemonSettings, String>)] = [

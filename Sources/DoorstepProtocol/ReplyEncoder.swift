@@ -57,15 +57,22 @@ public enum ReplyEncoder {
         }
     }
 
-    /// Keeps a data line on one line: newlines inside values are shown as `\n`.
+    /// Keeps a data line on one line and free of terminal control characters: newlines are
+    /// shown as `\n`, other control characters (not tab) as `\u{HEX}`.
     static func oneLine(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return s }
+        guard s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return s }
         var out = ""
         for c in s.unicodeScalars {
             switch c {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            default: out.unicodeScalars.append(c)
+            case "\t": out += "\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    out += "\\u{" + String(c.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(c)
+                }
             }
         }
         return out

@@ -6,6 +6,18 @@ public enum TimerSchedule: Sendable, Equatable {
     case every(Duration)
     /// Once, at a wall-clock time (seconds since the epoch); at once if it has passed.
     case at(epochSeconds: Int64)
+    /// Every day at a local wall-clock time (`utcOffsetSeconds` 28800 for China), e.g. the
+    /// nightly report upward.
+    case daily(hour: Int, minute: Int, utcOffsetSeconds: Int)
+
+    /// The next firing of a ``daily(hour:minute:utcOffsetSeconds:)`` schedule after `now`.
+    public static func nextDaily(hour: Int, minute: Int, utcOffsetSeconds: Int, after now: Int64) -> Int64 {
+        let local = now + Int64(utcOffsetSeconds)
+        let dayStart = local - ((local % 86_400) + 86_400) % 86_400
+        var next = dayStart + Int64(hour * 3600 + minute * 60) - Int64(utcOffsetSeconds)
+        if next <= now { next += 86_400 }
+        return next
+    }
 }
 
 /// Cancels a scheduled timer.

@@ -110,24 +110,27 @@ public enum ValueParser {
         return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
     }
 
+    /// A value as echoed in an error message: at most 80 characters.
+    static func shown(_ value: String) -> String { value.count <= 80 ? value : String(value.prefix(77)) + "…" }
+
     /// Why `value` is not a valid `type`, or nil when it is.
     public static func problem(with value: String, as type: ArgumentType) -> String? {
         switch type {
         case .string, .pattern:
             return nil
         case .int(let lo, let hi):
-            guard let v = int(value) else { return "expected an integer, got '\(value)'" }
+            guard let v = int(value) else { return "expected an integer, got '\(shown(value))'" }
             if let lo, v < lo { return "expected an integer ≥ \(lo), got \(v)" }
             if let hi, v > hi { return "expected an integer ≤ \(hi), got \(v)" }
             return nil
         case .bool:
-            return bool(value) == nil ? "expected true or false, got '\(value)'" : nil
+            return bool(value) == nil ? "expected true or false, got '\(shown(value))'" : nil
         case .choice(let values):
-            return values.contains(value) ? nil : "expected one of \(values.joined(separator: ", ")), got '\(value)'"
+            return values.contains(value) ? nil : "expected one of \(values.joined(separator: ", ")), got '\(shown(value))'"
         case .duration:
-            return duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(value)'" : nil
+            return duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(shown(value))'" : nil
         case .time:
-            return time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(value)'" : nil
+            return time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(shown(value))'" : nil
         }
     }
 }

@@ -34,12 +34,14 @@ struct ReplyPrinter {
                 return
             }
             received += 1
-            if skip > 0 {
+            let code = Self.jsonCode(line)
+            // The injected hello's reply is skipped, but never a refusal (403, 429) in its place.
+            if skip > 0, let code, code < 400 {
                 skip -= 1
                 return
             }
             Output.out(line)
-            record(code: Self.jsonCode(line))
+            record(code: code)
             return
         }
         var rest = Substring(line)
@@ -84,8 +86,10 @@ struct ReplyPrinter {
         worst = max(worst, status)
     }
 
-    /// The `"code":NNN` of a JSON reply line (always present, see docs/protocol.md §4).
+    /// The `"code":NNN` of a JSON reply line (always present, see docs/protocol.md §4), or the
+    /// code of a text line (a refusal is sent before the connection has chosen JSON).
     static func jsonCode(_ line: String) -> Int? {
+        if !line.hasPrefix("{") { return Int(line.prefix(3)) }
         guard let range = line.utf8.firstRange(of: "\"code\":".utf8) else { return nil }
         return Int(String(decoding: line.utf8[range.upperBound...].prefix { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self))
     }

@@ -1,6 +1,8 @@
 @testable import DoorstepCore
 import DoorstepProtocol
 import PluginAPI
+import Logging
+import ProbePlugin
 import Testing
 
 @Suite("Argument binding")
@@ -62,6 +64,18 @@ struct DispatcherTests {
         #expect(error("x.import", body: "", spec: needs) == nil)
     }
 
+    @Test func longGarbageIsNotComparedAndIsShortenedInMessages() {
+        let garbage = String(repeating: "q", count: 65_000)
+        #expect(Suggest.closest(to: [garbage], among: ["status"]) == nil)
+        #expect(Suggest.shown(garbage).count == 78)
+    }
+
+    @Test func dailyTimers() {
+        // 2022-01-12T04:00Z is 12:00 in China; the 20:00 report is due at 12:00Z the same day.
+        #expect(TimerSchedule.nextDaily(hour: 20, minute: 0, utcOffsetSeconds: 28_800, after: 1_641_960_000) == 1_641_988_800)
+        #expect(TimerSchedule.nextDaily(hour: 8, minute: 0, utcOffsetSeconds: 28_800, after: 1_641_960_000) == 1_642_032_000)
+    }
+
     @Test func suggestions() {
         #expect(Suggest.closest(to: ["visit.record"], among: ["visits.record", "status"]) == "visits.record")
         #expect(Suggest.closest(to: ["zzzzzz"], among: ["visits.record", "status"]) == nil)
@@ -87,5 +101,24 @@ struct DispatcherTests {
         #expect(!EventPattern.matches("probe.x", "probe.xy"))
         #expect(EventPattern.problem(with: "visits.*") == nil)
         #expect(EventPattern.problem(with: "a b") != nil)
+    }
+}
+
+/// A plugin that tries to shadow a core command.
+actor ShadowPlugin: DoorstepPlugin {
+    static let id = "shadow"
+    static let summary = "bad"
+    static let commands = [CommandSpec("reload", summary: "not mine")]
+    init(config: PluginConfig, context: PluginContext) throws {}
+    func handle(_ request: Request) async throws -> Reply { Reply() }
+}
+
+@Suite("Plugin registry")
+struct RegistryTests {
+    @Test func commandsOutsideThePluginNamespaceAreRefused() {
+        let host = PluginHost(registry: [ShadowPlugin.self], hub: EventHub(), logger: Logger(label: "t"))
+        #expect(throws: ConfigFileError.self) { try host.validateRegistry() }
+        let good = PluginHost(registry: [ProbePlugin.self], hub: EventHub(), logger: Logger(label: "t"))
+        #expect(throws: Never.self) { try good.validateRegistry() }
     }
 }

@@ -58,6 +58,26 @@ struct FrameDecoderTests {
         #expect(errorName(out[0]) == "line_too_long")
     }
 
+    @Test func oversizeLineWithABodySkipsTheBody() throws {
+        let long = "@big probe.body " + String(repeating: "x", count: 300) + " <<EOF\n"
+        let body = "ping\nprobe.echo INJECTED\nEOF\nping\n"
+        for chunks in [[Array((long + body).utf8)], [Array(long.utf8.prefix(100)), Array(long.utf8.dropFirst(100)), Array(body.utf8)],
+                       [Array(long.utf8.dropLast(4)), Array((String(long.suffix(4)) + body).utf8)]] {
+            let out = try frames(chunks)
+            #expect(out.count == 2, "the body's lines are not requests: \(out)")
+            guard case .failure(let tag, let e) = out[0] else { Issue.record("expected failure"); continue }
+            #expect(tag == "big")
+            #expect(e.code == 414)
+            guard case .request(let r, _) = out[1] else { Issue.record("ping lost"); continue }
+            #expect(r.words == [.positional("ping")])
+        }
+    }
+
+    @Test func aTagIsRecoveredOnlyWhenItIsWhole() {
+        #expect(FrameDecoder.tagGuess(Array("@good ping".utf8)) == "good")
+        #expect(FrameDecoder.tagGuess(Array("@bad!tag ping".utf8)) == nil)
+    }
+
     @Test func invalidUTF8IsLocatedAndTheTagKept() throws {
         let out = try frames([Array("@u probe.echo ".utf8) + [0xE7, 0x8E] + Array(" x\nping\n".utf8)])
         #expect(out.count == 2)

@@ -6,9 +6,15 @@ import Testing
 struct AccessTests {
     static let canSwitchUser = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
 
+    /// Runs doorstepctl as nobody:nogroup, from a copy in the test's 0755 directory (the build
+    /// folder may sit in a home directory nobody cannot enter).
     func asNobody(_ daemon: DaemonProcess, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                                   Binaries.doorstepctl, "--socket", daemon.socket] + args)
+        let copy = daemon.dir.file("doorstepctl")
+        if !FileManager.default.fileExists(atPath: copy) {
+            try FileManager.default.copyItem(atPath: Binaries.doorstepctl, toPath: copy)
+        }
+        return try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                          copy, "--socket", daemon.socket] + args)
     }
 
     @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))
@@ -26,7 +32,7 @@ struct AccessTests {
     func viewerMayReadButNotReload() throws {
         let daemon = try DaemonProcess(config: """
             [daemon]
-            socket_mode = "0666"
+            socket_group = "nogroup"
             [access.users]
             nobody = "viewer"
             [plugins.probe]
@@ -49,11 +55,14 @@ struct AccessTests {
 
     @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))
     func peerWithoutRoleIsRefusedAtConnect() throws {
-        let daemon = try DaemonProcess(config: "[daemon]\nsocket_mode = \"0666\"\n")
+        let daemon = try DaemonProcess(config: "[daemon]\nsocket_group = \"nogroup\"\n")
         defer { daemon.stop() }
         let result = try asNobody(daemon, ["ping"])
         #expect(result.status == 1)
         #expect(result.err.contains("403 forbidden: uid 65534 (nobody) has no role on this daemon"))
         #expect(daemon.stderr.contains("connection refused: no role"))
+        let json = try asNobody(daemon, ["--json", "ping"])
+        #expect(json.status == 1, "a refusal is not mistaken for the hello reply")
+        #expect(json.out.hasPrefix("403 forbidden"), "refusals precede hello, so they are text")
     }
 }

@@ -114,3 +114,59 @@ struct ConnectionLimitTests {
         #expect(try subscribed.request("ping") == ["200 pong"], "subscribers are not closed")
     }
 }
+
+@Suite("Review follow-ups", .serialized)
+struct HardeningTests {
+    @Test func oversizeLineWithABodyDoesNotRunTheBody() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nmax_line_bytes = 1024\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let c = try daemon.client()
+        try c.send("@big probe.body " + String(repeating: "x", count: 5000) + " <<EOF\nping\nprobe.echo INJECTED\nEOF\n@after ping\n")
+        #expect(try c.readReply().final.hasPrefix("414 line_too_long"))
+        #expect(try c.readReply() == ["@after 200 pong"])
+    }
+
+    @Test func longGarbageCommandsDoNotStallOthers() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let flood = try daemon.client()
+        try flood.send(String(repeating: String(repeating: "z", count: 60_000) + "\n", count: 5))
+        let start = Date()
+        #expect(try daemon.client().request("ping") == ["200 pong"])
+        let reply = try flood.readReply()
+        #expect(reply.final.hasPrefix("405 unknown_command: unknown command 'zzz"))
+        #expect(reply.final.count < 200, "the word is shortened in the message")
+        for _ in 0..<4 { _ = try flood.readReply() }
+        #expect(Date().timeIntervalSince(start) < 3)
+    }
+
+    @Test func aSlowBodyUploadIsNotIdle() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nidle_timeout = 1\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let c = try daemon.client()
+        try c.send("probe.body <<END\n")
+        for i in 0..<5 {
+            usleep(400_000)
+            try c.send("3,2,50\(i),王芳\n")
+        }
+        try c.send("END\n")
+        #expect(try c.readReply() == ["200-bytes: 75", "200-lines: 5", "200 ok"])
+    }
+
+    @Test func aSecondDaemonOnTheSameStateDirectoryIsRefused() throws {
+        let first = try DaemonProcess()
+        defer { first.stop() }
+        let second = try DaemonProcess(config: "[daemon]\nstate_dir = \"\(first.dir.file("state"))\"\n", waitReady: false)
+        defer { second.stop() }
+        #expect(second.waitExit() == 1)
+        #expect(second.stderr.contains("is another doorstepd using this state directory?"))
+        #expect(try first.client().request("ping") == ["200 pong"])
+    }
+
+    @Test func controlCharactersAreEscapedInText() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let reply = try daemon.client().request(#"probe.echo "a\u{1b}[31mb\0c""#)
+        #expect(reply.first == #"200-a\u{1b}[31mb\u{0}c"#)
+    }
+}

@@ -112,6 +112,8 @@ struct SystemdTests {
         #expect(daemon.notify.wait { $0.contains("READY=1") } != nil)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket), "the configured path is not bound when activated")
         #expect(daemon.stderr.contains("using the socket passed by systemd"))
+        let status = try c.request("status")
+        #expect(status.contains { $0.hasPrefix("200-socket:") && $0.hasSuffix(activated) }, "status names the socket served")
     }
 
     @Test func staleSocketIsReplacedButALiveDaemonIsNot() throws {

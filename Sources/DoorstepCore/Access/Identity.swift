@@ -16,20 +16,24 @@ enum Identity {
         return gr.pointee.gr_gid
     }
 
-    /// The user name of `uid`, if it has one.
+    /// The user name of `uid`, if it has one (`getpwuid_r`: connections are identified
+    /// concurrently).
     static func userName(_ uid: UInt32) -> String? {
-        guard let pw = getpwuid(uid) else { return nil }
-        return String(cString: pw.pointee.pw_name)
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return String(cString: entry.pw_name)
     }
 
     /// Every group `uid` belongs to: its primary group `gid` and its supplementary groups.
     static func groups(uid: UInt32, gid: UInt32) -> [UInt32] {
-        guard let pw = getpwuid(uid) else { return [gid] }
+        guard let name = userName(uid) else { return [gid] }
         var count: Int32 = 64
         var list = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(pw.pointee.pw_name, gid, &list, &count) < 0 {
+        if getgrouplist(name, gid, &list, &count) < 0 {
             list = [gid_t](repeating: 0, count: Int(count))
-            _ = getgrouplist(pw.pointee.pw_name, gid, &list, &count)
+            _ = getgrouplist(name, gid, &list, &count)
         }
         return Array(Set([gid] + list.prefix(Int(max(count, 0)))))
     }

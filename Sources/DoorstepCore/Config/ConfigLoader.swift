@@ -118,6 +118,9 @@ private struct SectionReader {
                 guard text.count >= 3, text.count <= 4, let mode = UInt32(text, radix: 8), mode <= 0o777 else {
                     throw error(path, "socket_mode: expected an octal string such as \"0660\", got \"\(text)\"")
                 }
+                guard mode & 0o002 == 0 else {
+                    throw error(path, "socket_mode: \"\(text)\" lets every local user write to the socket; residents' data needs a group instead (e.g. \"0660\" with socket_group)")
+                }
                 s.socketMode = mode
             case "socket_group":
                 s.socketGroup = try string(v, path)

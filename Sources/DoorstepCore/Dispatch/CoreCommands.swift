@@ -158,7 +158,7 @@ struct CoreCommands {
             "uptime_seconds": .number(uptime),
             "started_at": .string(ValueParser.iso8601(runtime.startedAt)),
             "config": .optional(config.file),
-            "socket": .string(config.daemon.socket),
+            "socket": .string(runtime.socketPath),
             "plugins": .array(plugins),
             "connections": [
                 "open": .number(runtime.openConnections.load(ordering: .relaxed)),

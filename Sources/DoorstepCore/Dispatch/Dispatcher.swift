@@ -109,7 +109,7 @@ final class Dispatcher: Sendable {
         }
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
-        var message = "unknown command '\(typed)'"
+        var message = "unknown command '\(Suggest.shown(typed))'"
         if let best = Suggest.closest(to: [typed, asked], among: names) { message += "; did you mean '\(best)'?" }
         throw .unknownCommand(message + " ('help' lists every command)")
     }
@@ -128,7 +128,7 @@ final class Dispatcher: Sendable {
             case .named(let key, let value):
                 guard let argSpec = spec.arguments.first(where: { $0.name == key }) else {
                     let known = spec.arguments.map(\.name)
-                    var message = "\(spec.name) has no argument '\(key)'"
+                    var message = "\(spec.name) has no argument '\(Suggest.shown(key))'"
                     if let best = Suggest.closest(to: [key], among: known) { message += " (did you mean '\(best)'?)" }
                     throw .invalidArgument(message + "; " + usage)
                 }
@@ -137,7 +137,7 @@ final class Dispatcher: Sendable {
                 if argSpec.variadic { rest.append(value) }
             case .positional(let value):
                 guard nextPositional < positional.count else {
-                    throw .invalidArgument("unexpected argument '\(value)': \(spec.name) takes "
+                    throw .invalidArgument("unexpected argument '\(Suggest.shown(value))': \(spec.name) takes "
                         + (positional.isEmpty ? "no positional arguments" : "at most \(positional.count) positional") + "; \(usage)")
                 }
                 let argSpec = positional[nextPositional]
@@ -185,13 +185,19 @@ enum Suggest {
     /// The candidate closest to any of `inputs`, if it is close enough to be a typo.
     static func closest(to inputs: [String], among candidates: [String]) -> String? {
         var best: (String, Int)?
-        for input in inputs where !input.isEmpty {
+        // A typo is short; long garbage would only cost time (quadratic edit distance).
+        for input in inputs where !input.isEmpty && input.utf8.count <= 64 {
             for c in candidates {
                 let d = distance(input, c)
                 if d <= max(2, c.count / 3), d < (best?.1 ?? Int.max) { best = (c, d) }
             }
         }
         return best?.0
+    }
+
+    /// A client's word as echoed in a message: at most 80 characters.
+    static func shown(_ word: String) -> String {
+        word.count <= 80 ? word : String(word.prefix(77)) + "…"
     }
 
     /// Levenshtein distance over characters.

@@ -67,6 +67,27 @@ public final class PluginHost: Sendable {
         set { storeBox.withLock { $0 = newValue } }
     }
 
+    /// Checks the registry: unique lowercase ids, and command names unique and inside each
+    /// plugin's namespace (a plugin must not shadow `reload` or another plugin's command).
+    func validateRegistry() throws(ConfigFileError) {
+        var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name))
+        var ids: Set<String> = []
+        for type in registry {
+            let id = type.id
+            guard !id.isEmpty, id.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), ids.insert(id).inserted,
+                id != "state"
+            else {
+                throw ConfigFileError(nil, file: "(plugins)", "plugin id '\(id)' is invalid or used twice")
+            }
+            for spec in type.commands {
+                guard spec.name.hasPrefix(id + "."), seen.insert(spec.name).inserted else {
+                    throw ConfigFileError(nil, file: "(plugins)", "plugin \(id) declares command '\(spec.name)': "
+                        + "names must start with '\(id).' and be unique")
+                }
+            }
+        }
+    }
+
     /// Ids of the registered plugins.
     public var ids: [String] { registry.map { $0.id } }
 

@@ -14,7 +14,7 @@ final class PluginTimers: TimerService {
         let id = counter.add(1, ordering: .relaxed).newValue
         let logger = self.logger
         let task = Task { [weak self] in
-            defer { if case .every = schedule {} else { self?.forget(id) } }
+            defer { self?.forget(id) }
             do {
                 switch schedule {
                 case .after(let delay):
@@ -26,13 +26,14 @@ final class PluginTimers: TimerService {
                         await action()
                     }
                 case .at(let epoch):
-                    // Sleep in bounded steps so a wall-clock change is noticed within a minute.
-                    while true {
-                        let now = Int64(time(nil))
-                        if now >= epoch { break }
-                        try await Task.sleep(for: .seconds(min(epoch - now, 60)))
-                    }
+                    try await Self.sleep(until: epoch)
                     await action()
+                case .daily(let hour, let minute, let offset):
+                    while !Task.isCancelled {
+                        let due = TimerSchedule.nextDaily(hour: hour, minute: minute, utcOffsetSeconds: offset, after: Int64(time(nil)))
+                        try await Self.sleep(until: due)
+                        await action()
+                    }
                 }
             } catch {
                 logger.debug("timer cancelled", metadata: ["timer.name": "\(name)"])
@@ -40,6 +41,15 @@ final class PluginTimers: TimerService {
         }
         tasks.withLock { $0[id] = task }
         return TimerHandle { [weak self] in self?.cancel(id) }
+    }
+
+    /// Sleeps until a wall-clock time, in bounded steps so a clock change is noticed within a minute.
+    static func sleep(until epoch: Int64) async throws {
+        while true {
+            let now = Int64(time(nil))
+            if now >= epoch { return }
+            try await Task.sleep(for: .seconds(min(epoch - now, 60)))
+        }
     }
 
     private func forget(_ id: UInt64) { _ = tasks.withLock { $0.removeValue(forKey: id) } }

@@ -13,9 +13,11 @@ public final class ControlServer: Service, Sendable {
     /// What the child initializer hands the accept loop.
     struct Accepted: Sendable {
         let channel: NIOAsyncChannel<Frame, ByteBuffer>
-        let session: Session?
-        let events: AsyncStream<Event>?
-        let refusal: ControlError?
+        let id: UInt64
+        let credentials: doorstep_ucred
+        let activity: ConnectionActivity
+        /// Set when the connection is over `max_connections`.
+        let overLimit: ControlError?
     }
 
     let runtime: DaemonRuntime
@@ -41,7 +43,7 @@ public final class ControlServer: Service, Sendable {
         let notifier = runtime.notifier
         notifier.ready(status: runtime.statusLine)
         runtime.logger.info("serving", metadata: [
-            "socket": "\(runtime.config.daemon.socket)", "message_id": "\(MessageID.started)",
+            "socket": "\(runtime.socketPath)", "message_id": "\(MessageID.started)",
         ])
         let watchdog = startWatchdog(on: server.channel.eventLoop)
         defer { watchdog?.cancel() }
@@ -80,12 +82,12 @@ public final class ControlServer: Service, Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [self] channel in self.accept(channel) }
         if let fd = try SocketActivation.listeningSocket(named: "control") {
-            runtime.logger.info("using the socket passed by systemd", metadata: ["fd": "\(fd)"])
+            let path = ListenerSetup.boundPath(fd) ?? "fd \(fd)"
+            runtime.servingPath.withLock { $0 = path }
+            runtime.logger.info("using the socket passed by systemd", metadata: ["fd": "\(fd)", "socket": "\(path)"])
             return try await bootstrap.bind(fd, childChannelInitializer: initializer)
         }
         try ListenerSetup.preparePath(settings.socket)
-        let oldMask = umask(0o177)
-        defer { umask(oldMask) }
         let server = try await bootstrap.bind(unixDomainSocketPath: settings.socket, childChannelInitializer: initializer)
         try ListenerSetup.applyPermissions(settings.socket, mode: settings.socketMode, group: settings.socketGroup)
         return server
@@ -101,7 +103,8 @@ public final class ControlServer: Service, Sendable {
         return loop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in notifier.watchdog() }
     }
 
-    /// Child channel set-up, on its event loop: peer identity, limits, framing, idle guard.
+    /// Child channel set-up, on its event loop: peer credentials, limits, framing, idle guard.
+    /// User and group look-ups happen later, off the event loop.
     private func accept(_ channel: any Channel) -> EventLoopFuture<Accepted> {
         let open = runtime.openConnections.add(1, ordering: .relaxed).newValue
         runtime.acceptedConnections.add(1, ordering: .relaxed)
@@ -115,43 +118,52 @@ public final class ControlServer: Service, Sendable {
         return credentials.flatMapThrowing { cred in
             let config = runtime.config.daemon
             let id = self.nextID.add(1, ordering: .relaxed).newValue
-            let role = runtime.access.role(uid: cred.uid, gid: cred.gid)
-            let caller = Caller(uid: cred.uid, gid: cred.gid, pid: cred.pid, role: role)
-            let (subscriptionID, events) = runtime.hub.subscribe([])
-            let session = Session(id: id, caller: caller, userName: Identity.userName(cred.uid) ?? "?", subscriptionID: subscriptionID)
-            var refusal: ControlError?
+            let activity = ConnectionActivity()
+            var overLimit: ControlError?
             if open > config.maxConnections {
-                refusal = .tooManyConnections("\(open - 1) connections are open, the limit is \(config.maxConnections) (max_connections); try again later")
-            } else if role == .none {
-                refusal = .forbidden("\(session.who) has no role on this daemon; ask an admin to add it to [access]")
-                runtime.logger.warning("connection refused: no role", metadata: [
-                    "uid": "\(cred.uid)", "pid": "\(cred.pid)", "message_id": "\(MessageID.forbidden)",
-                ])
+                overLimit = .tooManyConnections("\(open - 1) connections are open, the limit is \(config.maxConnections) (max_connections); try again later")
             }
             let sync = channel.pipeline.syncOperations
+            if config.idleTimeoutSeconds > 0, overLimit == nil {
+                try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
+                try sync.addHandler(IdleGuard(activity: activity, seconds: config.idleTimeoutSeconds))
+            }
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits(
                 maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes))))
-            if config.idleTimeoutSeconds > 0, refusal == nil {
-                try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
-                try sync.addHandler(IdleGuard(session: session, seconds: config.idleTimeoutSeconds))
-            }
+            try sync.addHandler(RequestCounter(activity: activity))
             self.connections.withLock { $0[id] = channel }
-            channel.closeFuture.whenComplete { _ in
-                self.connections.withLock { _ = $0.removeValue(forKey: id) }
-                runtime.hub.remove(subscriptionID)
-            }
+            channel.closeFuture.whenComplete { _ in self.connections.withLock { _ = $0.removeValue(forKey: id) } }
             let asyncChannel = try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
-            return Accepted(channel: asyncChannel, session: session, events: events, refusal: refusal)
+            return Accepted(channel: asyncChannel, id: id, credentials: cred, activity: activity, overLimit: overLimit)
         }
+    }
+
+    /// The session of an accepted peer, or why it is refused.
+    private func identify(_ accepted: Accepted) -> (Session, UInt64, AsyncStream<Event>, ControlError?) {
+        let cred = accepted.credentials
+        let role = runtime.access.role(uid: cred.uid, gid: cred.gid)
+        let caller = Caller(uid: cred.uid, gid: cred.gid, pid: cred.pid, role: role)
+        let (subscriptionID, events) = runtime.hub.subscribe([])
+        let session = Session(id: accepted.id, caller: caller, userName: Identity.userName(cred.uid) ?? "?",
+                              subscriptionID: subscriptionID, activity: accepted.activity)
+        var refusal = accepted.overLimit
+        if refusal == nil, role == .none {
+            refusal = .forbidden("\(session.who) has no role on this daemon; ask an admin to add it to [access]")
+            runtime.logger.warning("connection refused: no role", metadata: [
+                "uid": "\(cred.uid)", "pid": "\(cred.pid)", "message_id": "\(MessageID.forbidden)",
+            ])
+        }
+        return (session, subscriptionID, events, refusal)
     }
 
     /// Serves one connection until it quits, closes, or the daemon stops.
     private func serve(_ accepted: Accepted) async {
         let dispatcher = self.dispatcher
+        let (session, subscriptionID, events, refusal) = identify(accepted)
+        defer { runtime.hub.remove(subscriptionID) }
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
-                guard let session = accepted.session, let events = accepted.events else { return }
-                if let refusal = accepted.refusal {
+                if let refusal {
                     try await outbound.write(ByteBuffer(string: ReplyEncoder.encode(.failure(refusal), tag: nil, format: .text)))
                     return
                 }
@@ -165,7 +177,6 @@ public final class ControlServer: Service, Sendable {
                         }
                     }
                     for try await frame in inbound {
-                        session.beginRequest()
                         let outcome = await dispatcher.handle(frame, session: session)
                         let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
                         try await outbound.write(ByteBuffer(string: text))

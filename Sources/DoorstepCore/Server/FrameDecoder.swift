@@ -28,8 +28,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
     private enum State {
         case line
-        /// Skipping the rest of an oversize line.
-        case discardingLine(tag: String?, seen: Int)
+        /// Skipping the rest of an oversize line; `tail` keeps its last bytes, which may
+        /// announce a heredoc body that must be skipped too.
+        case discardingLine(tag: String?, seen: Int, tail: [UInt8])
         case body(Body)
     }
 
@@ -47,6 +48,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
     private let limits: FrameLimits
     private var state = State.line
+    /// Enough of an oversize line's end to see ` <<WORD`.
+    static let tailKept = Lexer.maxHeredocWordLength + 4
 
     public init(limits: FrameLimits) { self.limits = limits }
 
@@ -62,20 +65,27 @@ public struct FrameDecoder: ByteToMessageDecoder {
             }
             if buffer.readableBytes > limits.maxLineBytes + 1 {
                 let tag = Self.tagGuess(buffer.readableBytesView.prefix(80))
-                state = .discardingLine(tag: tag, seen: buffer.readableBytes)
+                state = .discardingLine(tag: tag, seen: buffer.readableBytes, tail: Array(buffer.readableBytesView.suffix(Self.tailKept)))
                 buffer.moveReaderIndex(to: buffer.writerIndex)
             }
             return .needMoreData
 
-        case .discardingLine(let tag, let seen):
+        case .discardingLine(let tag, let seen, let tail):
             if let newline = buffer.readableBytesView.firstIndex(of: 0x0A) {
                 let total = seen + newline - buffer.readerIndex
+                var end = Array((tail + buffer.readableBytesView[buffer.readerIndex..<newline]).suffix(Self.tailKept))
+                if end.last == 0x0D { end.removeLast() }
                 buffer.moveReaderIndex(to: newline + 1)
+                if let word = Self.heredocWord(end) {
+                    state = .body(Body(request: nil, tag: tag, pending: lineTooLong(total), word: word))
+                    return .continue
+                }
                 state = .line
                 context.fireChannelRead(wrapInboundOut(.failure(tag: tag, lineTooLong(total))))
                 return .continue
             }
-            state = .discardingLine(tag: tag, seen: seen + buffer.readableBytes)
+            let kept = Array((tail + buffer.readableBytesView).suffix(Self.tailKept))
+            state = .discardingLine(tag: tag, seen: seen + buffer.readableBytes, tail: kept)
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
 
@@ -149,7 +159,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         }
         if let bad = UTF8Check.firstInvalidByte(body.bytes) {
             let lineNumber = body.bytes[..<bad].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-            return .failure(tag: body.tag, .invalidUTF8("body line \(lineNumber) is not valid UTF-8 (byte \(bad) of the body)"))
+            return .failure(tag: body.tag, .invalidUTF8("body line \(lineNumber) is not valid UTF-8 (byte \(bad + 1) of the body)"))
         }
         return .request(body.request!, body: String(decoding: body.bytes, as: UTF8.self))
     }
@@ -163,8 +173,15 @@ public struct FrameDecoder: ByteToMessageDecoder {
         var bytes = raw
         if bytes.last == 0x0D { bytes.removeLast() }
         let tag = Self.tagGuess(bytes.prefix(80))
-        if bytes.count > limits.maxLineBytes { return .failure(tag: tag, lineTooLong(bytes.count)) }
         var error: ControlError
+        if bytes.count > limits.maxLineBytes {
+            error = lineTooLong(bytes.count)
+            if let word = Self.heredocWord(bytes) {
+                state = .body(Body(request: nil, tag: tag, pending: error, word: word))
+                return nil
+            }
+            return .failure(tag: tag, error)
+        }
         if let bad = UTF8Check.firstInvalidByte(bytes) {
             error = .invalidUTF8("the request line is not valid UTF-8 at byte \(bad + 1)")
         } else {
@@ -193,6 +210,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
         let tag = bytes.dropFirst().prefix { Lexer.isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
             || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }
         guard !tag.isEmpty, tag.count <= Lexer.maxTagLength else { return nil }
+        // Only a tag that ends where the lexer expects it: `@bad!tag` has none.
+        let after = bytes.dropFirst(tag.count + 1).first
+        guard after == nil || after == 0x20 || after == 0x09 else { return nil }
         return String(decoding: tag, as: UTF8.self)
     }
 

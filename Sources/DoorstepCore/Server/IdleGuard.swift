@@ -1,17 +1,18 @@
 import DoorstepProtocol
 import NIOCore
 
-/// Closes a connection that sent nothing for the idle timeout, unless it is being served or
-/// has subscriptions; it tells the client why (`408 idle_timeout`) first.
+/// Closes a connection that sent no byte for the idle timeout, unless a request is being
+/// served or it has subscriptions; it tells the client why (`408 idle_timeout`) first.
+/// Sits before the frame decoder, so a slow heredoc upload counts as activity.
 final class IdleGuard: ChannelInboundHandler, Sendable {
-    typealias InboundIn = Frame
-    typealias InboundOut = Frame
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
 
-    let session: Session
+    let activity: ConnectionActivity
     let seconds: Int
 
-    init(session: Session, seconds: Int) {
-        self.session = session
+    init(activity: ConnectionActivity, seconds: Int) {
+        self.activity = activity
         self.seconds = seconds
     }
 
@@ -20,12 +21,28 @@ final class IdleGuard: ChannelInboundHandler, Sendable {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        guard session.isIdle else { return }
+        guard activity.isIdle else { return }
         let text = ReplyEncoder.encode(
             .failure(.idleTimeout("closing after \(seconds) s without a request (idle_timeout)")), tag: nil,
-            format: session.format)
+            format: activity.state.withLock { $0.format })
         let buffer = context.channel.allocator.buffer(string: text)
         let channel = context.channel
         context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+/// Counts each decoded request as in flight the moment it exists, on the event loop, so the
+/// idle guard never closes a connection whose requests are queued.
+final class RequestCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Frame
+    typealias InboundOut = Frame
+
+    let activity: ConnectionActivity
+
+    init(activity: ConnectionActivity) { self.activity = activity }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        activity.state.withLock { $0.inFlight += 1 }
+        context.fireChannelRead(data)
     }
 }

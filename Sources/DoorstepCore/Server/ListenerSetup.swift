@@ -18,30 +18,46 @@ enum ListenerSetup {
         guard (st.st_mode & S_IFMT) == S_IFSOCK else {
             throw Failure(description: "\(path) exists and is not a socket; refusing to replace it")
         }
-        if isLive(path) {
+        switch probe(path) {
+        case 0:
             throw Failure(description: "another daemon is already serving \(path); stop it first (it was not displaced)")
+        case ECONNREFUSED:
+            break  // nobody listens: a socket file left by a crash
+        case let code:
+            throw Failure(description: "cannot tell whether \(path) is in use (\(FileIO.errorText(code))); not replacing it")
         }
         guard unlink(path) == 0 || errno == ENOENT else {
             throw Failure(description: "cannot remove stale socket \(path): \(FileIO.errorText(errno))")
         }
     }
 
-    /// Whether something accepts connections on `path`.
-    static func isLive(_ path: String) -> Bool {
+    /// 0 when something accepts connections on `path`, else the `connect` error.
+    static func probe(_ path: String) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return errno }
         defer { close(fd) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return false }
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return ENAMETOOLONG }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
         let result = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        return result == 0
+        return result == 0 ? 0 : errno
+    }
+
+    /// The path a listening Unix socket is bound to (for a socket systemd passed).
+    static func boundPath(_ fd: CInt) -> String? {
+        var addr = sockaddr_un()
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let rc = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0, addr.sun_family == sa_family_t(AF_UNIX) else { return nil }
+        return withUnsafeBytes(of: addr.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// Applies mode and group to a socket file the daemon bound itself.

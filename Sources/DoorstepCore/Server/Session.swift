@@ -1,51 +1,57 @@
 import PluginAPI
 import Synchronization
 
-/// One connection's mutable state, shared by its request loop, its event pump and the idle
-/// guard on the event loop.
-final class Session: Sendable {
+/// What the event loop's handlers and the request loop both track for one connection:
+/// whether it may be closed for idleness, and in which format to say so.
+final class ConnectionActivity: Sendable {
     struct State {
         var format: ReplyFormat = .text
-        var client: String?
         var patterns: [String] = []
+        /// Requests decoded and not yet answered (counted on the event loop as they are decoded).
         var inFlight = 0
     }
 
+    let state = Mutex(State())
+
+    /// Whether the idle timeout may close this connection now.
+    var isIdle: Bool { state.withLock { $0.inFlight == 0 && $0.patterns.isEmpty } }
+}
+
+/// One connection's state, shared by its request loop and its event pump.
+final class Session: Sendable {
     let id: UInt64
     let caller: Caller
     let userName: String
     /// The hub subscription that feeds this connection's events (no patterns until `subscribe`).
     let subscriptionID: UInt64
-    private let state = Mutex(State())
+    let activity: ConnectionActivity
+    private let clientName = Mutex<String?>(nil)
 
-    init(id: UInt64, caller: Caller, userName: String, subscriptionID: UInt64) {
+    init(id: UInt64, caller: Caller, userName: String, subscriptionID: UInt64, activity: ConnectionActivity) {
         self.id = id
         self.caller = caller
         self.userName = userName
         self.subscriptionID = subscriptionID
+        self.activity = activity
     }
 
     var format: ReplyFormat {
-        get { state.withLock { $0.format } }
-        set { state.withLock { $0.format = newValue } }
+        get { activity.state.withLock { $0.format } }
+        set { activity.state.withLock { $0.format = newValue } }
     }
 
     var client: String? {
-        get { state.withLock { $0.client } }
-        set { state.withLock { $0.client = newValue } }
+        get { clientName.withLock { $0 } }
+        set { clientName.withLock { $0 = newValue } }
     }
 
     var patterns: [String] {
-        get { state.withLock { $0.patterns } }
-        set { state.withLock { $0.patterns = newValue } }
+        get { activity.state.withLock { $0.patterns } }
+        set { activity.state.withLock { $0.patterns = newValue } }
     }
 
-    /// Brackets one request, so the idle guard never closes a connection that is being served.
-    func beginRequest() { state.withLock { $0.inFlight += 1 } }
-    func endRequest() { state.withLock { $0.inFlight -= 1 } }
-
-    /// Whether the idle timeout may close this connection now.
-    var isIdle: Bool { state.withLock { $0.inFlight == 0 && $0.patterns.isEmpty } }
+    /// Marks one decoded request as answered.
+    func endRequest() { activity.state.withLock { $0.inFlight -= 1 } }
 
     /// `uid 1000 (alice)`, for messages and logs.
     var who: String { "uid \(caller.uid) (\(userName))" }

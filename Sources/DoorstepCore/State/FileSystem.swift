@@ -81,6 +81,20 @@ enum FileSystem {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Takes the state directory's lock (`DIR/lock`, flock) for the life of the process, so
+    /// two daemons, or a daemon and `--repair`, never write the same journal.
+    static func lockStateDirectory(_ dir: String) throws(Failure) {
+        let path = dir + "/lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(operation: "lock (is another doorstepd using this state directory?)", path: path, code: code)
+        }
+        // Intentionally never closed: the lock lasts until the process exits.
+    }
+
     static func size(_ path: String) -> Int64 {
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : 0

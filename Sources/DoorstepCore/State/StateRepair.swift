@@ -7,6 +7,7 @@ public enum StateRepair {
     ///
     /// - Returns: one line per thing dropped, or nothing when the state was sound.
     public static func repair(stateDir: String) throws -> [String] {
+        try FileSystem.lockStateDirectory(stateDir)
         var report: [String] = []
         let journalDir = stateDir + "/journal"
         var last: UInt64 = 0
@@ -94,6 +95,7 @@ public enum StateRepair {
         }
         try FileIO.makeDirectories(stateDir + "/journal", mode: 0o700)
         try FileIO.makeDirectories(stateDir + "/snapshots", mode: 0o700)
+        try FileSystem.lockStateDirectory(stateDir)
         for file in files { try FileSystem.writeAtomically(stateDir + "/" + file.name, file.bytes) }
         // The restored journal must open cleanly, as it will at start.
         var last: UInt64 = 0

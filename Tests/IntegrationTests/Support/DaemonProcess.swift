@@ -8,7 +8,7 @@ final class DaemonProcess {
     let dir: TempDirectory
     let socket: String
     let notify: NotifyListener
-    let process = Process()
+    private(set) var process: ChildProcess!
     let configPath: String
 
     /// Starts the daemon and waits for `READY=1`.
@@ -22,8 +22,7 @@ final class DaemonProcess {
         dir = TempDirectory()
         socket = dir.file("d.sock")
         configPath = dir.file("doorstep.toml")
-        dir.write("doorstep.toml", "[daemon]\nsocket = \"\(socket)\"\nstate_dir = \"\(dir.file("state"))\"\n" + Self.daemonKeys(config)
-            + Self.otherSections(config))
+        dir.write("doorstep.toml", Self.compose(config, socket: socket, state: dir.file("state")))
         notify = NotifyListener(path: dir.file("notify.sock"))
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
@@ -31,19 +30,9 @@ final class DaemonProcess {
         env.removeValue(forKey: "LISTEN_FDS")
         env.removeValue(forKey: "DOORSTEP_SOCKET")
         for (k, v) in environment { env[k] = v }
-        process.environment = env
         let args = ["--config", configPath] + arguments
-        if launcher.isEmpty {
-            process.executableURL = URL(fileURLWithPath: Binaries.doorstepd)
-            process.arguments = args
-        } else {
-            process.executableURL = URL(fileURLWithPath: launcher[0])
-            process.arguments = Array(launcher.dropFirst()) + [Binaries.doorstepd] + args
-        }
-        FileManager.default.createFile(atPath: dir.file("stderr.log"), contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: dir.file("stderr.log"))
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        let command = launcher.isEmpty ? [Binaries.doorstepd] + args : launcher + [Binaries.doorstepd] + args
+        process = try ChildProcess(command[0], Array(command.dropFirst()), environment: env, stderr: dir.file("stderr.log"))
         if waitReady {
             guard notify.wait(timeout: 20, { $0.contains("READY=1") }) != nil else {
                 stop()
@@ -67,25 +56,33 @@ final class DaemonProcess {
         return String(config[..<range.lowerBound]) + String(rest[next.lowerBound...])
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var stderr: String { (try? String(contentsOfFile: dir.file("stderr.log"), encoding: .utf8)) ?? "" }
 
     func client() throws -> LineClient { try LineClient(socket: socket) }
 
     /// Rewrites the config file (keeping socket and state dir).
     func rewriteConfig(_ config: String) {
-        dir.write("doorstep.toml", "[daemon]\nsocket = \"\(socket)\"\nstate_dir = \"\(dir.file("state"))\"\n" + Self.daemonKeys(config)
-            + Self.otherSections(config))
+        dir.write("doorstep.toml", Self.compose(config, socket: socket, state: dir.file("state")))
     }
 
-    func signal(_ sig: Int32) { kill(pid, sig) }
+    /// The test's config with the socket and state directory added unless it sets them.
+    static func compose(_ config: String, socket: String, state: String) -> String {
+        let keys = daemonKeys(config)
+        var head = "[daemon]\nsocket = \"\(socket)\"\n"
+        if !keys.contains("state_dir") { head += "state_dir = \"\(state)\"\n" }
+        return head + keys + otherSections(config)
+    }
+
+    /// Signals the daemon; under a launcher that stays its parent (strace), the daemon itself
+    /// is signalled, since strace detaches from its tracee when it is killed.
+    func signal(_ sig: Int32) {
+        _ = try? Self.run("/usr/bin/pkill", ["-\(sig)", "-P", "\(pid)"])
+        kill(pid, sig)
+    }
 
     /// Waits for the process to exit; returns its status, or nil on timeout.
-    func waitExit(timeout: Double = 20) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
+    func waitExit(timeout: Double = 20) -> Int32? { process.wait(timeout: timeout) }
 
     /// Runs doorstepctl against this daemon.
     func ctl(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
@@ -96,32 +93,26 @@ final class DaemonProcess {
     static func run(_ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws
         -> (status: Int32, out: String, err: String)
     {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let scratch = TempDirectory()
+        defer { scratch.remove() }
+        scratch.write("in", stdin ?? "")
+        let child = try ChildProcess(path, arguments, environment: environment, stdin: scratch.file("in"),
+                                     stdout: scratch.file("out"), stderr: scratch.file("err"))
+        let status = child.wait(timeout: 300) ?? -1
+        let out = (try? String(contentsOfFile: scratch.file("out"), encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: scratch.file("err"), encoding: .utf8)) ?? ""
+        return (status, out, err)
     }
 
     /// Stops the daemon (SIGKILL if SIGTERM is not enough) and removes its directory.
     func stop() {
         if process.isRunning {
-            kill(pid, SIGTERM)
-            if waitExit(timeout: 15) == nil { kill(pid, SIGKILL); _ = waitExit(timeout: 5) }
+            signal(SIGTERM)
+            if waitExit(timeout: 15) == nil { signal(SIGKILL); _ = waitExit(timeout: 5) }
         }
         notify.close()
         dir.remove()
     }
 
-    deinit { if process.isRunning { kill(pid, SIGKILL) } }
+    deinit { if process?.isRunning == true { kill(pid, SIGKILL) } }
 }

@@ -1,0 +1,303 @@
+import Foundation
+import Testing
+
+/// Tries hard to lose acknowledged data: kills at every journal write and sync, tears and
+/// corrupts the journal, fills the disk, fails fsync, cuts the power, backs up under load.
+@Suite("Durability", .serialized)
+struct DurabilityTests {
+    static let isRoot = getuid() == 0
+    static let hasStrace = FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")
+    static let segment = "journal/00000000000000000001.seg"
+
+    /// A daemon on `stateDir` (kept across restarts), optionally under strace.
+    func start(_ dir: TempDirectory, stateDir: String, strace: [String] = [], extra: String = "", waitReady: Bool = true) throws
+        -> DaemonProcess
+    {
+        let config = "[daemon]\nstate_dir = \"\(stateDir)\"\n\(extra)\n" + DaemonProcess.probeConfig
+        if strace.isEmpty { return try DaemonProcess(config: config, waitReady: waitReady) }
+        return try DaemonProcess(config: config, launcher: ["/usr/bin/strace", "-f", "-qq", "-o", "/dev/null"] + strace + ["--"],
+                                 waitReady: waitReady)
+    }
+
+    /// One crash point: runs the workload under an injected SIGKILL, then checks a restart.
+    func crashAt(_ injection: String, _ n: Int, _ dir: TempDirectory) throws -> Bool {
+        let state = dir.file("state-\(injection.prefix(5))-\(n)")
+        try FileManager.default.createDirectory(atPath: state + "/journal", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: state + "/snapshots", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: state + "/" + Self.segment, contents: nil)
+        let daemon = try start(dir, stateDir: state, strace: [
+            "-P", state + "/" + Self.segment, "-P", state + "/snapshots/probe.snap.tmp",
+            "-e", "trace=write,fdatasync,fsync", "-e", "inject=\(injection):signal=SIGKILL:when=\(n)",
+        ])
+        var work = Workload()
+        work.run(socket: daemon.socket, clients: 3, perClient: 8, prefix: "w1")
+        let snapshot = try? LineClient(socket: daemon.socket).request("state.snapshot")
+        work.run(socket: daemon.socket, clients: 3, perClient: 8, prefix: "w2")
+        let killed = daemon.waitExit(timeout: 0.5) != nil
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        let restarted = try start(dir, stateDir: state)
+        defer { restarted.stop() }
+        work.verify(try Workload.dump(socket: restarted.socket))
+        if !killed { #expect(snapshot?.final.hasPrefix("200 snapshot") == true) }
+        return killed
+    }
+
+    @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
+    func killAtEveryJournalWrite() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var crashes = 0
+        var n = 1
+        // Until a run survives every write: then K covered all group commits and the snapshot.
+        while n <= 60, try crashAt("write", n, dir) {
+            crashes += 1
+            n += 1
+        }
+        #expect(crashes >= 6, "the workload should take several group commits and a snapshot: \(crashes) writes")
+    }
+
+    @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
+    func killAtEverySync() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var crashes = 0
+        var n = 1
+        while n <= 40, try crashAt("fdatasync", n, dir) {
+            crashes += 1
+            n += 1
+        }
+        #expect(crashes >= 3)
+    }
+
+    /// Five sets, killed (no snapshot), so the journal holds five records.
+    func fiveRecords(_ dir: TempDirectory) throws -> (state: String, bytes: [UInt8], offsets: [Int]) {
+        let state = dir.file("state")
+        let daemon = try start(dir, stateDir: state)
+        for i in 1...5 { #expect(try daemon.client().request("probe.set k\(i) 值\(i)").final.hasPrefix("200 set")) }
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: state + "/" + Self.segment)))
+        var offsets: [Int] = []
+        var o = 0
+        while o < bytes.count {
+            offsets.append(o)
+            o += 8 + Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+        }
+        #expect(offsets.count == 5)
+        return (state, bytes, offsets)
+    }
+
+    /// Starts a daemon on a damaged copy and returns its probe state.
+    func stateAfter(_ dir: TempDirectory, _ original: String, damage: ([UInt8]) -> [UInt8]) throws -> [String: String]? {
+        let copy = dir.file("copy")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: copy + "/" + Self.segment)))
+        try Data(damage(bytes)).write(to: URL(fileURLWithPath: copy + "/" + Self.segment))
+        let daemon = try start(dir, stateDir: copy, waitReady: false)
+        defer { daemon.stop() }
+        guard daemon.notify.wait(timeout: 10, { $0.contains("READY=1") }) != nil else { return nil }
+        return try Workload.dump(socket: daemon.socket)
+    }
+
+    @Test func tornAndCorruptedTailsDropExactlyTheLastRecord() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (state, bytes, offsets) = try fiveRecords(dir)
+        let expected = Dictionary(uniqueKeysWithValues: (1...4).map { ("k\($0)", "值\($0)") })
+        for cut in offsets[4]..<bytes.count {
+            #expect(try stateAfter(dir, state) { Array($0[..<cut]) } == expected, "truncated at \(cut)")
+        }
+        for i in offsets[4]..<bytes.count {
+            #expect(try stateAfter(dir, state) { var b = $0; b[i] ^= 0xA5; return b } == expected, "flipped byte \(i)")
+        }
+    }
+
+    @Test func corruptionMidJournalRefusesToStartAndRepairRecovers() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let (state, bytes, offsets) = try fiveRecords(dir)
+        var damaged = bytes
+        damaged[offsets[1] + 10] ^= 0xFF
+        try Data(damaged).write(to: URL(fileURLWithPath: state + "/" + Self.segment))
+        let refused = try start(dir, stateDir: state, waitReady: false)
+        defer { refused.stop() }
+        #expect(refused.waitExit() == 1)
+        #expect(refused.stderr.contains("journal corrupted in \(state)/\(Self.segment) at byte offset \(offsets[1])"))
+        #expect(refused.stderr.contains("doorstepd --repair"))
+        let repair = try DaemonProcess.run(Binaries.doorstepd, ["--repair", "--state-dir", state])
+        #expect(repair.status == 0)
+        #expect(repair.out.contains("moved bytes \(offsets[1])..<\(offsets[2])"))
+        #expect(FileManager.default.fileExists(atPath: state + "/" + Self.segment + ".broken"))
+        let daemon = try start(dir, stateDir: state)
+        defer { daemon.stop() }
+        let values = try Workload.dump(socket: daemon.socket)
+        #expect(values == ["k1": "值1", "k3": "值3", "k4": "值4", "k5": "值5"], "everything but the damaged record")
+        #expect(try daemon.client().request("probe.set k6 x").final.hasPrefix("200 set k6 at seq 6"))
+    }
+
+    @Test(.enabled(if: isRoot, "needs root to mount a tmpfs"))
+    func fullDiskFailsWritesKeepsReadsAndRecovers() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let mount = dir.file("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        #expect(try DaemonProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount]).status == 0)
+        defer { _ = try? DaemonProcess.run("/bin/umount", ["-l", mount]) }
+        FileManager.default.createFile(atPath: mount + "/filler", contents: Data(count: 1_300_000))
+        let daemon = try start(dir, stateDir: mount + "/state", extra: "segment_bytes = 4194304")
+        defer { daemon.stop() }
+        let client = try daemon.client()
+        var acknowledged: [String: String] = [:]
+        var full: String?
+        let big = String(repeating: "满", count: 2000)
+        for i in 0..<400 {
+            let reply = try client.request("probe.set w\(i) \(big)\(i)")
+            if reply.final.hasPrefix("200") { acknowledged["w\(i)"] = "\(big)\(i)" } else { full = reply.final; break }
+        }
+        let message = try #require(full, "the disk never filled")
+        #expect(message.hasPrefix("507 storage_full: the state directory is full"), "\(message)")
+        // Reads keep working, and every acknowledged write is still there.
+        var state: [String: String] = [:]
+        for _ in 0..<100 {
+            if let s = try? Workload.dump(socket: daemon.socket) { state = s; break }
+            usleep(20_000)
+        }
+        for (k, v) in acknowledged { #expect(state[k] == v) }
+        #expect(state.count == acknowledged.count)
+        #expect(try daemon.client().request("status").final == "200 ok")
+        // Free space: writes succeed again.
+        try FileManager.default.removeItem(atPath: mount + "/filler")
+        var resumed = false
+        for i in 0..<100 where !resumed {
+            resumed = try client.request("probe.set after\(i) ok").final.hasPrefix("200 set")
+            if !resumed { usleep(20_000) }
+        }
+        #expect(resumed)
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        let restarted = try start(dir, stateDir: mount + "/state", extra: "segment_bytes = 4194304")
+        defer { restarted.stop() }
+        let after = try Workload.dump(socket: restarted.socket)
+        for (k, v) in acknowledged { #expect(after[k] == v, "acknowledged \(k) lost after restart") }
+    }
+
+    @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
+    func fsyncErrorIsFatalAndARestartRecovers() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = dir.file("state")
+        let daemon = try start(dir, stateDir: state, strace: ["-e", "trace=fdatasync", "-e", "inject=fdatasync:error=EIO:when=6"])
+        var work = Workload()
+        work.run(socket: daemon.socket, clients: 4, perClient: 10, prefix: "w")
+        let status = daemon.waitExit(timeout: 10)
+        #expect(status != nil && status != 0, "an fsync error stops the daemon")
+        #expect(daemon.stderr.contains("fdatasync failed"))
+        #expect(work.acknowledged.count < work.sent.count, "the failed batch was not acknowledged")
+        let restarted = try start(dir, stateDir: state)
+        defer { restarted.stop() }
+        work.verify(try Workload.dump(socket: restarted.socket))
+        daemon.stop()
+    }
+
+    static let canLoopMount: Bool = {
+        guard isRoot, FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4") else { return false }
+        return (try? DaemonProcess.run("/sbin/losetup", ["-f"]).status) == 0
+    }()
+
+    @Test(.enabled(if: canLoopMount, "needs root, mkfs.ext4 and a free loop device"))
+    func powerCutKeepsEveryAcknowledgedWrite() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let image = dir.file("disk.img"), mount = dir.file("mnt")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        #expect(try DaemonProcess.run("/usr/bin/truncate", ["-s", "64M", image]).status == 0)
+        #expect(try DaemonProcess.run("/sbin/mkfs.ext4", ["-q", "-F", image]).status == 0)
+        let mountArgs = ["-o", "loop,noauto_da_alloc", image, mount]
+        #expect(try DaemonProcess.run("/bin/mount", mountArgs).status == 0)
+        var mounted = true
+        defer { if mounted { _ = try? DaemonProcess.run("/bin/umount", [mount]) } }
+        let daemon = try start(dir, stateDir: mount + "/state")
+        var work = Workload()
+        work.run(socket: daemon.socket, clients: 5, perClient: 20, prefix: "w1")
+        _ = try daemon.client().request("state.snapshot")
+        work.run(socket: daemon.socket, clients: 5, perClient: 20, prefix: "w2")
+        // The power cut: the file system stops at once, without flushing its log.
+        let cut = try DaemonProcess.run("/usr/bin/python3", ["-c", """
+            import fcntl, os
+            fd = os.open("\(mount)", os.O_RDONLY)
+            fcntl.ioctl(fd, 0x8004587D, (2).to_bytes(4, "little"))  # EXT4_IOC_SHUTDOWN, NOLOGFLUSH
+            """])
+        #expect(cut.status == 0, "\(cut.err)")
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        daemon.stop()
+        #expect(try DaemonProcess.run("/bin/umount", [mount]).status == 0)
+        #expect(try DaemonProcess.run("/bin/mount", mountArgs).status == 0)
+        let restarted = try start(dir, stateDir: mount + "/state")
+        work.verify(try Workload.dump(socket: restarted.socket))
+        #expect(work.acknowledged.count == 200)
+        restarted.stop()
+        _ = try DaemonProcess.run("/bin/umount", [mount])
+        mounted = false
+    }
+
+    @Test func backupUnderWriteLoadRestoresTheStateAtItsSequence() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let daemon = try start(dir, stateDir: dir.file("state"))
+        defer { daemon.stop() }
+        var seed = Workload()
+        seed.run(socket: daemon.socket, clients: 2, perClient: 60, prefix: "w0")
+        // The backup then holds a snapshot and journal records; the one segment stays, so
+        // state.export below still lists every event.
+        #expect(try daemon.client().request("state.snapshot").final.hasPrefix("200 snapshot"))
+        let socket = daemon.socket
+        let writer = Thread {
+            var more = Workload()
+            for round in 0..<20 { more.run(socket: socket, clients: 2, perClient: 10, prefix: "w-load\(round)") }
+        }
+        writer.start()
+        usleep(50_000)
+        let backupDir = dir.file("backup")
+        let reply = try daemon.client().request("state.backup dir=\(backupDir)", timeout: 30)
+        #expect(reply.final.hasPrefix("200 backup up to seq"))
+        let streamed = try daemon.ctl(["state.backup"])
+        #expect(streamed.status == 0)
+        dir.write("backup.txt", streamed.out)
+        while writer.isExecuting || !writer.isFinished { usleep(20_000) }
+        let seqLine = try #require(reply.first { $0.contains("seq:") })
+        let dirSeq = try #require(Int(seqLine.split(separator: " ").last ?? ""))
+        let header = try #require(streamed.out.split(separator: "\n").first)
+        let streamSeq = try #require(Int(header.split(separator: " ").first { $0.hasPrefix("seq=") }?.dropFirst(4) ?? ""))
+        #expect(streamSeq >= dirSeq)
+        // The expected state: the source's own events up to each backup's sequence number.
+        let export = try daemon.ctl(["--json", "state.export", "plugin=probe"])
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(export.out.utf8)) as? [String: Any])["data"] as? [[String: Any]]
+        func expected(upTo seq: Int) -> [String: String] {
+            var state: [String: String] = [:]
+            for event in events ?? [] where (event["seq"] as? Int ?? .max) <= seq {
+                let data = event["data"] as? [String: Any]
+                if event["type"] as? String == "set" { state[data?["key"] as! String] = data?["value"] as? String }
+            }
+            return state
+        }
+        #expect(expected(upTo: dirSeq).count >= 120)
+        for (source, name, seq) in [(backupDir, "dir", dirSeq), (dir.file("backup.txt"), "stream", streamSeq)] {
+            let restoredDir = dir.file("restored-\(name)")
+            let restore = try DaemonProcess.run(Binaries.doorstepd, ["--restore", source, "--state-dir", restoredDir])
+            #expect(restore.status == 0, "\(restore.err)")
+            let restored = try start(dir, stateDir: restoredDir)
+            let got = try Workload.dump(socket: restored.socket)
+            let want = expected(upTo: seq)
+            let missing = want.keys.filter { got[$0] != want[$0] }.sorted()
+            let extra = got.keys.filter { want[$0] == nil }.sorted()
+            #expect(got == want, "\(name) backup at seq \(seq): missing \(missing.prefix(5)) of \(missing.count), extra \(extra.prefix(5)) of \(extra.count)")
+            restored.stop()
+        }
+        let again = try DaemonProcess.run(Binaries.doorstepd, ["--restore", backupDir, "--state-dir", dir.file("restored-dir")])
+        #expect(again.status == 1)
+        #expect(again.err.contains("is not empty"))
+    }
+}
