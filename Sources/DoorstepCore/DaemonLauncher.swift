@@ -77,7 +77,8 @@ public enum DaemonLauncher {
         host.store = store
         SystemdNotifier().status("replaying the journal")
         do {
-            let stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
+            var stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
+            stateful[PersistentTimers.id] = host.persistentTimers
             let recovery = try await store.open(plugins: stateful) { ids in
                 Task { await host.recoverAfterWriteFailure(ids) }
             }
@@ -92,6 +93,7 @@ public enum DaemonLauncher {
         }
         let runtime = DaemonRuntime(config: config, overrides: options.overrides, host: host, hub: hub, logger: logger)
         host.start(plugins)
+        await host.startPersistentTimers()
         let server = ControlServer(runtime: runtime)
         let group = ServiceGroup(configuration: .init(
             services: [
@@ -124,6 +126,7 @@ struct PluginService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        await host.persistentTimers.stopAll()
         // A snapshot on the way out keeps the next start-up short.
         _ = await store.snapshotAll(host.statefulPlugins())
         await host.stopAll()

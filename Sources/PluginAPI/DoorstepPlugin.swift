@@ -40,6 +40,9 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
 
     /// Plugin-specific status for `plugins` and `status`.
     func status() async -> JSON
+
+    /// A persistent timer set with ``TimerService/persist(_:at:)`` is due.
+    func persistentTimerFired(_ name: String) async
 }
 
 extension DoorstepPlugin {
@@ -54,4 +57,6 @@ extension DoorstepPlugin {
     public func reload(_ config: PluginConfig) async throws -> Bool { false }
 
     public func status() async -> JSON { .null }
+
+    public func persistentTimerFired(_ name: String) async {}
 }

@@ -35,4 +35,14 @@ public protocol TimerService: Sendable {
     /// Schedules `action`; `name` appears in logs.
     @discardableResult
     func schedule(_ name: String, _ schedule: TimerSchedule, _ action: @escaping @Sendable () async -> Void) -> TimerHandle
+
+    /// A timer that survives restarts: at `epochSeconds` the host calls
+    /// ``DoorstepPlugin/persistentTimerFired(_:)`` with `name`, once. Setting the same name
+    /// again replaces it. A due time that passed while the daemon was down fires once at start.
+    ///
+    /// Returns once the timer is durable (it is a journal record).
+    func persist(_ name: String, at epochSeconds: Int64) async throws
+
+    /// Cancels a persistent timer (durably); unknown names are ignored.
+    func cancelPersistent(_ name: String) async throws
 }

@@ -301,3 +301,48 @@ struct DurabilityTests {
         #expect(again.err.contains("is not empty"))
     }
 }
+
+@Suite("Persistent timers", .serialized)
+struct PersistentTimerTests {
+    func iso(_ offset: Double) -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: Date().addingTimeInterval(offset))
+    }
+
+    func value(_ daemon: DaemonProcess, _ key: String) throws -> String? {
+        let reply = try daemon.client().request("probe.get \(key)")
+        return reply.final.hasPrefix("200") ? String(reply.first!.dropFirst(4)) : nil
+    }
+
+    func waitValue(_ daemon: DaemonProcess, _ key: String, _ want: String) throws -> Bool {
+        for _ in 0..<100 {
+            if try value(daemon, key) == want { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test func aTimerMissedWhileDownFiresOnceAtStart() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let config = "[daemon]\nstate_dir = \"\(dir.file("state"))\"\n" + DaemonProcess.probeConfig
+        let first = try DaemonProcess(config: config)
+        #expect(try first.client().request("probe.alarm missed at=\(iso(1.5))").final.hasPrefix("200 alarm missed"))
+        #expect(try first.client().request("probe.alarm later at=\(iso(3600))").final.hasPrefix("200 alarm later"))
+        first.signal(SIGKILL)
+        _ = first.waitExit()
+        first.stop()
+        sleep(2)
+        let second = try DaemonProcess(config: config)
+        #expect(try waitValue(second, "alarm:missed", "fired 1"), "the missed timer fires at start")
+        #expect(try value(second, "alarm:later") == nil, "a future timer waits")
+        #expect(try second.client().request("probe.alarm soon at=\(iso(0.5))").final.hasPrefix("200"))
+        #expect(try waitValue(second, "alarm:soon", "fired 1"), "a timer fires while running")
+        second.stop()
+        let third = try DaemonProcess(config: config)
+        defer { third.stop() }
+        usleep(800_000)
+        #expect(try value(third, "alarm:missed") == "fired 1", "fired once, not again after a restart")
+        #expect(try value(third, "alarm:soon") == "fired 1")
+    }
+}

@@ -34,6 +34,8 @@ public actor ProbePlugin: StatefulPlugin {
         ], mutates: true),
         CommandSpec("probe.get", summary: "read a key", arguments: [.positional("key", summary: "key")]),
         CommandSpec("probe.dump", summary: "every key and value, sorted, with a checksum of the whole state"),
+        CommandSpec("probe.alarm", summary: "a persistent timer: at TIME, key alarm:NAME counts the firings", role: .operator,
+                    arguments: [.positional("name", summary: "alarm name"), .named("at", .time, required: true, summary: "due time")]),
     ]
 
     private struct Settings: Sendable {
@@ -125,6 +127,12 @@ public actor ProbePlugin: StatefulPlugin {
         return String(h, radix: 16)
     }
 
+    public func persistentTimerFired(_ name: String) async {
+        let key = "alarm:" + name
+        let count = values[key].flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        _ = try? await record(SetValue(key: key, value: "fired \(count + 1)", by: nil))
+    }
+
     public func status() async -> JSON {
         ["greeting": .string(settings.greeting), "reloads": .number(reloads), "keys": .number(values.count)]
     }
@@ -177,6 +185,10 @@ public actor ProbePlugin: StatefulPlugin {
             let rows = values.sorted { $0.key < $1.key }.map { JSON.object([("key", .string($0.key)), ("value", .string($0.value))]) }
             return Reply(data: ["count": .number(values.count), "digest": .string(digest), "values": .array(rows)],
                          lines: ["count: \(values.count)", "digest: \(digest)"])
+        case "probe.alarm":
+            let name = request.string("name")!, due = try request.time("at")!
+            try await context.timers.persist(name, at: due)
+            return .message("alarm \(name) at \(ValueParser.iso8601(due))")
         case "probe.table":
             return Reply(data: [
                 ["household": "3-2-501", "name": "王芳", "people": 3],

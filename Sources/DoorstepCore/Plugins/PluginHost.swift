@@ -54,11 +54,19 @@ public final class PluginHost: Sendable {
     let journalRef: JournalRef
     private let storeBox = Mutex<StateStore?>(nil)
 
+    /// Persistent timers of all plugins (host-owned state under the id `timers`).
+    let persistentTimers: PersistentTimers
+
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger) {
         self.registry = registry
         self.hub = hub
         self.logger = logger
-        self.journalRef = JournalRef()
+        let ref = JournalRef()
+        self.journalRef = ref
+        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: PersistentTimers.id, hub: hub),
+                                    timers: PluginTimers(logger: logger), state: PluginStateService(pluginID: PersistentTimers.id, ref: ref))
+        // Creating it cannot fail: it reads no config.
+        self.persistentTimers = try! PersistentTimers(config: PluginConfig(pluginID: PersistentTimers.id, values: [:]), context: context)
     }
 
     /// The open state store, once there is one.
@@ -71,7 +79,7 @@ public final class PluginHost: Sendable {
     /// plugin's namespace (a plugin must not shadow `reload` or another plugin's command).
     func validateRegistry() throws(ConfigFileError) {
         var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name))
-        var ids: Set<String> = []
+        var ids: Set<String> = [PersistentTimers.id]
         for type in registry {
             let id = type.id
             guard !id.isEmpty, id.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), ids.insert(id).inserted,
@@ -117,7 +125,7 @@ public final class PluginHost: Sendable {
         var pluginLogger = logger
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
         let bus = PluginEventBus(pluginID: id, hub: hub)
-        let timers = PluginTimers(logger: pluginLogger)
+        let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
         let state: any StateService = store?.service(for: id) ?? PluginStateService(pluginID: id, ref: journalRef)
         let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state)
         let plugin: any DoorstepPlugin
@@ -240,6 +248,7 @@ public final class PluginHost: Sendable {
             for (id, slot) in slots where slot.state == .running {
                 if let p = slot.instance?.plugin as? any StatefulPlugin { out[id] = p }
             }
+            out[PersistentTimers.id] = persistentTimers
             return out
         }
     }
@@ -276,6 +285,15 @@ public final class PluginHost: Sendable {
         }
         store.journal.clearPoison(ids)
         activity.withLock { $0.recovering.subtract(ids) }
+    }
+
+    /// Starts delivering persistent timers to running plugins (overdue ones fire now).
+    func startPersistentTimers() async {
+        await persistentTimers.start { [weak self] plugin, name in
+            guard let self, let target = self.plugin(plugin).plugin, self.plugin(plugin).state == .running else { return false }
+            await target.persistentTimerFired(name)
+            return true
+        }
     }
 
     /// The running plugin `id` and its state.

@@ -7,8 +7,24 @@ final class PluginTimers: TimerService {
     private let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
     private let counter = Atomic<UInt64>(0)
     private let logger: Logger
+    private let pluginID: String
+    private let persistent: PersistentTimers?
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, pluginID: String = "", persistent: PersistentTimers? = nil) {
+        self.logger = logger
+        self.pluginID = pluginID
+        self.persistent = persistent
+    }
+
+    func persist(_ name: String, at epochSeconds: Int64) async throws {
+        guard let persistent else { throw ControlError.unavailable("persistent timers are not available") }
+        try await persistent.set(plugin: pluginID, name: name, due: epochSeconds)
+    }
+
+    func cancelPersistent(_ name: String) async throws {
+        guard let persistent else { throw ControlError.unavailable("persistent timers are not available") }
+        try await persistent.cancel(plugin: pluginID, name: name)
+    }
 
     func schedule(_ name: String, _ schedule: TimerSchedule, _ action: @escaping @Sendable () async -> Void) -> TimerHandle {
         let id = counter.add(1, ordering: .relaxed).newValue
