@@ -67,6 +67,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The load generator of bench/ (a real protocol client; threads and blocking sockets).
+        .executableTarget(name: "doorstep-bench", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
         // The thin client: Glibc sockets only, no Foundation.
         .executableTarget(name: "doorstepctl", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
 

@@ -201,6 +201,42 @@ struct DurabilityTests {
         daemon.stop()
     }
 
+    @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
+    func writeErrorFailsTheBatchAndWritesResume() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = dir.file("state")
+        try FileManager.default.createDirectory(atPath: state + "/journal", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: state + "/" + Self.segment, contents: nil)
+        let daemon = try start(dir, stateDir: state, strace: [
+            "-P", state + "/" + Self.segment, "-e", "trace=write", "-e", "inject=write:error=EIO:when=3",
+        ])
+        defer { daemon.stop() }
+        let c = try daemon.client()
+        var replies: [String] = []
+        for i in 1...6 { replies.append(try c.request("probe.set k\(i) v\(i)").final) }
+        #expect(replies[2].hasPrefix("500 internal_error: the journal could not be written"), "\(replies)")
+        #expect(replies[2].contains("Input/output error"))
+        var resumed = false
+        for i in 0..<100 where !resumed {
+            resumed = try c.request("probe.set after\(i) ok").final.hasPrefix("200 set")
+            if !resumed { usleep(20_000) }
+        }
+        #expect(resumed, "writes resume after a failed write")
+        let live = try Workload.dump(socket: daemon.socket)
+        #expect(live["k3"] == nil, "the failed change is gone from memory too")
+        #expect(live["k1"] == "v1" && live["k2"] == "v2")
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        let restarted = try start(dir, stateDir: state)
+        defer { restarted.stop() }
+        let after = try Workload.dump(socket: restarted.socket)
+        for (i, reply) in replies.enumerated() where reply.hasPrefix("200") {
+            #expect(after["k\(i + 1)"] == "v\(i + 1)", "acknowledged k\(i + 1) lost")
+        }
+        #expect(after["k3"] == nil)
+    }
+
     static let canLoopMount: Bool = {
         guard isRoot, FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4") else { return false }
         return (try? DaemonProcess.run("/sbin/losetup", ["-f"]).status) == 0
