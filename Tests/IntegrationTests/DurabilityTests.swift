@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Tries hard to lose acknowledged data: kills at every journal write and sync, tears and
@@ -36,6 +37,7 @@ struct DurabilityTests {
         let killed = daemon.waitExit(timeout: 0.5) != nil
         daemon.signal(SIGKILL)
         _ = daemon.waitExit()
+        daemon.stop()
         let restarted = try start(dir, stateDir: state)
         defer { restarted.stop() }
         work.verify(try Workload.dump(socket: restarted.socket))
@@ -158,12 +160,14 @@ struct DurabilityTests {
         }
         let message = try #require(full, "the disk never filled")
         #expect(message.hasPrefix("507 storage_full: the state directory is full"), "\(message)")
-        // Reads keep working, and every acknowledged write is still there.
-        var state: [String: String] = [:]
-        for _ in 0..<100 {
-            if let s = try? Workload.dump(socket: daemon.socket) { state = s; break }
-            usleep(20_000)
+        // Reads keep working (at once, while writes keep failing), and every acknowledged
+        // write is still there.
+        for i in 0..<5 {
+            #expect(try client.request("probe.set retry\(i) \(big)").final.hasPrefix("5"), "still full")
+            #expect(try daemon.client().request("probe.get w0").final == "200 ok", "reads work while the disk is full")
         }
+        let state = try Workload.dump(socket: daemon.socket)
+        #expect(try daemon.client().request("state.snapshot", timeout: 20).final.count > 0, "a snapshot on a full disk answers")
         for (k, v) in acknowledged { #expect(state[k] == v) }
         #expect(state.count == acknowledged.count)
         #expect(try daemon.client().request("status").final == "200 ok")
@@ -235,6 +239,42 @@ struct DurabilityTests {
             #expect(after["k\(i + 1)"] == "v\(i + 1)", "acknowledged k\(i + 1) lost")
         }
         #expect(after["k3"] == nil)
+    }
+
+    @Test func restartingAPluginOnReloadUnderLoadLosesNothing() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = dir.file("state")
+        let config = "[daemon]\nstate_dir = \"\(state)\"\n[plugins.probe]\nenabled = true\nreload_in_place = false\n"
+        let daemon = try DaemonProcess(config: config)
+        let socket = daemon.socket
+        let results = Mutex<Workload>(Workload())
+        let writers = (0..<4).map { w in
+            Thread {
+                var work = Workload()
+                for round in 0..<15 { work.run(socket: socket, clients: 1, perClient: 10, prefix: "w\(w)-\(round)") }
+                results.withLock { all in
+                    all.acknowledged.merge(work.acknowledged) { $1 }
+                    all.sent.merge(work.sent) { $1 }
+                }
+            }
+        }
+        writers.forEach { $0.start() }
+        for i in 0..<5 {
+            daemon.rewriteConfig(config + "greeting = \"第\(i)次\"\n")
+            #expect(try daemon.client().request("reload", timeout: 30).contains("200-probe: restarted"))
+            usleep(50_000)
+        }
+        while writers.contains(where: { !$0.isFinished }) { usleep(20_000) }
+        let work = results.withLock { $0 }
+        #expect(work.acknowledged.count > 100)
+        work.verify(try Workload.dump(socket: socket))
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        daemon.stop()
+        let restarted = try start(dir, stateDir: state)
+        defer { restarted.stop() }
+        work.verify(try Workload.dump(socket: restarted.socket))
     }
 
     static let canLoopMount: Bool = {
@@ -335,6 +375,15 @@ struct DurabilityTests {
         let again = try DaemonProcess.run(Binaries.doorstepd, ["--restore", backupDir, "--state-dir", dir.file("restored-dir")])
         #expect(again.status == 1)
         #expect(again.err.contains("is not empty"))
+        dir.write("garbage.txt", "doorstep-backup 1 x\nend\n")
+        let garbage = try DaemonProcess.run(Binaries.doorstepd, ["--restore", dir.file("garbage.txt"), "--state-dir", dir.file("g")])
+        #expect(garbage.status == 1)
+        #expect(garbage.err.contains("lacks seq= or files="))
+        var cut = streamed.out.split(separator: "\n", omittingEmptySubsequences: false)
+        cut.removeLast(3)
+        dir.write("cut.txt", cut.joined(separator: "\n"))
+        let truncated = try DaemonProcess.run(Binaries.doorstepd, ["--restore", dir.file("cut.txt"), "--state-dir", dir.file("c")])
+        #expect(truncated.status == 1, "a cut-short stream is refused")
     }
 }
 

@@ -101,6 +101,14 @@ actor PersistentTimers: StatefulPlugin {
         _ = try? await record(Done(plugin: key.plugin, name: key.name))
     }
 
+    /// Re-arms every pending timer (after its state was rebuilt from disk).
+    func rearm() {
+        for task in tasks.values { task.cancel() }
+        tasks = [:]
+        guard deliver != nil else { return }
+        for (key, due) in pending { arm(key, due) }
+    }
+
     func stopAll() {
         for task in tasks.values { task.cancel() }
         tasks = [:]

@@ -158,7 +158,6 @@ public final class PluginHost: Sendable {
     private func run(_ id: String, _ instance: Instance) {
         let logger = self.logger
         slots.withLock { $0[id] = Slot(instance: instance, task: nil, state: .running) }
-        activity.withLock { _ = $0.recovering.remove(id) }
         let task = Task { [weak self] in
             var final: State = .stopped
             do {
@@ -208,8 +207,7 @@ public final class PluginHost: Sendable {
             case (nil, nil):
                 continue
             case (nil, let new?):
-                if let failure = await restoreState(id, new) { changes.append(failure); continue }
-                run(id, new)
+                if let failure = await swap(id, old: nil, new: new) { changes.append(failure); continue }
                 changes.append("\(id): started")
             case (_?, nil):
                 await stop(id, newState: .disabled)
@@ -218,9 +216,7 @@ public final class PluginHost: Sendable {
                 if current?.state == .running, (try? await old.plugin.reload(new.config)) == true {
                     changes.append("\(id): reloaded in place")
                 } else {
-                    await stop(id)
-                    if let failure = await restoreState(id, new) { changes.append(failure); continue }
-                    run(id, new)
+                    if let failure = await swap(id, old: old, new: new) { changes.append(failure); continue }
                     changes.append("\(id): restarted")
                 }
             }
@@ -257,7 +253,7 @@ public final class PluginHost: Sendable {
     func beginRequest(_ id: String) throws(ControlError) {
         try activity.withLock { (a) throws(ControlError) in
             if a.recovering.contains(id) {
-                throw ControlError.unavailable("plugin \(id) is reloading its state after a storage error; try again in a moment")
+                throw ControlError.unavailable("plugin \(id) is restarting after a reload; try again in a moment")
             }
             a.inFlight[id, default: 0] += 1
         }
@@ -265,18 +261,17 @@ public final class PluginHost: Sendable {
 
     func endRequest(_ id: String) { activity.withLock { $0.inFlight[id, default: 1] -= 1 } }
 
-    /// After a failed journal write: refuses new requests to the plugins, waits for the ones
-    /// in flight, rebuilds their state from disk, and lets them record again.
+    /// After a failed journal write: rebuilds the plugins' state from disk, then lets them
+    /// record again. Until then the journal refuses their commits (`503`), so no change is
+    /// applied to the state being replaced; reads go on.
     func recoverAfterWriteFailure(_ ids: Set<String>) async {
         guard let store else { return }
-        activity.withLock { $0.recovering.formUnion(ids) }
-        for _ in 0..<6000 where activity.withLock({ a in ids.contains { a.inFlight[$0, default: 0] > 0 } }) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
         for id in ids {
-            guard let plugin = plugin(id).plugin as? any StatefulPlugin else { continue }
+            let target: (any StatefulPlugin)? = id == PersistentTimers.id ? persistentTimers : plugin(id).plugin as? any StatefulPlugin
+            guard let target else { continue }
             do {
-                try await store.rebuild(id, plugin)
+                try await store.rebuild(id, target)
+                if id == PersistentTimers.id { await persistentTimers.rearm() }
             } catch {
                 logger.critical("cannot rebuild plugin state after a failed write; stopping", metadata: [
                     "plugin.id": "\(id)", "error": "\(error)"])
@@ -284,7 +279,22 @@ public final class PluginHost: Sendable {
             }
         }
         store.journal.clearPoison(ids)
-        activity.withLock { $0.recovering.subtract(ids) }
+    }
+
+    /// Replaces a plugin's instance without losing a change: refuses its requests, waits for
+    /// those in flight, stops the old instance, waits until everything it recorded is
+    /// resolved, and loads the new instance's state from disk before it serves.
+    private func swap(_ id: String, old: Instance?, new: Instance) async -> String? {
+        activity.withLock { _ = $0.recovering.insert(id) }
+        defer { activity.withLock { _ = $0.recovering.remove(id) } }
+        for _ in 0..<6000 where activity.withLock({ $0.inFlight[id, default: 0] > 0 }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        if old != nil { await stop(id) }
+        if let journal = store?.journal { await journal.waitDurable(journal.lastSeq) }
+        if let failure = await restoreState(id, new) { return failure }
+        run(id, new)
+        return nil
     }
 
     /// Starts delivering persistent timers to running plugins (overdue ones fire now).

@@ -81,6 +81,10 @@ final class Journal: @unchecked Sendable {
     private var poisoned: Set<String> = []
     private var stopping = false
     private var pluginsSeen: Set<String> = []
+    /// First sequence number of the batch being written (under `lock`).
+    private var writingFirstSeq: UInt64?
+    /// Failed writes per plugin, so a snapshot taken across a failure is thrown away.
+    private var failures: [String: Int] = [:]
 
     // Owned by the writer thread.
     private var fd: Int32
@@ -170,25 +174,43 @@ final class Journal: @unchecked Sendable {
         lock.unlock(withValue: queue.isEmpty && !stopping ? 0 : 1)
     }
 
-    /// Returns once every event up to `seq` is durable (or the journal stopped).
+    /// Returns once every event up to `seq` is resolved: written and synced, or failed (a
+    /// failed write never becomes durable, and waiting for it must not hang).
     func waitDurable(_ seq: UInt64) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let ready = stats.withLock { $0.durableSeq >= seq }
-            if ready { c.resume(); return }
+            if isResolved(seq) { c.resume(); return }
             durableWaiters.withLock { $0.append((seq, c)) }
-            // Re-check: the writer may have advanced between the two locks.
-            if stats.withLock({ $0.durableSeq >= seq }) { releaseDurableWaiters() }
+            // Re-check: the writer may have finished between the two locks.
+            releaseDurableWaiters()
         }
     }
 
+    /// Whether no event at or below `seq` is still queued or being written.
+    func isResolved(_ seq: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let pending = [queue.first?.event.seq, writingFirstSeq].compactMap { $0 }.min()
+        return pending.map { $0 > seq } ?? true
+    }
+
     private func releaseDurableWaiters() {
-        let durable = stats.withLock { $0.durableSeq }
         let ready = durableWaiters.withLock { list -> [CheckedContinuation<Void, Never>] in
-            let (done, rest) = (list.filter { $0.0 <= durable }, list.filter { $0.0 > durable })
-            list = rest
-            return done.map { $0.1 }
+            var done: [CheckedContinuation<Void, Never>] = []
+            list.removeAll { entry in
+                guard isResolved(entry.0) else { return false }
+                done.append(entry.1)
+                return true
+            }
+            return done
         }
         for c in ready { c.resume() }
+    }
+
+    /// Failed writes of `plugin` so far, and whether it is waiting for a rebuild.
+    func failureState(_ plugin: String) -> (count: Int, poisoned: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (failures[plugin, default: 0], poisoned.contains(plugin))
     }
 
     /// Resets the counters that trigger snapshots.
@@ -210,6 +232,7 @@ final class Journal: @unchecked Sendable {
             lock.lock(whenValue: 1)
             let batch = queue
             queue = []
+            writingFirstSeq = batch.first?.event.seq
             let exit = stopping && batch.isEmpty
             lock.unlock(withValue: stopping ? 1 : 0)
             if exit { break }
@@ -259,6 +282,9 @@ final class Journal: @unchecked Sendable {
             $0.bytesSinceSnapshot += Int64(buffer.count)
             $0.eventsSinceSnapshot += batch.count
         }
+        lock.lock()
+        writingFirstSeq = nil
+        lock.unlock()
         for entry in batch { entry.finish(nil) }
         releaseDurableWaiters()
     }
@@ -278,6 +304,8 @@ final class Journal: @unchecked Sendable {
         poisoned.formUnion(affected)
         let (dropped, kept) = (queue.filter { affected.contains($0.event.plugin) }, queue.filter { !affected.contains($0.event.plugin) })
         queue = kept
+        writingFirstSeq = nil
+        for plugin in affected.union(dropped.map { $0.event.plugin }) { failures[plugin, default: 0] += 1 }
         lock.unlock(withValue: kept.isEmpty && !stopping ? 0 : 1)
         affected.formUnion(dropped.map { $0.event.plugin })
         stats.withLock {
@@ -289,6 +317,7 @@ final class Journal: @unchecked Sendable {
             "plugins": "\(affected.sorted().joined(separator: ","))",
         ])
         for entry in batch + dropped { entry.finish(error) }
+        releaseDurableWaiters()
         onWriteFailure(affected)
     }
 }

@@ -50,7 +50,9 @@ public enum StateRepair {
                         throw FileSystem.Failure(operation: "rename", path: path, code: errno)
                     }
                     try FileSystem.syncDirectory(snapshotDir)
-                    report.append("\(path): \(error); moved to \(path).broken (the plugin is rebuilt from the journal that remains)")
+                    report.append("\(path): \(error); moved to \(path).broken. The plugin is rebuilt from the journal "
+                        + "that remains: changes only the snapshot held (journal segments removed after it) are LOST; "
+                        + "restore a backup if you have one")
                 }
             }
         }
@@ -90,8 +92,21 @@ public enum StateRepair {
         guard header.hasPrefix("doorstep-backup 1 ") else {
             throw RestoreError(description: "\(source) is not a Doorstep backup (its first line is '\(header.prefix(40))')")
         }
+        let fields = Dictionary(header.split(separator: " ").compactMap { part -> (String, String)? in
+            let kv = part.split(separator: "=", maxSplits: 1)
+            return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+        }, uniquingKeysWith: { $1 })
+        guard let seq = fields["seq"].flatMap(UInt64.init), let count = fields["files"].flatMap(Int.init) else {
+            throw RestoreError(description: "\(source): the backup header lacks seq= or files=")
+        }
+        guard count == files.count, count > 0 else {
+            throw RestoreError(description: "\(source): the header announces \(count) files but the backup holds \(files.count)")
+        }
         for file in files where file.name.hasSuffix(".snap") {
-            _ = try SnapshotFile.decode(file.bytes, path: file.name)
+            let covered = try SnapshotFile.decode(file.bytes, path: file.name).covered
+            guard covered <= seq else {
+                throw RestoreError(description: "\(file.name) includes seq \(covered), past the backup's seq \(seq)")
+            }
         }
         try FileIO.makeDirectories(stateDir + "/journal", mode: 0o700)
         try FileIO.makeDirectories(stateDir + "/snapshots", mode: 0o700)
@@ -107,6 +122,9 @@ public enum StateRepair {
                 try JournalScanner.scan(b, file: segment.path, isLast: i == segments.count - 1, after: last) { _ in }
             }
             guard result.tornBytes == 0 else { throw RestoreError(description: "\(segment.path) in the backup ends in a torn record") }
+            guard result.lastSeq <= seq else {
+                throw RestoreError(description: "\(segment.path) holds seq \(result.lastSeq), past the backup's seq \(seq)")
+            }
             last = result.lastSeq
             records += result.records
         }

@@ -13,8 +13,16 @@ extension StateStore {
         var highest: UInt64 = 0
         for (id, plugin) in plugins.sorted(by: { $0.key < $1.key }) {
             do {
+                // A capture taken across a failed write may hold the refused change: skip it.
+                let before = journal.failureState(id)
+                if before.poisoned { continue }
                 let (bytes, position) = try await plugin.captureSnapshot()
                 await journal.waitDurable(position)
+                let after = journal.failureState(id)
+                guard after.count == before.count, !after.poisoned else {
+                    logger.warning("snapshot skipped: a write failed while it was taken", metadata: ["plugin.id": "\(id)"])
+                    continue
+                }
                 try FileSystem.writeAtomically(SnapshotFile.path(snapshotDir, plugin: id),
                                                SnapshotFile.encode(covered: position, payload: bytes))
                 covered.withLock { $0[id] = position }

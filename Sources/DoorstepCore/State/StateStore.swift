@@ -158,6 +158,9 @@ public final class StateStore: Sendable {
 
     /// Rebuilds `plugin` from its snapshot and the durable journal (after a failed write).
     func rebuild(_ id: String, _ plugin: any StatefulPlugin) async throws {
+        // Not while a snapshot round installs snapshots and removes segments under our feet.
+        await exclusive.enter()
+        defer { exclusive.leave() }
         let snapshot = try readSnapshot(id)
         let events = try records(of: id, after: snapshot?.covered ?? 0)
         try await plugin.rebuild(snapshot: snapshot?.payload, events: events)
