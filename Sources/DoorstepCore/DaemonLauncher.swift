@@ -82,6 +82,20 @@ public enum DaemonLauncher {
             let recovery = try await store.open(plugins: stateful) { ids in
                 Task { await host.recoverAfterWriteFailure(ids) }
             }
+            // A disabled plugin's records would pin every journal segment: snapshot them once.
+            let covered = store.covered.withLock { $0 }
+            let dormant = host.dormantStatefulPlugins(config, running: plugins).filter {
+                (recovery.lastSeqByPlugin[$0.key] ?? 0) > (covered[$0.key] ?? 0)
+            }
+            for (id, plugin) in dormant {
+                try await store.rebuild(id, plugin)
+            }
+            if !dormant.isEmpty, case .failure(let error) = await store.snapshotAll(dormant) {
+                logger.warning("cannot snapshot disabled plugins", metadata: ["error": "\(error)"])
+            } else if !dormant.isEmpty {
+                logger.info("snapshotted disabled plugins so their journal records can be compacted",
+                            metadata: ["plugins": "\(dormant.keys.sorted().joined(separator: ","))"])
+            }
             logger.info("state recovered", metadata: [
                 "segments": "\(recovery.segments)", "records": "\(recovery.records)", "replayed": "\(recovery.replayed)",
                 "torn_bytes": "\(recovery.tornBytes)", "ms": "\(recovery.millis)", "fsync": "\(config.daemon.state.fsync)",

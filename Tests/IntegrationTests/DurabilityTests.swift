@@ -280,6 +280,30 @@ struct DurabilityTests {
         work.verify(try Workload.dump(socket: restarted.socket))
     }
 
+    @Test func aDisabledPluginDoesNotPinTheJournal() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = dir.file("state")
+        let small = "[daemon]\nstate_dir = \"\(state)\"\nsegment_bytes = 4096\n"
+        let first = try DaemonProcess(config: small + DaemonProcess.probeConfig)
+        var work = Workload()
+        work.run(socket: first.socket, clients: 2, perClient: 100, prefix: "w")
+        first.signal(SIGKILL)
+        _ = first.waitExit()
+        first.stop()
+        let segments = { (try? FileManager.default.contentsOfDirectory(atPath: state + "/journal"))?.filter { $0.hasSuffix(".seg") }.count ?? 0 }
+        #expect(segments() > 3)
+        let disabled = try DaemonProcess(config: small + "[plugins.probe]\nenabled = false\n")
+        #expect(disabled.stderr.contains("snapshotted disabled plugins"))
+        #expect(try disabled.client().request("state.snapshot").final.hasPrefix("200 snapshot"))
+        #expect(segments() == 1, "segments the disabled plugin's snapshot includes are removed")
+        disabled.stop()
+        let enabled = try DaemonProcess(config: small + DaemonProcess.probeConfig)
+        defer { enabled.stop() }
+        work.verify(try Workload.dump(socket: enabled.socket))
+        #expect(work.acknowledged.count == 200)
+    }
+
     static let canLoopMount: Bool = {
         guard isRoot, FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4") else { return false }
         return (try? DaemonProcess.run("/sbin/losetup", ["-f"]).status) == 0

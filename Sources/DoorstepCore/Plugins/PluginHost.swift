@@ -144,6 +144,19 @@ public final class PluginHost: Sendable {
         return Instance(plugin: plugin, bus: bus, timers: timers, config: config)
     }
 
+    /// Fresh instances of the registered stateful plugins that are not in `running`, for
+    /// snapshotting the records of disabled plugins (creation has no side effects).
+    func dormantStatefulPlugins(_ config: DaemonConfig, running: [String: Instance]) -> [String: any StatefulPlugin] {
+        var out: [String: any StatefulPlugin] = [:]
+        for type in registry where running[type.id] == nil {
+            guard let instance = try? create(type, section: config.plugins[type.id], file: config.file ?? "(defaults)"),
+                let stateful = instance.plugin as? any StatefulPlugin
+            else { continue }
+            out[type.id] = stateful
+        }
+        return out
+    }
+
     /// Runs the given plugins and marks the others disabled.
     func start(_ instances: [String: Instance]) {
         for type in registry {

@@ -47,6 +47,8 @@ public final class StateStore: Sendable {
         var tornFile: String?
         var tornOffset = 0
         var millis: Int64 = 0
+        /// The last sequence number of each plugin's records in the journal.
+        var lastSeqByPlugin: [String: UInt64] = [:]
     }
 
     /// Opens the state directory: recovers the journal (dropping a torn tail, refusing
@@ -81,6 +83,7 @@ public final class StateStore: Sendable {
             let result = try bytes.withUnsafeBytes { b in
                 try JournalScanner.scan(b, file: segment.path, isLast: i == segments.count - 1, after: lastSeq) { event in
                     seen.insert(event.plugin)
+                    report.lastSeqByPlugin[event.plugin] = event.seq
                     if plugins[event.plugin] != nil, event.seq > coveredByPlugin[event.plugin] ?? 0 {
                         batches[event.plugin, default: []].append(event)
                     }
