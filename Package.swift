@@ -63,6 +63,7 @@ let package = Package(
                 "DoorstepCore",
                 "PluginAPI",
                 "ProbePlugin",
+                "RosterPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -75,11 +76,13 @@ let package = Package(
         // Plugins: one target each under plugins/NAME, depending only on PluginAPI.
         .target(name: "ProbePlugin", dependencies: ["PluginAPI"], path: "plugins/probe",
                 exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "RosterPlugin", dependencies: ["PluginAPI"], path: "plugins/roster",
+                exclude: ["README.md"], swiftSettings: strict),
 
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
         .testTarget(
             name: "DoorstepCoreTests",
-            dependencies: ["DoorstepCore", "PluginAPI", "DoorstepProtocol", "ProbePlugin",
+            dependencies: ["DoorstepCore", "PluginAPI", "DoorstepProtocol", "ProbePlugin", "RosterPlugin",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strict

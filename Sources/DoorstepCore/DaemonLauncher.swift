@@ -79,8 +79,11 @@ public enum DaemonLauncher {
         do {
             var stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
             stateful[PersistentTimers.id] = host.persistentTimers
-            let recovery = try await store.open(plugins: stateful) { ids in
-                Task { await host.recoverAfterWriteFailure(ids) }
+            let recovery = try await store.open(plugins: stateful) { ids, answer in
+                Task {
+                    await host.recoverAfterWriteFailure(ids)
+                    answer()
+                }
             }
             // A disabled plugin's records would pin every journal segment: snapshot them once.
             let covered = store.covered.withLock { $0 }

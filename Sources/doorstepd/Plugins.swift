@@ -1,8 +1,10 @@
 import PluginAPI
 import ProbePlugin
+import RosterPlugin
 
 /// The one list of plugins linked into doorstepd. `[plugins.NAME] enabled = false` in the
 /// config leaves one out; a plugin with `enabledByDefault == false` needs `enabled = true`.
 let builtInPlugins: [any DoorstepPlugin.Type] = [
+    RosterPlugin.self,
     ProbePlugin.self,
 ]

@@ -155,7 +155,7 @@ struct StateStoreTests {
         let ref = JournalRef()
         let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
         let probe = try makeProbe(ref)
-        let recovery = try await store.open(plugins: ["probe": probe]) { _ in }
+        let recovery = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
         defer { store.close() }
         #expect(recovery.replayed == 2)
         #expect(try await value(probe, "老") == "v1")
@@ -173,7 +173,7 @@ struct StateStoreTests {
             let ref = JournalRef()
             let store = StateStore(root: dir, settings: settings, logger: logger, ref: ref)
             let probe = try makeProbe(ref)
-            _ = try await store.open(plugins: ["probe": probe]) { _ in }
+            _ = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
             for i in 0..<200 { try await set(probe, "k\(i)", "值\(i)") }
             #expect(store.journalSize.segments > 2)
             guard case .success(let info) = await store.snapshotAll(["probe": probe]) else { Issue.record("snapshot failed"); return }
@@ -185,7 +185,7 @@ struct StateStoreTests {
         let ref = JournalRef()
         let store = StateStore(root: dir, settings: settings, logger: logger, ref: ref)
         let probe = try makeProbe(ref)
-        let recovery = try await store.open(plugins: ["probe": probe]) { _ in }
+        let recovery = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
         defer { store.close() }
         #expect(recovery.replayed == 10, "only the events after the snapshot are replayed")
         #expect(try await value(probe, "k0") == "值0")

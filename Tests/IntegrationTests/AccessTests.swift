@@ -13,8 +13,16 @@ struct AccessTests {
         if !FileManager.default.fileExists(atPath: copy) {
             try FileManager.default.copyItem(atPath: Binaries.doorstepctl, toPath: copy)
         }
-        return try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                                          copy, "--socket", daemon.socket] + args)
+        var result = (status: Int32(0), out: "", err: "")
+        // A just-copied binary can be "busy" while a child spawned meanwhile still holds the
+        // copy's write descriptor; try again briefly.
+        for _ in 0..<20 {
+            result = try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                                copy, "--socket", daemon.socket] + args)
+            if !(result.status == 126 && result.err.contains("Text file busy")) { break }
+            usleep(50_000)
+        }
+        return result
     }
 
     @Test(.enabled(if: canSwitchUser, "needs root and setpriv to connect as another user"))

@@ -71,8 +71,10 @@ final class Journal: @unchecked Sendable {
     let fsyncMode: FsyncMode
     let segmentBytes: Int
     let logger: Logger
-    /// Called (off the writer thread's lock) with the plugins whose changes were lost.
-    let onWriteFailure: @Sendable (Set<String>) -> Void
+    /// Called (off the writer thread's lock) with the plugins whose changes were lost; the
+    /// host rebuilds them, then calls the closure, which answers the failed requests, so a
+    /// client told "507" never reads the refused change afterwards.
+    let onWriteFailure: @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void
 
     // Guarded by `lock` (value 1 when there is work or a stop request).
     private let lock = ConditionLock(value: 0)
@@ -101,7 +103,7 @@ final class Journal: @unchecked Sendable {
     ///   - lastSegment: the newest segment and its valid size, or nil to start one.
     ///   - nextSeq: the first sequence number to hand out.
     init(directory: String, lastSegment: (path: String, size: Int)?, nextSeq: UInt64, fsync: FsyncMode, segmentBytes: Int,
-         logger: Logger, onWriteFailure: @escaping @Sendable (Set<String>) -> Void) throws(FileSystem.Failure) {
+         logger: Logger, onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) throws(FileSystem.Failure) {
         self.directory = directory
         self.fsyncMode = fsync
         self.segmentBytes = segmentBytes
@@ -316,8 +318,8 @@ final class Journal: @unchecked Sendable {
             "error": "\(failure)", "events": "\(batch.count + dropped.count)",
             "plugins": "\(affected.sorted().joined(separator: ","))",
         ])
-        for entry in batch + dropped { entry.finish(error) }
         releaseDurableWaiters()
-        onWriteFailure(affected)
+        let failed = batch + dropped
+        onWriteFailure(affected) { for entry in failed { entry.finish(error) } }
     }
 }

@@ -54,7 +54,8 @@ public final class StateStore: Sendable {
     /// Opens the state directory: recovers the journal (dropping a torn tail, refusing
     /// corruption), restores each stateful plugin's snapshot, replays the events after it,
     /// and starts the journal writer.
-    func open(plugins: [String: any StatefulPlugin], onWriteFailure: @escaping @Sendable (Set<String>) -> Void) async throws
+    func open(plugins: [String: any StatefulPlugin],
+              onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) async throws
         -> Recovery
     {
         let start = ContinuousClock.now

@@ -1,0 +1,202 @@
+import PluginAPI
+
+extension RosterPlugin {
+    func householdID(_ text: String) throws -> HouseholdID {
+        guard let id = HouseholdID(text) else {
+            throw ControlError.invalidArgument("household '\(text)' is not BUILDING-UNIT-ROOM (e.g. 3-2-501)")
+        }
+        return id
+    }
+
+    func existing(_ text: String) throws -> HouseholdID {
+        let id = try householdID(text)
+        guard state.households[id.description] != nil else { throw ControlError.notFound("household \(id) does not exist") }
+        return id
+    }
+
+    func importCSV(_ request: Request) async throws -> Reply {
+        let (parsed, problems) = try RosterImport.parse(request.body ?? "")
+        let partial = request.string("mode") == "partial"
+        if !problems.isEmpty, !partial {
+            let shown = problems.prefix(20).map(\.text).joined(separator: "; ")
+            throw ControlError.invalidArgument("\(problems.count) bad rows, nothing imported (mode=strict): \(shown)"
+                + (problems.count > 20 ? "; …" : "") + ". Fix them, or import the good rows with mode=partial")
+        }
+        var added = 0, updated = 0, unchanged = 0
+        var changes: [Resident] = []
+        for (_, resident) in parsed {
+            switch state.resident(resident.household, resident.name) {
+            case nil: added += 1; changes.append(resident)
+            case let old? where old == resident: unchanged += 1
+            default: updated += 1; changes.append(resident)
+            }
+        }
+        if !changes.isEmpty { try await record(ResidentsPut(residents: changes)) }
+        let data: JSON = [
+            "rows": .number(parsed.count + problems.count), "added": .number(added), "updated": .number(updated),
+            "unchanged": .number(unchanged), "rejected": .number(problems.count), "problems": .array(problems.map(\.json)),
+        ]
+        var lines = ["rows: \(parsed.count + problems.count)", "added: \(added)", "updated: \(updated)",
+                     "unchanged: \(unchanged)", "rejected: \(problems.count)"]
+        lines += problems.map { "rejected " + $0.text }
+        return Reply(data: data, lines: lines, message: "imported \(added + updated) residents")
+    }
+
+    func households(building: String?) -> Reply {
+        let rows = state.orderedHouseholds.filter { building == nil || $0.building == building }.map { id -> JSON in
+            let residents = state.households[id.description]!.values
+            let tags = Set(residents.flatMap(\.tags)).sorted()
+            return [
+                "household": .string(id.description), "building": .string(id.building), "unit": .string(id.unit),
+                "floor": .number(id.floor), "room": .string(id.room), "residents": .number(residents.count),
+                "tags": .array(tags.map(JSON.string)), "leader": .optional(state.leader(ofBuilding: id.building)?.name),
+            ]
+        }
+        return Reply(data: .array(rows), message: "\(rows.count) households")
+    }
+
+    func residentJSON(_ r: Resident, full: Bool) -> JSON {
+        [
+            "name": .string(r.name), "phone": .optional(r.phone.map { full ? $0 : Fields.maskPhone($0) }),
+            "birth_year": r.birthYear.map { .number($0) } ?? .null, "sex": .optional(r.sex),
+            "tags": .array(r.tags.map(JSON.string)), "due": .optional(r.due),
+            "note": .optional(r.note.map { full ? $0 : "***" }),
+        ]
+    }
+
+    func household(_ text: String, full: Bool) throws -> Reply {
+        let id = try existing(text)
+        let residents = state.households[id.description]!.values.sorted { $0.name < $1.name }
+        let leader = state.leader(ofBuilding: id.building)
+        return Reply(data: [
+            "household": .string(id.description), "building": .string(id.building), "unit": .string(id.unit),
+            "floor": .number(id.floor), "room": .string(id.room),
+            "leader": leader.map { leaderJSON($0, full: full) } ?? .null,
+            "residents": .array(residents.map { residentJSON($0, full: full) }),
+        ], message: "\(residents.count) residents")
+    }
+
+    func addHousehold(_ text: String) async throws -> Reply {
+        let id = try householdID(text)
+        guard state.households[id.description] == nil else { throw ControlError.conflict("household \(id) already exists") }
+        let seq = try await record(ResidentsPut(residents: [], households: [id.description]))
+        return Reply(data: ["household": .string(id.description), "seq": .number(seq)], lines: [], message: "added \(id)")
+    }
+
+    /// A resident with the fields of `request` applied over `base`.
+    func fields(_ request: Request, over base: Resident) throws -> Resident {
+        var r = base
+        func check<T>(_ result: Result<T, FieldError>, _ field: String) throws -> T {
+            switch result {
+            case .success(let v): return v
+            case .failure(let why): throw ControlError.invalidArgument("argument '\(field)': \(why)")
+            }
+        }
+        if let phone = request.string("phone") { r.phone = try check(Fields.phone(phone), "phone") }
+        if let year = request.string("birth_year") { r.birthYear = try check(Fields.birthYear(year), "birth_year") }
+        if let sex = request.string("sex") { r.sex = try check(Fields.sex(sex), "sex") }
+        if let tags = request.string("tags") { (r.tags, r.due) = try check(Tags.parse(tags), "tags") }
+        if let note = request.string("note") { r.note = note.isEmpty ? nil : note }
+        return r
+    }
+
+    func addResident(_ request: Request) async throws -> Reply {
+        let id = try householdID(request.string("household")!)
+        let name: String
+        switch Fields.name(request.string("name")!) {
+        case .success(let n): name = n
+        case .failure(let why): throw ControlError.invalidArgument("argument 'name': \(why)")
+        }
+        if state.resident(id.description, name) != nil {
+            throw ControlError.conflict("\(name) already lives in \(id); use roster.resident.update")
+        }
+        let resident = try fields(request, over: Resident(household: id.description, name: name, tags: []))
+        let seq = try await record(ResidentsPut(residents: [resident]))
+        return Reply(data: ["household": .string(id.description), "name": .string(name), "seq": .number(seq)], lines: [],
+                     message: "added \(name) to \(id)")
+    }
+
+    func updateResident(_ request: Request) async throws -> Reply {
+        let id = try existing(request.string("household")!)
+        let name = request.string("name")!
+        guard let old = state.resident(id.description, name) else {
+            throw ControlError.notFound("\(name) does not live in \(id)")
+        }
+        var updated = try fields(request, over: old)
+        var remove: [[String]] = []
+        if let newName = request.string("new_name"), newName != name {
+            switch Fields.name(newName) {
+            case .success(let n): updated.name = n
+            case .failure(let why): throw ControlError.invalidArgument("argument 'new_name': \(why)")
+            }
+            guard state.resident(id.description, updated.name) == nil else {
+                throw ControlError.conflict("\(updated.name) already lives in \(id)")
+            }
+            remove = [[id.description, name]]
+        }
+        guard updated != old else { return Reply(data: ["changed": false], lines: [], message: "nothing to change") }
+        let seq = try await record(ResidentsPut(residents: [updated], remove: remove))
+        return Reply(data: ["changed": true, "seq": .number(seq)], lines: [], message: "updated \(updated.name) in \(id)")
+    }
+
+    func removeResident(_ request: Request) async throws -> Reply {
+        let id = try existing(request.string("household")!)
+        let name = request.string("name")!
+        guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
+        let seq = try await record(ResidentRemove(household: id.description, name: name))
+        return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
+    }
+
+    func stats() -> Reply {
+        let all = state.households.values.flatMap(\.values)
+        var tags: [(String, JSON)] = []
+        for tag in Tags.vocabulary { tags.append((tag, .number(all.filter { $0.tags.contains(tag) }.count))) }
+        let buildings = Set(state.orderedHouseholds.map(\.building)).count
+        return Reply(data: [
+            "buildings": .number(buildings), "households": .number(state.households.count), "residents": .number(all.count),
+            "vacant_households": .number(state.households.values.filter(\.isEmpty).count), "tags": .object(tags),
+            "leaders": .number(state.leaders.count),
+        ])
+    }
+
+    func leaderJSON(_ l: Leader, full: Bool) -> JSON {
+        ["name": .string(l.name), "phone": .optional(l.phone.map { full ? $0 : Fields.maskPhone($0) }), "org": .optional(l.org),
+         "buildings": .array(l.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.map(JSON.string))]
+    }
+
+    func assignLeader(_ request: Request) async throws -> Reply {
+        let name = request.string("name")!
+        let buildings = request.string("buildings")!.split(whereSeparator: { $0 == "," || $0 == "，" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !buildings.isEmpty else { throw ControlError.invalidArgument("argument 'buildings': name at least one building") }
+        for b in buildings {
+            if let problem = HouseholdID.problem(with: b) { throw ControlError.invalidArgument("building '\(b)' \(problem)") }
+        }
+        var phone = state.leaders[name]?.phone
+        if let p = request.string("phone") {
+            switch Fields.phone(p) {
+            case .success(let v): phone = v
+            case .failure(let why): throw ControlError.invalidArgument("argument 'phone': \(why)")
+            }
+        }
+        let leader = Leader(name: name, phone: phone, org: request.string("org") ?? state.leaders[name]?.org,
+                            buildings: Array(Set((state.leaders[name]?.buildings ?? []) + buildings)))
+        let seq = try await record(LeaderAssign(leader: leader))
+        return Reply(data: ["leader": leaderJSON(leader, full: true), "seq": .number(seq)], lines: [],
+                     message: "\(name) leads buildings \(leader.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.joined(separator: ", "))")
+    }
+
+    func leaders(full: Bool) -> Reply {
+        let rows = state.leaders.values.sorted { $0.name < $1.name }.map { leaderJSON($0, full: full) }
+        return Reply(data: .array(rows), message: "\(rows.count) leaders")
+    }
+
+    func leaderFor(_ text: String, full: Bool) throws -> Reply {
+        let id = try existing(text)
+        guard let leader = state.leader(ofBuilding: id.building) else {
+            throw ControlError.notFound("building \(id.building) has no leader yet; assign one with roster.leader.assign")
+        }
+        return Reply(data: ["household": .string(id.description), "leader": leaderJSON(leader, full: full)],
+                     message: "call \(leader.name)" + (leader.phone.map { " at \(full ? $0 : Fields.maskPhone($0))" } ?? ""))
+    }
+}

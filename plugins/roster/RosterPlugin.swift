@@ -1,0 +1,59 @@
+import Foundation
+public import PluginAPI
+
+/// The community roster: buildings, households, residents and building leaders.
+public actor RosterPlugin: StatefulPlugin {
+    public static let id = "roster"
+    public static let summary = "who lives where: households, residents, tags, building leaders"
+    public static let commands: [CommandSpec] = RosterCommands.specs
+
+    var state = RosterState()
+    let context: PluginContext
+
+    public nonisolated var stateService: any StateService { context.state }
+
+    public init(config: PluginConfig, context: PluginContext) throws {
+        self.context = context
+    }
+
+    public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
+
+    public func encodeSnapshot() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(state))
+    }
+
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
+        state = try bytes.map { try JSONDecoder().decode(RosterState.self, from: Data($0)) } ?? RosterState()
+    }
+
+    public func status() async -> JSON {
+        ["households": .number(state.households.count), "residents": .number(state.residentCount)]
+    }
+
+    public func handle(_ request: Request) async throws -> Reply {
+        let full = request.caller.role >= .operator
+        switch request.command {
+        case "roster.import": return try await importCSV(request)
+        case "roster.households": return households(building: request.string("building"))
+        case "roster.household": return try household(request.string("household")!, full: full)
+        case "roster.household.add": return try await addHousehold(request.string("household")!)
+        case "roster.resident.add": return try await addResident(request)
+        case "roster.resident.update": return try await updateResident(request)
+        case "roster.resident.remove": return try await removeResident(request)
+        case "roster.export":
+            let residents = state.orderedHouseholds.flatMap { id in
+                state.households[id.description]!.values.sorted { $0.name < $1.name }
+            }
+            let csv = RosterImport.export(residents)
+            return Reply(data: ["csv": .string(csv), "residents": .number(residents.count)],
+                         lines: csv.split(separator: "\n").map(String.init), message: "\(residents.count) residents")
+        case "roster.stats": return stats()
+        case "roster.leader.assign": return try await assignLeader(request)
+        case "roster.leaders": return leaders(full: full)
+        case "roster.leader.for": return try leaderFor(request.string("household")!, full: full)
+        default: throw ControlError.unknownCommand("roster has no command \(request.command)")
+        }
+    }
+}

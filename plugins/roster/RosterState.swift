@@ -1,0 +1,69 @@
+import Foundation
+import PluginAPI
+
+/// A building leader (楼栋长): whom residents of the leader's buildings call.
+struct Leader: Codable, Equatable, Sendable {
+    var name: String
+    var phone: String?
+    var org: String?
+    var buildings: [String]
+}
+
+/// Upserts and removals of residents, applied together (an import is one event).
+struct ResidentsPut: StateEvent {
+    static let eventType = "residents.put"
+    static let schemaVersion = 1
+    var residents: [Resident]
+    /// (household, name) pairs removed first (a rename removes the old name).
+    var remove: [[String]] = []
+    /// Households created even without residents (vacant rooms).
+    var households: [String] = []
+}
+
+struct ResidentRemove: StateEvent {
+    static let eventType = "resident.remove"
+    static let schemaVersion = 1
+    var household: String
+    var name: String
+}
+
+struct LeaderAssign: StateEvent {
+    static let eventType = "leader.assign"
+    static let schemaVersion = 1
+    var leader: Leader
+}
+
+/// The roster's in-memory state, built only from its events.
+struct RosterState: Codable, Sendable {
+    /// Household id → residents by name.
+    var households: [String: [String: Resident]] = [:]
+    var leaders: [String: Leader] = [:]
+
+    mutating func apply(_ event: RecordedEvent) throws {
+        switch (event.type, event.version) {
+        case ("residents.put", 1):
+            let put = try event.decode(ResidentsPut.self)
+            for pair in put.remove where pair.count == 2 { households[pair[0]]?.removeValue(forKey: pair[1]) }
+            for id in put.households where households[id] == nil { households[id] = [:] }
+            for r in put.residents { households[r.household, default: [:]][r.name] = r }
+        case ("resident.remove", 1):
+            let remove = try event.decode(ResidentRemove.self)
+            households[remove.household]?.removeValue(forKey: remove.name)
+        case ("leader.assign", 1):
+            let leader = try event.decode(LeaderAssign.self).leader
+            for name in leaders.keys { leaders[name]?.buildings.removeAll { leader.buildings.contains($0) } }
+            leaders[leader.name] = leader
+        default:
+            throw ControlError.internalError("roster cannot apply \(event.type) v\(event.version)")
+        }
+    }
+
+    /// Household ids in walking order.
+    var orderedHouseholds: [HouseholdID] { households.keys.compactMap(HouseholdID.init).sorted() }
+
+    func resident(_ household: String, _ name: String) -> Resident? { households[household]?[name] }
+
+    func leader(ofBuilding building: String) -> Leader? { leaders.values.first { $0.buildings.contains(building) } }
+
+    var residentCount: Int { households.values.reduce(0) { $0 + $1.count } }
+}
