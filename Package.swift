@@ -64,6 +64,7 @@ let package = Package(
                 "PluginAPI",
                 "ProbePlugin",
                 "RosterPlugin",
+                "VisitsPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -77,6 +78,8 @@ let package = Package(
         .target(name: "ProbePlugin", dependencies: ["PluginAPI"], path: "plugins/probe",
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "RosterPlugin", dependencies: ["PluginAPI"], path: "plugins/roster",
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "VisitsPlugin", dependencies: ["PluginAPI"], path: "plugins/visits",
                 exclude: ["README.md"], swiftSettings: strict),
 
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),

@@ -9,11 +9,15 @@ public struct PluginContext: Sendable {
     public var timers: any TimerService
     /// The durable journal this plugin records its changes through (``StatefulPlugin``).
     public var state: any StateService
+    /// Read-only services of other plugins (``RosterDirectory``).
+    public var services: any ServiceRegistry
 
-    public init(logger: Logger, events: any EventBus, timers: any TimerService, state: any StateService) {
+    public init(logger: Logger, events: any EventBus, timers: any TimerService, state: any StateService,
+                services: any ServiceRegistry = HostServices()) {
         self.logger = logger
         self.events = events
         self.timers = timers
         self.state = state
+        self.services = services
     }
 }

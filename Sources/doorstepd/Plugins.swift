@@ -1,10 +1,12 @@
 import PluginAPI
 import ProbePlugin
 import RosterPlugin
+import VisitsPlugin
 
 /// The one list of plugins linked into doorstepd. `[plugins.NAME] enabled = false` in the
 /// config leaves one out; a plugin with `enabledByDefault == false` needs `enabled = true`.
 let builtInPlugins: [any DoorstepPlugin.Type] = [
     RosterPlugin.self,
+    VisitsPlugin.self,
     ProbePlugin.self,
 ]

@@ -117,7 +117,7 @@ final class CoreCommandTests {
     @Test func pluginsListsStates() throws {
         let reply = try daemon.client().request("plugins")
         #expect(reply.contains { $0.contains("probe") && $0.contains("running") })
-        #expect(reply.final == "200 2 plugins")
+        #expect(reply.final.hasPrefix("200 ") && reply.final.hasSuffix(" plugins"))
     }
 
     @Test func pluginVerbFormAndChineseTable() throws {

@@ -2,7 +2,7 @@ import Foundation
 public import PluginAPI
 
 /// The community roster: buildings, households, residents and building leaders.
-public actor RosterPlugin: StatefulPlugin {
+public actor RosterPlugin: StatefulPlugin, RosterDirectory {
     public static let id = "roster"
     public static let summary = "who lives where: households, residents, tags, building leaders"
     public static let commands: [CommandSpec] = RosterCommands.specs
@@ -17,6 +17,29 @@ public actor RosterPlugin: StatefulPlugin {
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
+
+    /// Offers the roster to other plugins while running.
+    public func run() async throws {
+        context.services.provide((any RosterDirectory).self, self)
+        defer { context.services.withdraw((any RosterDirectory).self) }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    public func households(buildings: [String]?) async -> [HouseholdSummary] {
+        state.orderedHouseholds.filter { buildings == nil || buildings!.contains($0.building) }.map(summary)
+    }
+
+    public func household(_ id: String) async -> HouseholdSummary? {
+        guard let parsed = HouseholdID(id), state.households[parsed.description] != nil else { return nil }
+        return summary(parsed)
+    }
+
+    private func summary(_ id: HouseholdID) -> HouseholdSummary {
+        let residents = state.households[id.description]!.values.sorted { $0.name < $1.name }
+            .map { ResidentSummary(name: $0.name, birthYear: $0.birthYear, tags: $0.tags) }
+        return HouseholdSummary(id: id.description, building: id.building, unit: id.unit, floor: id.floor, room: id.room,
+                                residents: residents)
+    }
 
     public func encodeSnapshot() throws -> [UInt8] {
         let encoder = JSONEncoder()

@@ -56,6 +56,8 @@ public final class PluginHost: Sendable {
 
     /// Persistent timers of all plugins (host-owned state under the id `timers`).
     let persistentTimers: PersistentTimers
+    /// Services plugins offer each other.
+    let services = HostServices()
 
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger) {
         self.registry = registry
@@ -127,7 +129,7 @@ public final class PluginHost: Sendable {
         let bus = PluginEventBus(pluginID: id, hub: hub)
         let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
         let state: any StateService = store?.service(for: id) ?? PluginStateService(pluginID: id, ref: journalRef)
-        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state)
+        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services)
         let plugin: any DoorstepPlugin
         do {
             plugin = try type.init(config: config, context: context)

@@ -1,0 +1,240 @@
+import Foundation
+import PluginAPI
+
+extension VisitsPlugin {
+    func startCampaign(_ request: Request) async throws -> Reply {
+        let name = request.string("name")!
+        if let existing = state.campaigns[name], existing.closedAt == nil {
+            throw ControlError.conflict("campaign \(name) is already open; close it first")
+        }
+        let buildings = request.string("buildings").map {
+            $0.split(whereSeparator: { $0 == "," || $0 == "，" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let households = await try roster.households(buildings: buildings)
+        guard !households.isEmpty else {
+            throw ControlError.notFound("no households in " + (buildings.map { "buildings \($0.joined(separator: ", "))" } ?? "the roster")
+                + "; import the roster first (roster.import)")
+        }
+        let deadline = try request.time("deadline")!
+        let c = Campaign(name: name, deadline: deadline, buildings: buildings, households: households.map(\.id),
+                         buildingOf: Dictionary(uniqueKeysWithValues: households.map { ($0.id, $0.building) }),
+                         startedAt: Self.now(), closedAt: nil)
+        let seq = try await record(CampaignStarted(campaign: c))
+        return Reply(data: ["campaign": .string(name), "households": .number(c.households.count), "seq": .number(seq)], lines: [],
+                     message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.iso8601(deadline))")
+    }
+
+    func progress(_ c: Campaign) -> (visited: Int, people: Int) {
+        var visited = 0, people = 0
+        for h in c.households {
+            guard let v = state.latestVisit(c.name, h) else { continue }
+            if v.outcome.visited { visited += 1 }
+            if v.outcome == .answered { people += v.people ?? 0 }
+        }
+        return (visited, people)
+    }
+
+    func campaignList() -> Reply {
+        let rows = state.campaignOrder.compactMap { state.campaigns[$0] }.map { c -> JSON in
+            let p = progress(c)
+            return ["campaign": .string(c.name), "households": .number(c.households.count), "visited": .number(p.visited),
+                    "deadline": .string(ValueParser.iso8601(c.deadline)), "open": .bool(c.closedAt == nil)]
+        }
+        return Reply(data: .array(rows), message: "\(rows.count) campaigns")
+    }
+
+    func closeCampaign(_ name: String) async throws -> Reply {
+        let c = try campaign(name)
+        guard c.closedAt == nil else { throw ControlError.conflict("campaign \(name) is already closed") }
+        let seq = try await record(CampaignClosed(name: name, at: Self.now()))
+        return Reply(data: ["campaign": .string(name), "seq": .number(seq)], lines: [], message: "campaign \(name) closed")
+    }
+
+    func assign(_ request: Request) async throws -> Reply {
+        let building = request.string("building")!, visitor = request.string("visitor")!
+        guard await !(try roster.households(buildings: [building])).isEmpty else {
+            throw ControlError.notFound("building \(building) has no households in the roster")
+        }
+        let seq = try await record(Assigned(building: building, visitor: visitor))
+        return Reply(data: ["building": .string(building), "visitor": .string(visitor), "seq": .number(seq)], lines: [],
+                     message: "building \(building) assigned to \(visitor)")
+    }
+
+    func worklist(_ request: Request) throws -> Reply {
+        let c = try campaign(request.string("campaign"))
+        let visitor = request.string("visitor"), building = request.string("building")
+        let attempts = state.attempts[c.name] ?? [:]
+        var revisit: [JSON] = [], fresh: [JSON] = []
+        for h in c.households {
+            let b = c.buildingOf[h] ?? ""
+            if let building, b != building { continue }
+            if let visitor, state.assignments[b] != visitor { continue }
+            let latest = state.latestVisit(c.name, h)
+            if latest?.outcome.visited == true { continue }
+            let row: JSON = ["household": .string(h), "building": .string(b), "visitor": .optional(state.assignments[b]),
+                             "attempts": .number(attempts[h] ?? 0), "last": .optional(latest?.outcome.rawValue)]
+            if (attempts[h] ?? 0) > 0 || latest != nil { revisit.append(row) } else { fresh.append(row) }
+        }
+        let rows = revisit + fresh
+        return Reply(data: .array(rows), message: "\(rows.count) households to visit (\(revisit.count) revisits first) in \(c.name)")
+    }
+
+    static func parseNeeds(_ text: String?) throws -> [NeedInput] {
+        guard let text, !text.isEmpty else { return [] }
+        return try text.split(whereSeparator: { $0 == ";" || $0 == "；" }).map { item in
+            let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let category = NeedCategory(rawValue: parts[0]) else {
+                throw ControlError.invalidArgument("argument 'needs': unknown category '\(parts[0])'; expected "
+                    + NeedCategory.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return NeedInput(category: category, text: parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil)
+        }
+    }
+
+    func recordVisit(_ request: Request) async throws -> Reply {
+        let household = request.string("household")!
+        guard let c = state.openCampaign(for: household) else {
+            if await (try roster.household(household)) == nil {
+                throw ControlError.notFound("household \(household) does not exist")
+            }
+            throw ControlError.conflict("no open campaign covers household \(household); start one with visits.campaign.start")
+        }
+        guard let outcome = Outcome(rawValue: request.string("outcome")!) else { throw ControlError.invalidArgument("outcome") }
+        let needs = try Self.parseNeeds(request.string("needs"))
+        if outcome != .answered, try request.int("people") != nil || !needs.isEmpty {
+            throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
+        }
+        let visit = Visit(campaign: c.name, household: household, outcome: outcome, people: try request.int("people"),
+                          note: request.string("note"), visitor: request.string("visitor") ?? state.assignments[c.buildingOf[household] ?? ""],
+                          at: try request.time("at") ?? Self.now())
+        let firstNeed = state.nextNeed
+        let seq = try await record(Recorded(visit: visit, needs: needs))
+        var opened: [JSON] = []
+        for (i, need) in needs.enumerated() {
+            let id = firstNeed + i
+            let data: JSON = ["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue),
+                              "text": .optional(need.text)]
+            _ = try? context.events.publish("visits.need.opened", data)
+            opened.append(data)
+        }
+        let attempts = state.attempts[c.name]?[household] ?? 0
+        return Reply(data: ["household": .string(household), "campaign": .string(c.name), "outcome": .string(outcome.rawValue),
+                            "attempts": .number(attempts), "needs": .array(opened), "seq": .number(seq)], lines: [],
+                     message: "recorded \(outcome.rawValue) at \(household)" + (opened.isEmpty ? "" : "; \(opened.count) needs opened")
+                        + (outcome == .noAnswer ? "; revisit (attempt \(attempts))" : ""))
+    }
+
+    func revisits(_ request: Request) throws -> Reply {
+        let c = try campaign(request.string("campaign"))
+        let rows = c.households.compactMap { h -> JSON? in
+            guard let n = state.attempts[c.name]?[h], n > 0 else { return nil }
+            return ["household": .string(h), "attempts": .number(n),
+                    "last_at": .string(ValueParser.iso8601(state.latestVisit(c.name, h)?.at ?? 0)),
+                    "visitor": .optional(state.assignments[c.buildingOf[h] ?? ""])]
+        }
+        return Reply(data: .array(rows), message: "\(rows.count) households to knock again")
+    }
+
+    func needJSON(_ n: Need) -> JSON {
+        ["id": .number(n.id), "household": .string(n.household), "category": .string(n.category.rawValue), "text": .optional(n.text),
+         "opened": .string(ValueParser.iso8601(n.openedAt)), "status": .string(n.resolvedAt == nil ? "open" : "resolved"),
+         "resolved": n.resolvedAt.map { .string(ValueParser.iso8601($0)) } ?? .null, "by": .optional(n.resolvedBy)]
+    }
+
+    func needs(_ request: Request) -> Reply {
+        let status = request.string("status") ?? "open", household = request.string("household")
+        let rows = state.needs.values.sorted { $0.id < $1.id }.filter { n in
+            (household == nil || n.household == household)
+                && (status == "all" || (status == "open") == (n.resolvedAt == nil))
+        }.map(needJSON)
+        return Reply(data: .array(rows), message: "\(rows.count) \(status == "all" ? "" : status + " ")needs")
+    }
+
+    func resolveNeed(_ request: Request) async throws -> Reply {
+        let id = try request.int("id")!
+        guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist") }
+        guard need.resolvedAt == nil else { throw ControlError.conflict("need \(id) is already resolved") }
+        let seq = try await record(NeedResolved(id: id, by: request.string("by"), note: request.string("note"), at: Self.now()))
+        _ = try? context.events.publish("visits.need.resolved", ["id": .number(id), "household": .string(need.household)])
+        return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved")
+    }
+
+    func coverage(_ request: Request) throws -> Reply {
+        let c = try campaign(request.string("campaign"))
+        func figures(_ households: [String]) -> [(String, JSON)] {
+            var visited = 0, people = 0, revisit = 0
+            for h in households {
+                let v = state.latestVisit(c.name, h)
+                if v?.outcome.visited == true { visited += 1 }
+                if v?.outcome == .answered { people += v?.people ?? 0 }
+                if (state.attempts[c.name]?[h] ?? 0) > 0 { revisit += 1 }
+            }
+            let total = households.count
+            let percent = total == 0 ? 0 : (Double(visited) * 1000 / Double(total)).rounded() / 10
+            return [("households_total", .number(total)), ("households_visited", .number(visited)),
+                    ("households_not_reached", .number(total - visited)), ("revisits", .number(revisit)),
+                    ("residents_counted", .number(people)), ("percent", .double(percent))]
+        }
+        var data = [("campaign", JSON.string(c.name))] + figures(c.households)
+        let now = c.closedAt ?? Self.now()
+        let span = max(1, c.deadline - c.startedAt)
+        let elapsed = min(max(0, now - c.startedAt), span)
+        let expected = Int((Double(c.households.count) * Double(elapsed) / Double(span)).rounded(.up))
+        let visited = data.first { $0.0 == "households_visited" }.map { if case .int(let v) = $0.1 { Int(v) } else { 0 } } ?? 0
+        data += [("deadline", .string(ValueParser.iso8601(c.deadline))), ("expected_by_now", .number(expected)),
+                 ("on_track", .bool(visited >= expected || visited == c.households.count))]
+        if let by = request.string("by") {
+            var groups: [String: [String]] = [:]
+            for h in c.households {
+                let b = c.buildingOf[h] ?? ""
+                groups[by == "building" ? b : (state.assignments[b] ?? "(unassigned)"), default: []].append(h)
+            }
+            let rows = groups.keys.sorted { by == "building" ? (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) : $0 < $1 }.map { key in
+                JSON.object([(by, .string(key))] + figures(groups[key]!))
+            }
+            data.append(("by_\(by)", .array(rows)))
+        }
+        return Reply(data: .object(data), message: "coverage of \(c.name)")
+    }
+
+    func report(_ request: Request) throws -> Reply {
+        let dayStart: Int64
+        if let date = request.string("date") {
+            guard date.count == 10, let t = ValueParser.time(date + "T00:00:00Z") else {
+                throw ControlError.invalidArgument("argument 'date': expected YYYY-MM-DD")
+            }
+            dayStart = t - Int64(utcOffset)
+        } else {
+            let local = Self.now() + Int64(utcOffset)
+            dayStart = local - local % 86_400 - Int64(utcOffset)
+        }
+        let dayEnd = dayStart + 86_400
+        let today = state.visits.filter { $0.at >= dayStart && $0.at < dayEnd }
+        var households = Set<String>(), people = 0
+        var latestToday: [String: Visit] = [:]
+        for v in today { latestToday[v.campaign + "\u{0}" + v.household] = v }
+        for v in latestToday.values where v.outcome.visited {
+            households.insert(v.household)
+            if v.outcome == .answered { people += v.people ?? 0 }
+        }
+        var needsByCategory: [(String, JSON)] = []
+        let newNeeds = state.needs.values.filter { $0.openedAt >= dayStart && $0.openedAt < dayEnd }
+        for category in NeedCategory.allCases {
+            needsByCategory.append((category.rawValue, .number(newNeeds.filter { $0.category == category }.count)))
+        }
+        var data: [(String, JSON)] = [
+            ("date", .string(String(ValueParser.iso8601(dayStart + Int64(utcOffset)).prefix(10)))),
+            ("households_visited_today", .number(households.count)), ("people_counted_today", .number(people)),
+            ("new_needs", .object(needsByCategory)),
+            ("needs_open", .number(state.needs.values.filter { $0.resolvedAt == nil }.count)),
+            ("needs_resolved_today", .number(state.needs.values.filter { ($0.resolvedAt ?? 0) >= dayStart && ($0.resolvedAt ?? .max) < dayEnd }.count)),
+        ]
+        if let c = state.currentCampaign {
+            let p = progress(c)
+            data += [("campaign", .string(c.name)), ("households_visited_total", .number(p.visited)),
+                     ("households_total", .number(c.households.count)), ("people_counted_total", .number(p.people)),
+                     ("revisits_outstanding", .number(state.attempts[c.name]?.values.filter { $0 > 0 }.count ?? 0))]
+        }
+        return Reply(data: .object(data), message: "daily report")
+    }
+}

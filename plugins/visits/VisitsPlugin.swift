@@ -1,0 +1,77 @@
+import Foundation
+public import PluginAPI
+
+/// The door-knocking action (敲门行动): campaigns, worklists, visits, revisits, needs, coverage.
+public actor VisitsPlugin: StatefulPlugin {
+    public static let id = "visits"
+    public static let summary = "door-knocking campaigns: worklists, visits, revisits, needs, coverage, daily report"
+    public static let commands: [CommandSpec] = VisitsCommands.specs
+
+    var state = VisitsState()
+    let context: PluginContext
+    /// Offset of the community's local time from UTC, for daily reports.
+    let utcOffset: Int
+
+    public nonisolated var stateService: any StateService { context.state }
+
+    public init(config: PluginConfig, context: PluginContext) throws {
+        self.context = context
+        utcOffset = try config.int("utc_offset_hours", default: 8, range: -12...14) * 3600
+    }
+
+    public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
+
+    public func encodeSnapshot() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(state))
+    }
+
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
+        state = try bytes.map { try JSONDecoder().decode(VisitsState.self, from: Data($0)) } ?? VisitsState()
+    }
+
+    public func status() async -> JSON {
+        ["campaigns": .number(state.campaigns.count), "visits": .number(state.visits.count),
+         "open_needs": .number(state.needs.values.filter { $0.resolvedAt == nil }.count)]
+    }
+
+    var roster: any RosterDirectory {
+        get throws {
+            guard let roster = context.services.lookup((any RosterDirectory).self) else {
+                throw ControlError.unavailable("the roster plugin is not running; visits needs it for households")
+            }
+            return roster
+        }
+    }
+
+    public func handle(_ request: Request) async throws -> Reply {
+        switch request.command {
+        case "visits.campaign.start": return try await startCampaign(request)
+        case "visits.campaign.list": return campaignList()
+        case "visits.campaign.close": return try await closeCampaign(request.string("name")!)
+        case "visits.assign": return try await assign(request)
+        case "visits.worklist": return try worklist(request)
+        case "visits.record": return try await recordVisit(request)
+        case "visits.revisits": return try revisits(request)
+        case "visits.needs": return needs(request)
+        case "visits.need.resolve": return try await resolveNeed(request)
+        case "visits.coverage": return try coverage(request)
+        case "visits.report": return try report(request)
+        default: throw ControlError.unknownCommand("visits has no command \(request.command)")
+        }
+    }
+
+    func campaign(_ name: String?) throws -> Campaign {
+        if let name {
+            guard let c = state.campaigns[name] else { throw ControlError.notFound("campaign \(name) does not exist") }
+            return c
+        }
+        guard let c = state.currentCampaign else {
+            throw ControlError.notFound("no campaign yet; start one with visits.campaign.start NAME deadline=TIME")
+        }
+        return c
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import PluginAPI
+
+/// The outcome of knocking on a door.
+enum Outcome: String, Codable, CaseIterable, Sendable {
+    case answered
+    case noAnswer = "no-answer"
+    case refused
+    case vacant
+
+    /// Whether the household counts as visited for coverage.
+    var visited: Bool { self == .answered || self == .vacant }
+}
+
+/// Need categories recorded on a visit.
+enum NeedCategory: String, Codable, CaseIterable, Sendable {
+    case food, medicine, medical, escort, heating, other
+}
+
+struct Campaign: Codable, Sendable {
+    var name: String
+    var deadline: Int64
+    var buildings: [String]?
+    /// Households covered, fixed when the campaign starts, in walking order.
+    var households: [String]
+    var buildingOf: [String: String]
+    var startedAt: Int64
+    var closedAt: Int64?
+}
+
+struct Visit: Codable, Sendable {
+    var campaign: String
+    var household: String
+    var outcome: Outcome
+    var people: Int?
+    var note: String?
+    var visitor: String?
+    var at: Int64
+}
+
+struct Need: Codable, Sendable {
+    var id: Int
+    var household: String
+    var category: NeedCategory
+    var text: String?
+    var openedAt: Int64
+    var visit: Int64
+    var resolvedAt: Int64?
+    var resolvedBy: String?
+    var resolution: String?
+}
+
+// MARK: events
+
+struct CampaignStarted: StateEvent {
+    static let eventType = "campaign.start"
+    static let schemaVersion = 1
+    var campaign: Campaign
+}
+
+struct CampaignClosed: StateEvent {
+    static let eventType = "campaign.close"
+    static let schemaVersion = 1
+    var name: String
+    var at: Int64
+}
+
+struct Assigned: StateEvent {
+    static let eventType = "assign"
+    static let schemaVersion = 1
+    var building: String
+    var visitor: String
+}
+
+struct Recorded: StateEvent {
+    static let eventType = "visit"
+    static let schemaVersion = 1
+    var visit: Visit
+    var needs: [NeedInput]
+}
+
+struct NeedInput: Codable, Sendable {
+    var category: NeedCategory
+    var text: String?
+}
+
+struct NeedResolved: StateEvent {
+    static let eventType = "need.resolve"
+    static let schemaVersion = 1
+    var id: Int
+    var by: String?
+    var note: String?
+    var at: Int64
+}
+
+/// Everything the visits plugin knows, built only from its events.
+struct VisitsState: Codable, Sendable {
+    var campaigns: [String: Campaign] = [:]
+    var campaignOrder: [String] = []
+    var assignments: [String: String] = [:]
+    /// Every visit in order.
+    var visits: [Visit] = []
+    /// Campaign → household → index of its latest visit.
+    var latest: [String: [String: Int]] = [:]
+    /// Campaign → household → consecutive unanswered attempts.
+    var attempts: [String: [String: Int]] = [:]
+    var needs: [Int: Need] = [:]
+    var nextNeed = 1
+
+    mutating func apply(_ event: RecordedEvent) throws {
+        switch (event.type, event.version) {
+        case ("campaign.start", 1):
+            let c = try event.decode(CampaignStarted.self).campaign
+            campaigns[c.name] = c
+            campaignOrder.removeAll { $0 == c.name }
+            campaignOrder.append(c.name)
+        case ("campaign.close", 1):
+            let close = try event.decode(CampaignClosed.self)
+            campaigns[close.name]?.closedAt = close.at
+        case ("assign", 1):
+            let a = try event.decode(Assigned.self)
+            assignments[a.building] = a.visitor
+        case ("visit", 1):
+            let r = try event.decode(Recorded.self)
+            let v = r.visit
+            visits.append(v)
+            latest[v.campaign, default: [:]][v.household] = visits.count - 1
+            if v.outcome == .noAnswer {
+                attempts[v.campaign, default: [:]][v.household, default: 0] += 1
+            } else if v.outcome.visited {
+                attempts[v.campaign]?.removeValue(forKey: v.household)
+            }
+            for need in r.needs {
+                needs[nextNeed] = Need(id: nextNeed, household: v.household, category: need.category, text: need.text,
+                                       openedAt: v.at, visit: event.seq == 0 ? 0 : Int64(event.seq))
+                nextNeed += 1
+            }
+        case ("need.resolve", 1):
+            let r = try event.decode(NeedResolved.self)
+            needs[r.id]?.resolvedAt = r.at
+            needs[r.id]?.resolvedBy = r.by
+            needs[r.id]?.resolution = r.note
+        default:
+            throw ControlError.internalError("visits cannot apply \(event.type) v\(event.version)")
+        }
+    }
+
+    /// The open campaign covering `household` (the latest started).
+    func openCampaign(for household: String) -> Campaign? {
+        campaignOrder.reversed().compactMap { campaigns[$0] }.first { $0.closedAt == nil && $0.households.contains(household) }
+    }
+
+    /// The latest open campaign, or the latest campaign of all.
+    var currentCampaign: Campaign? {
+        campaignOrder.reversed().compactMap { campaigns[$0] }.first { $0.closedAt == nil }
+            ?? campaignOrder.last.flatMap { campaigns[$0] }
+    }
+
+    func latestVisit(_ campaign: String, _ household: String) -> Visit? {
+        latest[campaign]?[household].map { visits[$0] }
+    }
+}
