@@ -73,4 +73,13 @@ public protocol RosterDirectory: Sendable {
     func households(buildings: [String]?) async -> [HouseholdSummary]
     /// One household.
     func household(_ id: String) async -> HouseholdSummary?
+    /// Households where a resident of this name lives.
+    func households(withResident name: String) async -> [String]
+}
+
+/// What other plugins know about a household (offered by `visits`, shown by
+/// `roster.household`): latest visit, open needs, test status.
+public protocol HouseholdActivity: Sendable {
+    /// A JSON object describing the household's activity, or nil if there is none.
+    func activity(household: String) async -> JSON?
 }

@@ -117,6 +117,42 @@ final class VisitsTests {
         #expect(try subscriber.readLine()?.hasPrefix("600 visits.need.") == true)
     }
 
+    @Test func everyoneWhoShouldBeTestedIsTested() throws {
+        let c = try daemon.client()
+        for line in ["roster.resident.add 50-1-101 name=张大爷 birth_year=1935 tags=elderly-alone",
+                     "roster.resident.add 50-1-101 name=李阿姨 birth_year=1950", "roster.resident.add 50-1-101 name=赵小明",
+                     "roster.resident.add 50-1-102 name=赵小明", "roster.resident.add 50-1-102 name=钱多多 tags=disabled"] {
+            #expect(try c.request(line).final.hasPrefix("200"), "\(line)")
+        }
+        let bigData = "name,household\n张大爷,50-1-101\n李阿姨,\n无名氏,\n赵小明,\n张大爷,50-1-999\n"
+        let diff = try #require((try JSONSerialization.jsonObject(with: Data(try daemon.ctl(["--json", "--data", "-", "visits.tests.import"], stdin: bigData).out.utf8)) as? [String: Any])?["data"] as? [String: Any])
+        #expect(diff["matched"] as? Int == 2)
+        #expect((diff["residents"] as? [String])?.sorted() == ["50-1-101/张大爷", "50-1-101/李阿姨"])
+        let unknown = try #require(diff["unknown"] as? [[String: Any]])
+        #expect(unknown.map { $0["line"] as? Int } == [4, 6])
+        #expect((unknown[1]["reason"] as? String)?.contains("household 50-1-999 is not in the roster") == true)
+        let ambiguous = try #require(diff["ambiguous"] as? [[String: Any]])
+        #expect(ambiguous.first?["households"] as? [String] == ["50-1-101", "50-1-102"])
+        let now = ISO8601DateFormatter().string(from: Date())
+        #expect(try c.request("visits.test.record 50-1-102 at=\(now) site=社区广场").final.hasPrefix("200 tested 2 in 50-1-102"))
+        #expect(try c.request("visits.test.record 50-1-101/李阿姨 at=\(now)").final.hasPrefix("200 tested 1 in 50-1-101"))
+        #expect(try c.request("visits.test.record 赵小明 at=\(now)").final.hasPrefix("409 conflict: 赵小明 lives in 2 households"))
+        let untested = try list(["visits.untested", "building=50"])
+        #expect(untested.count == 1)
+        #expect(untested.first?["household"] as? String == "50-1-101")
+        #expect((untested.first?["untested"] as? [String])?.sorted() == ["张大爷", "赵小明"])
+        #expect(untested.first?["escort"] as? [String] == ["张大爷"], "elderly-alone residents need an escort")
+        #expect(untested.first?["flagged"] as? Int == 1)
+        let coverage = try data(["visits.tests.coverage"])
+        let b50 = try #require((coverage["by_building"] as? [[String: Any]])?.first { $0["building"] as? String == "50" })
+        #expect(b50["residents"] as? Int == 5)
+        #expect(b50["tested"] as? Int == 3)
+        #expect(b50["percent"] as? Double == 60)
+        let household = try data(["roster.household", "50-1-102"])
+        let activity = try #require(household["activity"] as? [String: Any])
+        #expect((activity["tests"] as? [String: String])?.keys.sorted() == ["赵小明", "钱多多"])
+    }
+
     @Test func badVisitsAreRefusedClearly() throws {
         #expect(try daemon.client().request("visits.record 99-9-999 outcome=answered").final == "404 not_found: household 99-9-999 does not exist")
         #expect(try daemon.client().request("visits.record 1-1-101 outcome=maybe").final.hasPrefix("422 invalid_argument: argument 'outcome'"))

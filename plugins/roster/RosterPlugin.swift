@@ -29,6 +29,10 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         state.orderedHouseholds.filter { buildings == nil || buildings!.contains($0.building) }.map(summary)
     }
 
+    public func households(withResident name: String) async -> [String] {
+        state.orderedHouseholds.map(\.description).filter { state.households[$0]?[name] != nil }
+    }
+
     public func household(_ id: String) async -> HouseholdSummary? {
         guard let parsed = HouseholdID(id), state.households[parsed.description] != nil else { return nil }
         return summary(parsed)
@@ -60,7 +64,16 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         switch request.command {
         case "roster.import": return try await importCSV(request)
         case "roster.households": return households(building: request.string("building"))
-        case "roster.household": return try household(request.string("household")!, full: full)
+        case "roster.household":
+            var reply = try household(request.string("household")!, full: full)
+            if let activity = context.services.lookup((any HouseholdActivity).self),
+                let extra = await activity.activity(household: request.string("household")!),
+                case .object(var fields) = reply.data
+            {
+                fields.append(("activity", extra))
+                reply.data = .object(fields)
+            }
+            return reply
         case "roster.household.add": return try await addHousehold(request.string("household")!)
         case "roster.resident.add": return try await addResident(request)
         case "roster.resident.update": return try await updateResident(request)

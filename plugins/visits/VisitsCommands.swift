@@ -45,5 +45,18 @@ enum VisitsCommands {
         CommandSpec("visits.report", summary: "the daily summary reported upward", arguments: [
             .named("date", .time, summary: "YYYY-MM-DD (default: today, local time)"),
         ]),
+        CommandSpec("visits.tests.import", summary: "match a 'big data' untested list (CSV name[,household]) against the roster",
+                    role: .operator, body: .required, mutates: true),
+        CommandSpec("visits.test.record", summary: "record a test: HOUSEHOLD (everyone), HOUSEHOLD/NAME or NAME", role: .operator,
+                    arguments: [
+                        .positional("target", summary: "HOUSEHOLD, HOUSEHOLD/NAME or a unique NAME"),
+                        .named("at", .time, required: true, summary: "when the sample was taken"), .named("site", summary: "test site"),
+                    ], mutates: true),
+        CommandSpec("visits.untested", summary: "households with residents not tested since a time; who needs an escort", arguments: [
+            .named("building", summary: "only this building"), .named("since", .time, summary: "default: 72 hours ago"),
+        ]),
+        CommandSpec("visits.tests.coverage", summary: "residents tested since a time, per building", arguments: [
+            .named("since", .time, summary: "default: 72 hours ago"),
+        ]),
     ]
 }

@@ -2,7 +2,7 @@ import Foundation
 public import PluginAPI
 
 /// The door-knocking action (敲门行动): campaigns, worklists, visits, revisits, needs, coverage.
-public actor VisitsPlugin: StatefulPlugin {
+public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     public static let id = "visits"
     public static let summary = "door-knocking campaigns: worklists, visits, revisits, needs, coverage, daily report"
     public static let commands: [CommandSpec] = VisitsCommands.specs
@@ -20,6 +20,13 @@ public actor VisitsPlugin: StatefulPlugin {
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
+
+    /// Offers household activity (latest visit, open needs, tests) to the roster while running.
+    public func run() async throws {
+        context.services.provide((any HouseholdActivity).self, self)
+        defer { context.services.withdraw((any HouseholdActivity).self) }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
 
     public func encodeSnapshot() throws -> [UInt8] {
         let encoder = JSONEncoder()
@@ -58,6 +65,10 @@ public actor VisitsPlugin: StatefulPlugin {
         case "visits.need.resolve": return try await resolveNeed(request)
         case "visits.coverage": return try coverage(request)
         case "visits.report": return try report(request)
+        case "visits.tests.import": return try await testsImport(request)
+        case "visits.test.record": return try await testRecord(request)
+        case "visits.untested": return try await untested(request)
+        case "visits.tests.coverage": return try await testsCoverage(request)
         default: throw ControlError.unknownCommand("visits has no command \(request.command)")
         }
     }

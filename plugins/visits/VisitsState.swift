@@ -84,6 +84,25 @@ struct NeedInput: Codable, Sendable {
     var text: String?
 }
 
+/// Residents tested (a PCR sample taken).
+struct Tested: StateEvent {
+    static let eventType = "test"
+    static let schemaVersion = 1
+    var household: String
+    var names: [String]
+    var at: Int64
+    var site: String?
+}
+
+/// Residents named on a "big data" untested list, after matching against the roster.
+struct Flagged: StateEvent {
+    static let eventType = "tests.flagged"
+    static let schemaVersion = 1
+    /// `household/name` of each matched resident.
+    var residents: [String]
+    var at: Int64
+}
+
 struct NeedResolved: StateEvent {
     static let eventType = "need.resolve"
     static let schemaVersion = 1
@@ -106,6 +125,11 @@ struct VisitsState: Codable, Sendable {
     var attempts: [String: [String: Int]] = [:]
     var needs: [Int: Need] = [:]
     var nextNeed = 1
+    /// `household/name` → latest test time (and site).
+    var tests: [String: Int64] = [:]
+    var testSites: [String: String] = [:]
+    /// `household/name` → when a big-data list flagged the resident as untested.
+    var flagged: [String: Int64] = [:]
 
     mutating func apply(_ event: RecordedEvent) throws {
         switch (event.type, event.version) {
@@ -135,6 +159,19 @@ struct VisitsState: Codable, Sendable {
                                        openedAt: v.at, visit: event.seq == 0 ? 0 : Int64(event.seq))
                 nextNeed += 1
             }
+        case ("test", 1):
+            let t = try event.decode(Tested.self)
+            for name in t.names {
+                let key = t.household + "/" + name
+                if (tests[key] ?? .min) <= t.at {
+                    tests[key] = t.at
+                    testSites[key] = t.site
+                }
+                flagged.removeValue(forKey: key)
+            }
+        case ("tests.flagged", 1):
+            let f = try event.decode(Flagged.self)
+            for key in f.residents where (tests[key] ?? .min) < f.at { flagged[key] = f.at }
         case ("need.resolve", 1):
             let r = try event.decode(NeedResolved.self)
             needs[r.id]?.resolvedAt = r.at

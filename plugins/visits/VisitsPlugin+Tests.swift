@@ -1,0 +1,146 @@
+import Foundation
+import PluginAPI
+
+/// 应检尽检: everyone who should be tested is tested.
+extension VisitsPlugin {
+    static let escortTags: Set<String> = ["elderly-alone", "disabled"]
+    /// Without `since`, "not tested" means not in the last three days.
+    static let defaultWindow: Int64 = 72 * 3600
+
+    func testsImport(_ request: Request) async throws -> Reply {
+        let roster = try self.roster
+        let rows = request.body.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
+        var lines = rows.enumerated().map { ($0.offset + 1, $0.element.trimmingCharacters(in: CharacterSet(charactersIn: "\r\u{FEFF}"))) }
+        lines.removeAll { $0.1.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard let header = lines.first else { throw ControlError.invalidArgument("the body is empty: expected a header line name[,household]") }
+        let columns = header.1.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let nameColumn = columns.firstIndex(where: { $0 == "name" || $0 == "姓名" }) else {
+            throw ControlError.invalidArgument("body line \(header.0): missing column 'name' (姓名)")
+        }
+        let householdColumn = columns.firstIndex { $0 == "household" || $0 == "户号" || $0 == "住址" }
+        var matched: [String] = [], unknown: [JSON] = [], ambiguous: [JSON] = []
+        for (line, text) in lines.dropFirst() {
+            let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let name = nameColumn < fields.count ? fields[nameColumn] : ""
+            guard !name.isEmpty else {
+                unknown.append(["line": .number(line), "name": "", "reason": "no name"])
+                continue
+            }
+            if let hc = householdColumn, hc < fields.count, !fields[hc].isEmpty {
+                let household = fields[hc]
+                guard let h = await roster.household(household) else {
+                    unknown.append(["line": .number(line), "name": .string(name), "reason": .string("household \(household) is not in the roster")])
+                    continue
+                }
+                guard h.residents.contains(where: { $0.name == name }) else {
+                    unknown.append(["line": .number(line), "name": .string(name), "reason": .string("\(name) does not live in \(household)")])
+                    continue
+                }
+                matched.append(household + "/" + name)
+                continue
+            }
+            let candidates = await roster.households(withResident: name)
+            switch candidates.count {
+            case 0: unknown.append(["line": .number(line), "name": .string(name), "reason": .string("nobody named \(name) in the roster")])
+            case 1: matched.append(candidates[0] + "/" + name)
+            default:
+                ambiguous.append(["line": .number(line), "name": .string(name), "households": .array(candidates.map(JSON.string))])
+            }
+        }
+        if !matched.isEmpty { try await record(Flagged(residents: matched, at: Self.now())) }
+        var text = ["matched: \(matched.count)", "unknown: \(unknown.count)", "ambiguous: \(ambiguous.count)"]
+        text += unknown.map { "unknown line \($0["line"]!.plainText): \($0["reason"]!.plainText)" }
+        text += ambiguous.map { "ambiguous line \($0["line"]!.plainText): \($0["name"]!.plainText) lives in \($0["households"]!.plainText)" }
+        return Reply(data: ["matched": .number(matched.count), "residents": .array(matched.map(JSON.string)),
+                            "unknown": .array(unknown), "ambiguous": .array(ambiguous)], lines: text,
+                     message: "\(matched.count) matched, \(unknown.count) unknown, \(ambiguous.count) ambiguous")
+    }
+
+    func testRecord(_ request: Request) async throws -> Reply {
+        let roster = try self.roster
+        let target = request.string("target")!
+        var household: String, names: [String]
+        if let slash = target.firstIndex(of: "/") {
+            household = String(target[..<slash])
+            names = [String(target[target.index(after: slash)...])]
+            guard let h = await roster.household(household) else { throw ControlError.notFound("household \(household) does not exist") }
+            guard h.residents.contains(where: { $0.name == names[0] }) else {
+                throw ControlError.notFound("\(names[0]) does not live in \(household)")
+            }
+        } else if let h = await roster.household(target) {
+            household = h.id
+            names = h.residents.map(\.name)
+            guard !names.isEmpty else { throw ControlError.conflict("household \(target) has no residents") }
+        } else {
+            let found = await roster.households(withResident: target)
+            guard found.count == 1 else {
+                throw found.isEmpty ? ControlError.notFound("no household or resident named \(target)")
+                    : ControlError.conflict("\(target) lives in \(found.count) households (\(found.joined(separator: ", "))); write HOUSEHOLD/NAME")
+            }
+            household = found[0]
+            names = [target]
+        }
+        let at = try request.time("at")!
+        let seq = try await record(Tested(household: household, names: names, at: at, site: request.string("site")))
+        return Reply(data: ["household": .string(household), "residents": .array(names.map(JSON.string)), "seq": .number(seq)], lines: [],
+                     message: "tested \(names.count) in \(household) at \(ValueParser.iso8601(at))")
+    }
+
+    func since(_ request: Request) throws -> Int64 { try request.time("since") ?? (Self.now() - Self.defaultWindow) }
+
+    func untested(_ request: Request) async throws -> Reply {
+        let since = try self.since(request)
+        let building = request.string("building")
+        let households = await try roster.households(buildings: building.map { [$0] })
+        var rows: [JSON] = []
+        var residents = 0
+        for h in households {
+            let missing = h.residents.filter { (state.tests[h.id + "/" + $0.name] ?? .min) < since }
+            guard !missing.isEmpty else { continue }
+            residents += missing.count
+            let escort = missing.filter { !Self.escortTags.isDisjoint(with: $0.tags) }.map(\.name)
+            rows.append(["household": .string(h.id), "untested": .array(missing.map { .string($0.name) }),
+                         "flagged": .number(missing.filter { state.flagged[h.id + "/" + $0.name] != nil }.count),
+                         "escort": .array(escort.map(JSON.string))])
+        }
+        return Reply(data: .array(rows),
+                     message: "\(rows.count) households, \(residents) residents not tested since \(ValueParser.iso8601(since))")
+    }
+
+    func testsCoverage(_ request: Request) async throws -> Reply {
+        let since = try self.since(request)
+        let households = await try roster.households(buildings: nil)
+        var byBuilding: [String: (residents: Int, tested: Int)] = [:]
+        for h in households {
+            for r in h.residents {
+                byBuilding[h.building, default: (0, 0)].residents += 1
+                if (state.tests[h.id + "/" + r.name] ?? .min) >= since { byBuilding[h.building, default: (0, 0)].tested += 1 }
+            }
+        }
+        func percent(_ t: Int, _ r: Int) -> Double { r == 0 ? 100 : (Double(t) * 1000 / Double(r)).rounded() / 10 }
+        let rows = byBuilding.keys.sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }.map { b -> JSON in
+            let f = byBuilding[b]!
+            return ["building": .string(b), "residents": .number(f.residents), "tested": .number(f.tested),
+                    "percent": .double(percent(f.tested, f.residents))]
+        }
+        let total = byBuilding.values.reduce(0) { $0 + $1.residents }, tested = byBuilding.values.reduce(0) { $0 + $1.tested }
+        return Reply(data: ["since": .string(ValueParser.iso8601(since)), "residents": .number(total), "tested": .number(tested),
+                            "percent": .double(percent(tested, total)), "by_building": .array(rows)],
+                     message: "\(tested) of \(total) residents tested since \(ValueParser.iso8601(since))")
+    }
+
+    public func activity(household: String) async -> JSON? {
+        let latest = state.visits.last { $0.household == household }
+        let open = state.needs.values.filter { $0.household == household && $0.resolvedAt == nil }.sorted { $0.id < $1.id }
+        let tests = state.tests.filter { $0.key.hasPrefix(household + "/") }
+        guard latest != nil || !open.isEmpty || !tests.isEmpty else { return nil }
+        return [
+            "latest_visit": latest.map { v -> JSON in
+                ["campaign": .string(v.campaign), "outcome": .string(v.outcome.rawValue), "at": .string(ValueParser.iso8601(v.at)),
+                 "people": v.people.map { .number($0) } ?? .null, "visitor": .optional(v.visitor)]
+            } ?? .null,
+            "open_needs": .array(open.map(needJSON)),
+            "tests": .object(tests.sorted { $0.key < $1.key }.map { (String($0.key.split(separator: "/").last!), .string(ValueParser.iso8601($0.value))) }),
+        ]
+    }
+}
