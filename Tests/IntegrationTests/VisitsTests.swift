@@ -115,6 +115,17 @@ final class VisitsTests {
         #expect(try list(["visits.needs", "household=9-1-101"]).count == 1)
         #expect(try list(["visits.needs", "status=resolved"]).count == 1)
         #expect(try subscriber.readLine()?.hasPrefix("600 visits.need.") == true)
+        // Another plugin fulfils the other need over the event bus (as supplies will).
+        let other = try #require(try list(["visits.needs", "household=9-1-101"]).first?["id"] as? Int)
+        #expect(try daemon.client().request("probe.publish need.fulfilled need=\(other) text=大米送到").final.hasPrefix("200 published"))
+        var resolved = false
+        for _ in 0..<100 where !resolved {
+            resolved = try list(["visits.needs", "household=9-1-101"]).isEmpty
+            if !resolved { usleep(20_000) }
+        }
+        #expect(resolved, "a need.fulfilled event from another plugin resolves the need")
+        let all = try list(["visits.needs", "status=resolved", "household=9-1-101"])
+        #expect(all.contains { $0["by"] as? String == "probe" })
     }
 
     @Test func everyoneWhoShouldBeTestedIsTested() throws {

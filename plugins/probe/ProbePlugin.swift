@@ -14,6 +14,7 @@ public actor ProbePlugin: StatefulPlugin {
         CommandSpec("probe.publish", summary: "publish the event probe.NAME", role: .operator, arguments: [
             .positional("name", summary: "event name after 'probe.'"),
             .named("text", summary: "payload text"),
+            .named("need", .int(min: 1), summary: "a need id, for need.fulfilled events"),
         ]),
         CommandSpec("probe.sleep", summary: "answer after a delay", arguments: [
             .named("ms", .int(min: 0, max: 60_000), required: true, summary: "milliseconds"),
@@ -147,7 +148,9 @@ public actor ProbePlugin: StatefulPlugin {
             return Reply(data: ["text": .string(text)], lines: [text])
         case "probe.publish":
             let name = "probe." + (request.string("name") ?? "announce")
-            let seq = try context.events.publish(name, ["text": .optional(request.string("text"))])
+            var payload: [(String, JSON)] = [("text", .optional(request.string("text")))]
+            if let need = try request.int("need") { payload.append(("need", .number(need))) }
+            let seq = try context.events.publish(name, .object(payload))
             return Reply(data: ["event": .string(name), "seq": .number(seq)], message: "published \(name)")
         case "probe.sleep":
             try await Task.sleep(for: .milliseconds(try request.int("ms") ?? 0))

@@ -228,6 +228,8 @@ extension VisitsPlugin {
             ("new_needs", .object(needsByCategory)),
             ("needs_open", .number(state.needs.values.filter { $0.resolvedAt == nil }.count)),
             ("needs_resolved_today", .number(state.needs.values.filter { ($0.resolvedAt ?? 0) >= dayStart && ($0.resolvedAt ?? .max) < dayEnd }.count)),
+            ("residents_tested_today", .number(state.tests.values.filter { $0 >= dayStart && $0 < dayEnd }.count)),
+            ("residents_flagged_untested", .number(state.flagged.count)),
         ]
         if let c = state.currentCampaign {
             let p = progress(c)
