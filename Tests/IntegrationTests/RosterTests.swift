@@ -137,7 +137,7 @@ final class RosterTests {
         #expect(try c.request("roster.resident.update 23-4-1301 \"欧阳 秀英\" tags=elderly-alone;disabled").final.hasPrefix("200 updated"))
         #expect(try c.request("roster.resident.update 23-4-1301 nobody phone=13900000000").final.hasPrefix("404 not_found"))
         #expect(try c.request("roster.resident.add 23-4-1301 name=x phone=12").final.hasPrefix("422 invalid_argument: argument 'phone'"))
-        #expect(try c.request("roster.leader.assign 刘敏 buildings=23,22 phone=13700001234 org=省图书馆").final.hasPrefix("200 刘敏 leads buildings 22, 23"))
+        #expect(try c.request("roster.leader.assign 刘敏 buildings=23,22 phone=13700001234 org=省图书馆 kind=cadre").final.hasPrefix("200 刘敏 leads buildings 22, 23"))
         #expect(try c.request("roster.leader.for 23-4-1301").final == "200 call 刘敏 at 13700001234")
         #expect(try c.request("roster.leader.for 1-1-101").final.hasPrefix("404 not_found: building 1 has no leader"))
         let export = try daemon.ctl(["roster.export", "format=csv"])

@@ -40,6 +40,7 @@ enum RosterCommands {
                         .positional("name", summary: "leader's name"),
                         .named("buildings", required: true, summary: "buildings separated by ','"),
                         .named("phone", summary: "phone"), .named("org", summary: "home organisation (e.g. 省图书馆)"),
+                        .named("kind", .choice(["cadre", "volunteer"]), summary: "sent-down cadre (下沉干部) or volunteer"),
                     ], mutates: true),
         CommandSpec("roster.leaders", summary: "building leaders and their buildings"),
         CommandSpec("roster.leader.for", summary: "whom a household should call", arguments: [

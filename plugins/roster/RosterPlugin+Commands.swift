@@ -160,7 +160,8 @@ extension RosterPlugin {
     }
 
     func leaderJSON(_ l: Leader, full: Bool) -> JSON {
-        ["name": .string(l.name), "phone": .optional(l.phone.map { full ? $0 : Fields.maskPhone($0) }), "org": .optional(l.org),
+        ["name": .string(l.name), "kind": .optional(l.kind), "phone": .optional(l.phone.map { full ? $0 : Fields.maskPhone($0) }),
+         "org": .optional(l.org),
          "buildings": .array(l.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.map(JSON.string))]
     }
 
@@ -180,7 +181,8 @@ extension RosterPlugin {
             }
         }
         let leader = Leader(name: name, phone: phone, org: request.string("org") ?? state.leaders[name]?.org,
-                            buildings: Array(Set((state.leaders[name]?.buildings ?? []) + buildings)))
+                            buildings: Array(Set((state.leaders[name]?.buildings ?? []) + buildings)).sorted { NaturalKey($0) < NaturalKey($1) },
+                            kind: request.string("kind") ?? state.leaders[name]?.kind)
         let seq = try await record(LeaderAssign(leader: leader))
         return Reply(data: ["leader": leaderJSON(leader, full: true), "seq": .number(seq)], lines: [],
                      message: "\(name) leads buildings \(leader.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.joined(separator: ", "))")

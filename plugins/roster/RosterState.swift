@@ -7,6 +7,8 @@ struct Leader: Codable, Equatable, Sendable {
     var phone: String?
     var org: String?
     var buildings: [String]
+    /// `cadre` (下沉干部) or `volunteer` (志愿者); absent in records of older releases.
+    var kind: String?
 }
 
 /// Upserts and removals of residents, applied together (an import is one event).
