@@ -75,11 +75,15 @@ public protocol RosterDirectory: Sendable {
     func household(_ id: String) async -> HouseholdSummary?
     /// Households where a resident of this name lives.
     func households(withResident name: String) async -> [String]
+    /// Every resident name with the households (walking order) where it lives, in one call,
+    /// for matching long lists.
+    func residentIndex() async -> [String: [String]]
 }
 
 /// What other plugins know about a household (offered by `visits`, shown by
 /// `roster.household`): latest visit, open needs, test status.
 public protocol HouseholdActivity: Sendable {
-    /// A JSON object describing the household's activity, or nil if there is none.
-    func activity(household: String) async -> JSON?
+    /// A JSON object describing the household's activity, or nil if there is none; `full` is
+    /// false for viewers, who must not see free text (it may hold personal data).
+    func activity(household: String, full: Bool) async -> JSON?
 }

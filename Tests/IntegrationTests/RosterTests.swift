@@ -89,11 +89,14 @@ final class RosterTests {
             90,1,109,字段少,,,
             90,1,101,好人,13800001111,1980,M,,
             90,1,110,"引号,
+            ,,,,,,,,
             """
         daemon.dir.write("bad.csv", bad + "\n")
         let strict = try daemon.ctl(["--data", daemon.dir.file("bad.csv"), "roster.import", "format=csv"])
         #expect(strict.status == 1)
         #expect(strict.err.contains("body line 13: a quoted field is not closed"), "\(strict.err)")
+        let multi = try daemon.ctl(["--data", "-", "roster.import", "format=csv"], stdin: "building,unit,room,name,phone\n9-9,x y,,,12\n")
+        #expect(multi.err.contains("1 bad rows, nothing imported"), "a row with several bad fields is one bad row: \(multi.err)")
         daemon.dir.write("bad.csv", bad.replacingOccurrences(of: "90,1,110,\"引号,", with: "90,1,110,\"引号,\"\"好\"\"\",,,,,") + "\n")
         let strict2 = try daemon.ctl(["--data", daemon.dir.file("bad.csv"), "roster.import", "format=csv"])
         #expect(strict2.status == 1)
@@ -185,11 +188,16 @@ struct RosterPrivacyTests {
         let daemon = try DaemonProcess(config: "[daemon]\nsocket_group = \"nogroup\"\n[access.users]\nnobody = \"viewer\"\n")
         defer { daemon.stop() }
         #expect(try daemon.client().request("roster.resident.add 3-2-501 name=王芳 phone=13812345678 note=独居老人").final.hasPrefix("200"))
+        #expect(try daemon.client().request("visits.campaign.start 敲门 deadline=2030-01-01").final.hasPrefix("200"))
+        #expect(try daemon.client().request("visits.record 3-2-501 outcome=answered people=1 needs=\"medicine:王芳 13812345678 降压药\" note=家属电话13900001111").final.hasPrefix("200"))
         #expect(try daemon.client().request("roster.leader.assign 刘敏 buildings=3 phone=13700001234").final.hasPrefix("200"))
         let viewer = try AccessTests().asNobody(daemon, ["--json", "roster.household", "3-2-501"])
         #expect(viewer.out.contains(#""phone":"138****5678""#), "\(viewer.out)")
         #expect(viewer.out.contains(#""note":"***""#))
         #expect(!viewer.out.contains("13812345678") && !viewer.out.contains("独居老人") && !viewer.out.contains("13700001234"))
+        #expect(!viewer.out.contains("降压药") && !viewer.out.contains("13900001111"), "need text and visit notes are masked in the activity")
+        let needs = try AccessTests().asNobody(daemon, ["--json", "visits.needs"])
+        #expect(needs.status == 0 && needs.out.contains(#""text":"***""#) && !needs.out.contains("13812345678"), "\(needs.out)")
         let export = try AccessTests().asNobody(daemon, ["roster.export", "format=csv"])
         #expect(export.status == 1)
         #expect(export.err.contains("403 forbidden: roster.export needs role operator"))

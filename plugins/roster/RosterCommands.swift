@@ -5,7 +5,7 @@ enum RosterCommands {
     static let residentFields: [ArgumentSpec] = [
         .named("phone", summary: "phone number (masked for viewers)"),
         .named("birth_year", .int(min: 1900, max: 2100), summary: "year of birth"),
-        .named("sex", .choice(["M", "F", "男", "女", "m", "f"]), summary: "M/F or 男/女"),
+        .named("sex", .choice(["M", "F", "男", "女", "m", "f", "male", "female"]), summary: "M/F or 男/女"),
         .named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)"),
         .named("note", summary: "free note (masked for viewers)"),
     ]

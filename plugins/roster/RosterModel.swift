@@ -147,6 +147,9 @@ enum Fields {
         let v = raw.trimmingCharacters(in: .whitespaces)
         if v.isEmpty { return .failure(FieldError("name is empty")) }
         if v.count > 64 { return .failure(FieldError("name is longer than 64 characters")) }
+        if v.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return .failure(FieldError("name contains a control character (a line break or tab)"))
+        }
         return .success(v)
     }
 

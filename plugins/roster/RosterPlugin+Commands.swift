@@ -19,7 +19,7 @@ extension RosterPlugin {
         let partial = request.string("mode") == "partial"
         if !problems.isEmpty, !partial {
             let shown = problems.prefix(20).map(\.text).joined(separator: "; ")
-            throw ControlError.invalidArgument("\(problems.count) bad rows, nothing imported (mode=strict): \(shown)"
+            throw ControlError.invalidArgument("\(Set(problems.map(\.line)).count) bad rows, nothing imported (mode=strict): \(shown)"
                 + (problems.count > 20 ? "; …" : "") + ". Fix them, or import the good rows with mode=partial")
         }
         var added = 0, updated = 0, unchanged = 0
@@ -32,12 +32,13 @@ extension RosterPlugin {
             }
         }
         if !changes.isEmpty { try await record(ResidentsPut(residents: changes)) }
+        let badRows = Set(problems.map(\.line)).count
         let data: JSON = [
-            "rows": .number(parsed.count + problems.count), "added": .number(added), "updated": .number(updated),
-            "unchanged": .number(unchanged), "rejected": .number(problems.count), "problems": .array(problems.map(\.json)),
+            "rows": .number(parsed.count + badRows), "added": .number(added), "updated": .number(updated),
+            "unchanged": .number(unchanged), "rejected": .number(badRows), "problems": .array(problems.map(\.json)),
         ]
-        var lines = ["rows: \(parsed.count + problems.count)", "added: \(added)", "updated: \(updated)",
-                     "unchanged: \(unchanged)", "rejected: \(problems.count)"]
+        var lines = ["rows: \(parsed.count + badRows)", "added: \(added)", "updated: \(updated)",
+                     "unchanged: \(unchanged)", "rejected: \(badRows)"]
         lines += problems.map { "rejected " + $0.text }
         return Reply(data: data, lines: lines, message: "imported \(added + updated) residents")
     }

@@ -29,6 +29,12 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         state.orderedHouseholds.filter { buildings == nil || buildings!.contains($0.building) }.map(summary)
     }
 
+    public func residentIndex() async -> [String: [String]] {
+        var index: [String: [String]] = [:]
+        for id in state.orderedHouseholds { for name in state.households[id.description]!.keys { index[name, default: []].append(id.description) } }
+        return index
+    }
+
     public func households(withResident name: String) async -> [String] {
         state.orderedHouseholds.map(\.description).filter { state.households[$0]?[name] != nil }
     }
@@ -67,7 +73,7 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         case "roster.household":
             var reply = try household(request.string("household")!, full: full)
             if let activity = context.services.lookup((any HouseholdActivity).self),
-                let extra = await activity.activity(household: request.string("household")!),
+                let extra = await activity.activity(household: request.string("household")!, full: full),
                 case .object(var fields) = reply.data
             {
                 fields.append(("activity", extra))

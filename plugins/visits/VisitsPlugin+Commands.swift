@@ -4,13 +4,23 @@ import PluginAPI
 extension VisitsPlugin {
     func startCampaign(_ request: Request) async throws -> Reply {
         let name = request.string("name")!
-        if let existing = state.campaigns[name], existing.closedAt == nil {
-            throw ControlError.conflict("campaign \(name) is already open; close it first")
+        if let existing = state.campaigns[name] {
+            throw ControlError.conflict("campaign \(name) already exists (\(existing.closedAt == nil ? "open" : "closed")); choose another name")
         }
         let buildings = request.string("buildings").map {
             $0.split(whereSeparator: { $0 == "," || $0 == "，" }).map { $0.trimmingCharacters(in: .whitespaces) }
         }
         let households = await try roster.households(buildings: buildings)
+        if let buildings {
+            let known = Set(households.map(\.building))
+            let unknown = buildings.filter { !known.contains($0) }
+            guard unknown.isEmpty else {
+                throw ControlError.notFound("buildings \(unknown.joined(separator: ", ")) have no households in the roster")
+            }
+        }
+        guard try request.time("deadline")! > Self.now() else {
+            throw ControlError.invalidArgument("argument 'deadline': \(request.string("deadline")!) has already passed")
+        }
         guard !households.isEmpty else {
             throw ControlError.notFound("no households in " + (buildings.map { "buildings \($0.joined(separator: ", "))" } ?? "the roster")
                 + "; import the roster first (roster.import)")
@@ -70,7 +80,8 @@ extension VisitsPlugin {
             if let building, b != building { continue }
             if let visitor, state.assignments[b] != visitor { continue }
             let latest = state.latestVisit(c.name, h)
-            if latest?.outcome.visited == true { continue }
+            // Visited households are done; a household that refused is not knocked again.
+            if latest?.outcome.visited == true || latest?.outcome == .refused { continue }
             let row: JSON = ["household": .string(h), "building": .string(b), "visitor": .optional(state.assignments[b]),
                              "attempts": .number(attempts[h] ?? 0), "last": .optional(latest?.outcome.rawValue)]
             if (attempts[h] ?? 0) > 0 || latest != nil { revisit.append(row) } else { fresh.append(row) }
@@ -82,8 +93,8 @@ extension VisitsPlugin {
     static func parseNeeds(_ text: String?) throws -> [NeedInput] {
         guard let text, !text.isEmpty else { return [] }
         return try text.split(whereSeparator: { $0 == ";" || $0 == "；" }).map { item in
-            let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let category = NeedCategory(rawValue: parts[0]) else {
+            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !parts.isEmpty, let category = NeedCategory(rawValue: parts[0]) else {
                 throw ControlError.invalidArgument("argument 'needs': unknown category '\(parts[0])'; expected "
                     + NeedCategory.allCases.map(\.rawValue).joined(separator: ", "))
             }
@@ -101,6 +112,10 @@ extension VisitsPlugin {
         }
         guard let outcome = Outcome(rawValue: request.string("outcome")!) else { throw ControlError.invalidArgument("outcome") }
         let needs = try Self.parseNeeds(request.string("needs"))
+        if let done = state.latestVisit(c.name, household), done.outcome.visited, !outcome.visited {
+            throw ControlError.conflict("\(household) was already visited in \(c.name) (\(done.outcome.rawValue) at "
+                + "\(ValueParser.iso8601(done.at))); a \(outcome.rawValue) now would undo it")
+        }
         if outcome != .answered, try request.int("people") != nil || !needs.isEmpty {
             throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
         }
@@ -112,10 +127,11 @@ extension VisitsPlugin {
         var opened: [JSON] = []
         for (i, need) in needs.enumerated() {
             let id = firstNeed + i
-            let data: JSON = ["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue),
-                              "text": .optional(need.text)]
-            _ = try? context.events.publish("visits.need.opened", data)
-            opened.append(data)
+            // Events reach viewers too: the free text (it may name people or drugs) stays out.
+            let event: JSON = ["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue)]
+            _ = try? context.events.publish("visits.need.opened", event)
+            opened.append(["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue),
+                           "text": .optional(need.text)])
         }
         let attempts = state.attempts[c.name]?[household] ?? 0
         return Reply(data: ["household": .string(household), "campaign": .string(c.name), "outcome": .string(outcome.rawValue),
@@ -135,8 +151,9 @@ extension VisitsPlugin {
         return Reply(data: .array(rows), message: "\(rows.count) households to knock again")
     }
 
-    func needJSON(_ n: Need) -> JSON {
-        ["id": .number(n.id), "household": .string(n.household), "category": .string(n.category.rawValue), "text": .optional(n.text),
+    func needJSON(_ n: Need, full: Bool) -> JSON {
+        ["id": .number(n.id), "household": .string(n.household), "category": .string(n.category.rawValue),
+         "text": .optional(n.text.map { full ? $0 : "***" }),
          "opened": .string(ValueParser.iso8601(n.openedAt)), "status": .string(n.resolvedAt == nil ? "open" : "resolved"),
          "resolved": n.resolvedAt.map { .string(ValueParser.iso8601($0)) } ?? .null, "by": .optional(n.resolvedBy)]
     }
@@ -146,7 +163,7 @@ extension VisitsPlugin {
         let rows = state.needs.values.sorted { $0.id < $1.id }.filter { n in
             (household == nil || n.household == household)
                 && (status == "all" || (status == "open") == (n.resolvedAt == nil))
-        }.map(needJSON)
+        }.map { needJSON($0, full: request.caller.role >= .operator) }
         return Reply(data: .array(rows), message: "\(rows.count) \(status == "all" ? "" : status + " ")needs")
     }
 
@@ -197,7 +214,7 @@ extension VisitsPlugin {
         return Reply(data: .object(data), message: "coverage of \(c.name)")
     }
 
-    func report(_ request: Request) throws -> Reply {
+    func report(_ request: Request) async throws -> Reply {
         let dayStart: Int64
         if let date = request.string("date") {
             guard date.count == 10, let t = ValueParser.time(date + "T00:00:00Z") else {
@@ -236,6 +253,20 @@ extension VisitsPlugin {
             data += [("campaign", .string(c.name)), ("households_visited_total", .number(p.visited)),
                      ("households_total", .number(c.households.count)), ("people_counted_total", .number(p.people)),
                      ("revisits_outstanding", .number(state.attempts[c.name]?.values.filter { $0 > 0 }.count ?? 0))]
+        }
+        if let roster = context.services.lookup((any RosterDirectory).self) {
+            var residents = 0, tested = 0
+            let window = dayEnd - Self.defaultWindow
+            for h in await roster.households(buildings: nil) {
+                for r in h.residents {
+                    residents += 1
+                    if let t = state.tests[h.id + "/" + r.name], t >= window, t < dayEnd { tested += 1 }
+                }
+            }
+            data += [("testing", [
+                "residents": .number(residents), "tested_72h": .number(tested),
+                "percent": .double(residents == 0 ? 100 : (Double(tested) * 1000 / Double(residents)).rounded() / 10),
+            ])]
         }
         return Reply(data: .object(data), message: "daily report")
     }

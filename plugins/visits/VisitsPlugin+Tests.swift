@@ -9,18 +9,24 @@ extension VisitsPlugin {
 
     func testsImport(_ request: Request) async throws -> Reply {
         let roster = try self.roster
-        let rows = request.body.map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) } ?? []
-        var lines = rows.enumerated().map { ($0.offset + 1, $0.element.trimmingCharacters(in: CharacterSet(charactersIn: "\r\u{FEFF}"))) }
-        lines.removeAll { $0.1.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard let header = lines.first else { throw ControlError.invalidArgument("the body is empty: expected a header line name[,household]") }
-        let columns = header.1.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let rows: [CSV.Row]
+        do {
+            rows = try CSV.parse(request.body ?? "")
+        } catch {
+            throw ControlError.invalidArgument("body line \(error.line): \(error.message)")
+        }
+        guard let header = rows.first else { throw ControlError.invalidArgument("the body is empty: expected a header line name[,household]") }
+        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let nameColumn = columns.firstIndex(where: { $0 == "name" || $0 == "姓名" }) else {
-            throw ControlError.invalidArgument("body line \(header.0): missing column 'name' (姓名)")
+            throw ControlError.invalidArgument("body line \(header.line): missing column 'name' (姓名)")
         }
         let householdColumn = columns.firstIndex { $0 == "household" || $0 == "户号" || $0 == "住址" }
+        // One look-up for the whole list: a district's list has tens of thousands of rows.
+        let index = await roster.residentIndex()
         var matched: [String] = [], unknown: [JSON] = [], ambiguous: [JSON] = []
-        for (line, text) in lines.dropFirst() {
-            let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for row in rows.dropFirst() {
+            let line = row.line
+            let fields = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             let name = nameColumn < fields.count ? fields[nameColumn] : ""
             guard !name.isEmpty else {
                 unknown.append(["line": .number(line), "name": "", "reason": "no name"])
@@ -28,18 +34,16 @@ extension VisitsPlugin {
             }
             if let hc = householdColumn, hc < fields.count, !fields[hc].isEmpty {
                 let household = fields[hc]
-                guard let h = await roster.household(household) else {
-                    unknown.append(["line": .number(line), "name": .string(name), "reason": .string("household \(household) is not in the roster")])
-                    continue
-                }
-                guard h.residents.contains(where: { $0.name == name }) else {
-                    unknown.append(["line": .number(line), "name": .string(name), "reason": .string("\(name) does not live in \(household)")])
+                guard index[name]?.contains(household) == true else {
+                    let known = await roster.household(household) != nil
+                    unknown.append(["line": .number(line), "name": .string(name), "reason": .string(known
+                        ? "\(name) does not live in \(household)" : "household \(household) is not in the roster")])
                     continue
                 }
                 matched.append(household + "/" + name)
                 continue
             }
-            let candidates = await roster.households(withResident: name)
+            let candidates = index[name] ?? []
             switch candidates.count {
             case 0: unknown.append(["line": .number(line), "name": .string(name), "reason": .string("nobody named \(name) in the roster")])
             case 1: matched.append(candidates[0] + "/" + name)
@@ -129,7 +133,7 @@ extension VisitsPlugin {
                      message: "\(tested) of \(total) residents tested since \(ValueParser.iso8601(since))")
     }
 
-    public func activity(household: String) async -> JSON? {
+    public func activity(household: String, full: Bool) async -> JSON? {
         let latest = state.visits.last { $0.household == household }
         let open = state.needs.values.filter { $0.household == household && $0.resolvedAt == nil }.sorted { $0.id < $1.id }
         let tests = state.tests.filter { $0.key.hasPrefix(household + "/") }
@@ -137,9 +141,10 @@ extension VisitsPlugin {
         return [
             "latest_visit": latest.map { v -> JSON in
                 ["campaign": .string(v.campaign), "outcome": .string(v.outcome.rawValue), "at": .string(ValueParser.iso8601(v.at)),
-                 "people": v.people.map { .number($0) } ?? .null, "visitor": .optional(v.visitor)]
+                 "people": v.people.map { .number($0) } ?? .null, "visitor": .optional(v.visitor),
+                 "note": .optional(v.note.map { full ? $0 : "***" })]
             } ?? .null,
-            "open_needs": .array(open.map(needJSON)),
+            "open_needs": .array(open.map { needJSON($0, full: full) }),
             "tests": .object(tests.sorted { $0.key < $1.key }.map { (String($0.key.split(separator: "/").last!), .string(ValueParser.iso8601($0.value))) }),
         ]
     }

@@ -81,7 +81,7 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         case "visits.needs": return needs(request)
         case "visits.need.resolve": return try await resolveNeed(request)
         case "visits.coverage": return try coverage(request)
-        case "visits.report": return try report(request)
+        case "visits.report": return try await report(request)
         case "visits.tests.import": return try await testsImport(request)
         case "visits.test.record": return try await testRecord(request)
         case "visits.untested": return try await untested(request)

@@ -151,7 +151,7 @@ struct VisitsState: Codable, Sendable {
             latest[v.campaign, default: [:]][v.household] = visits.count - 1
             if v.outcome == .noAnswer {
                 attempts[v.campaign, default: [:]][v.household, default: 0] += 1
-            } else if v.outcome.visited {
+            } else {
                 attempts[v.campaign]?.removeValue(forKey: v.household)
             }
             for need in r.needs {

@@ -1,18 +1,19 @@
 /// RFC 4180 CSV: comma-separated, `"` quotes with `""` inside, quoted fields may hold commas
 /// and newlines; `\r\n` or `\n` line ends; a UTF-8 byte-order mark is skipped.
-enum CSV {
+public enum CSV {
     /// One parsed record and the line it starts on (1-based).
-    struct Row {
-        var line: Int
-        var fields: [String]
+    public struct Row: Sendable {
+        public var line: Int
+        public var fields: [String]
     }
 
-    struct Failure: Error {
-        var line: Int
-        var message: String
+    public struct Failure: Error {
+        public var line: Int
+        public var message: String
     }
 
-    static func parse(_ text: String) throws(Failure) -> [Row] {
+    /// The records of `text`; empty lines are skipped.
+    public static func parse(_ text: String) throws(Failure) -> [Row] {
         var rows: [Row] = []
         var fields: [String] = []
         var field = ""
@@ -31,7 +32,10 @@ enum CSV {
         func endRow() {
             fields.append(field)
             field = ""
-            if !(fields.count == 1 && fields[0].isEmpty) { rows.append(Row(line: rowStart, fields: fields)) }
+            // Blank lines and rows of empty fields (`,,,` from spreadsheets) are not records.
+            if fields.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                rows.append(Row(line: rowStart, fields: fields))
+            }
             fields = []
         }
         while let c = next() {
@@ -78,7 +82,7 @@ enum CSV {
     }
 
     /// One field written for CSV: quoted when it holds a comma, quote or line break.
-    static func field(_ value: String) -> String {
+    public static func field(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || value.hasPrefix(" ") || value.hasSuffix(" ") else {
             return value
         }
