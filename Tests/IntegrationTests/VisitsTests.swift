@@ -214,7 +214,9 @@ final class VisitsTests {
         for call in ["visits.campaign.start 全部 deadline=2030-01-01 buildings=11", "visits.campaign.list",
                      "visits.assign building=11 visitor=赵", "visits.worklist building=11", "visits.record 11-1-101 outcome=no-answer",
                      "visits.record 11-1-102 outcome=answered people=4 needs=escort", "visits.revisits", "visits.needs status=all",
-                     "visits.coverage by=building", "visits.report"] {
+                     "visits.coverage by=building", "visits.report",
+                     "visits.test.record 11-1-102 at=\(ISO8601DateFormatter().string(from: Date())) site=广场",
+                     "visits.untested building=11", "visits.tests.coverage"] {
             let reply = try c.requestJSON(call)
             #expect(reply["ok"] as? Bool == true, "\(call): \(reply)")
         }
@@ -229,5 +231,10 @@ final class VisitsTests {
         #expect(after["residents_counted"] as? Int == 4)
         let revisits = try again.ctl(["visits.revisits"])
         #expect(revisits.out.contains("11-1-101"))
+        let needs = try again.ctl(["visits.needs", "household=11-1-102"])
+        #expect(needs.out.contains("escort"), "needs survive a restart")
+        let untested = try again.ctl(["--json", "visits.untested", "building=11"])
+        #expect(!untested.out.contains("\"11-1-102\""), "tests survive a restart")
+        #expect(try again.ctl(["visits.campaign.list"]).out.contains("全部"))
     }
 }

@@ -25,7 +25,9 @@ enum RosterImport {
     ///
     /// - Throws: ``ControlError`` for a body that is not usable at all (no header, a missing
     ///   required column, an unknown column).
-    static func parse(_ body: String) throws(ControlError) -> (residents: [(line: Int, resident: Resident)], problems: [Problem]) {
+    static func parse(_ body: String) throws(ControlError)
+        -> (residents: [(line: Int, resident: Resident)], problems: [Problem], vacant: [String])
+    {
         let rows: [CSV.Row]
         do {
             rows = try CSV.parse(body)
@@ -50,6 +52,7 @@ enum RosterImport {
         }
         var residents: [(Int, Resident)] = []
         var problems: [Problem] = []
+        var vacant: [String] = []
         var seen: [String: Int] = [:]
         for row in rows.dropFirst() {
             guard row.fields.count == header.fields.count else {
@@ -69,6 +72,12 @@ enum RosterImport {
                 parts.append(v)
             }
             var resident = Resident(household: parts.joined(separator: "-"), name: "", tags: [])
+            // A row with only building, unit and room is a household with nobody (vacant).
+            let others = header.fields.indices.filter { i in !["building", "unit", "room"].contains(where: { index[$0] == i }) }
+            if !bad, others.allSatisfy({ row.fields[$0].trimmingCharacters(in: .whitespaces).isEmpty }) {
+                vacant.append(resident.household)
+                continue
+            }
             switch Fields.name(value("name")) {
             case .success(let n): resident.name = n
             case .failure(let why): fail("name", why.reason); bad = true
@@ -100,12 +109,14 @@ enum RosterImport {
             seen[key] = row.line
             residents.append((row.line, resident))
         }
-        return (residents, problems)
+        return (residents, problems, vacant)
     }
 
-    /// The roster as CSV with English headers (round-trips with ``parse(_:)``).
-    static func export(_ residents: [Resident]) -> String {
+    /// The roster as CSV with English headers (round-trips with ``parse(_:)``): a household
+    /// with nobody is a row with only building, unit and room.
+    static func export(_ residents: [Resident], vacant: [HouseholdID] = []) -> String {
         var out = columns.map(\.key).joined(separator: ",") + "\n"
+        for id in vacant { out += [id.building, id.unit, id.room].map(CSV.field).joined(separator: ",") + ",,,,,,\n" }
         for r in residents {
             let id = HouseholdID(r.household)!
             let fields = [id.building, id.unit, id.room, r.name, r.phone ?? "", r.birthYear.map(String.init) ?? "", r.sex ?? "",

@@ -15,7 +15,7 @@ extension RosterPlugin {
     }
 
     func importCSV(_ request: Request) async throws -> Reply {
-        let (parsed, problems) = try RosterImport.parse(request.body ?? "")
+        let (parsed, problems, vacant) = try RosterImport.parse(request.body ?? "")
         let partial = request.string("mode") == "partial"
         if !problems.isEmpty, !partial {
             let shown = problems.prefix(20).map(\.text).joined(separator: "; ")
@@ -31,7 +31,8 @@ extension RosterPlugin {
             default: updated += 1; changes.append(resident)
             }
         }
-        if !changes.isEmpty { try await record(ResidentsPut(residents: changes)) }
+        let newVacant = Array(Set(vacant.filter { state.households[$0] == nil })).sorted()
+        if !changes.isEmpty || !newVacant.isEmpty { try await record(ResidentsPut(residents: changes, households: newVacant)) }
         let badRows = Set(problems.map(\.line)).count
         let data: JSON = [
             "rows": .number(parsed.count + badRows), "added": .number(added), "updated": .number(updated),

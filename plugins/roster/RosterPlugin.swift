@@ -88,7 +88,7 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
             let residents = state.orderedHouseholds.flatMap { id in
                 state.households[id.description]!.values.sorted { $0.name < $1.name }
             }
-            let csv = RosterImport.export(residents)
+            let csv = RosterImport.export(residents, vacant: state.orderedHouseholds.filter { state.households[$0.description]!.isEmpty })
             return Reply(data: ["csv": .string(csv), "residents": .number(residents.count)],
                          lines: csv.split(separator: "\n").map(String.init), message: "\(residents.count) residents")
         case "roster.stats": return stats()

@@ -82,7 +82,11 @@ extension VisitsPlugin {
             let latest = state.latestVisit(c.name, h)
             // Visited households are done; a household that refused is not knocked again.
             if latest?.outcome.visited == true || latest?.outcome == .refused { continue }
-            let row: JSON = ["household": .string(h), "building": .string(b), "visitor": .optional(state.assignments[b]),
+            let parts = h.split(separator: "-").map(String.init)
+            let room = parts.count == 3 ? parts[2] : ""
+            let row: JSON = ["household": .string(h), "building": .string(b), "unit": .string(parts.count == 3 ? parts[1] : ""),
+                             "floor": .number((Int(room.filter(\.isNumber)) ?? 0) / 100), "room": .string(room),
+                             "visitor": .optional(state.assignments[b]),
                              "attempts": .number(attempts[h] ?? 0), "last": .optional(latest?.outcome.rawValue)]
             if (attempts[h] ?? 0) > 0 || latest != nil { revisit.append(row) } else { fresh.append(row) }
         }
