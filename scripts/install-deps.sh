@@ -5,8 +5,9 @@
 #   util-linux                 tests: setpriv (connect as another user), unshare
 #   socat                      tests and docs: talking to the socket by hand
 #   strace                     durability tests: fault injection
+#   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
 set -euo pipefail
-packages=(libsystemd-dev pkg-config systemd util-linux socat strace)
+packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
