@@ -65,6 +65,7 @@ let package = Package(
                 "ProbePlugin",
                 "RosterPlugin",
                 "VisitsPlugin",
+                "SuppliesPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -80,6 +81,8 @@ let package = Package(
         .target(name: "RosterPlugin", dependencies: ["PluginAPI"], path: "plugins/roster",
                 exclude: ["README.md"], swiftSettings: strict),
         .target(name: "VisitsPlugin", dependencies: ["PluginAPI"], path: "plugins/visits",
+                exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "SuppliesPlugin", dependencies: ["PluginAPI"], path: "plugins/supplies",
                 exclude: ["README.md"], swiftSettings: strict),
 
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),

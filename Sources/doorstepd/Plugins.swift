@@ -1,6 +1,7 @@
 import PluginAPI
 import ProbePlugin
 import RosterPlugin
+import SuppliesPlugin
 import VisitsPlugin
 
 /// The one list of plugins linked into doorstepd. `[plugins.NAME] enabled = false` in the
@@ -8,5 +9,6 @@ import VisitsPlugin
 let builtInPlugins: [any DoorstepPlugin.Type] = [
     RosterPlugin.self,
     VisitsPlugin.self,
+    SuppliesPlugin.self,
     ProbePlugin.self,
 ]

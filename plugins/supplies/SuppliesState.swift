@@ -1,0 +1,169 @@
+import Foundation
+import PluginAPI
+
+/// Where a request is in its life (docs: plugins/supplies/README.md).
+enum RequestStatus: String, Codable, Sendable {
+    case open, assigned, out, delivered, cancelled
+
+    /// The states each state may move to.
+    var next: Set<RequestStatus> {
+        switch self {
+        case .open: return [.assigned, .cancelled]
+        case .assigned: return [.out, .cancelled, .delivered]
+        case .out: return [.delivered, .cancelled]
+        case .delivered, .cancelled: return []
+        }
+    }
+}
+
+struct Item: Codable, Sendable, Equatable {
+    var name: String
+    var quantity: Int
+    var unit: String
+}
+
+struct HistoryEntry: Codable, Sendable {
+    var at: Int64
+    var status: String
+    var by: String?
+    var note: String?
+}
+
+struct SupplyRequest: Codable, Sendable {
+    var id: Int
+    var household: String
+    var items: [Item]
+    var delivered: [String: Int]
+    var priority: String
+    var neededBy: Int64?
+    var note: String?
+    var need: Int?
+    var status: RequestStatus
+    var assignee: String?
+    var openedAt: Int64
+    var history: [HistoryEntry]
+
+    /// What is still to deliver, per item.
+    var remaining: [String: Int] {
+        var out: [String: Int] = [:]
+        for item in items { out[item.name] = max(0, item.quantity - (delivered[item.name] ?? 0)) }
+        return out
+    }
+}
+
+struct StockItem: Codable, Sendable {
+    var onHand: Int
+    var unit: String
+}
+
+struct Movement: Codable, Sendable {
+    var at: Int64
+    var kind: String
+    var fen: Int
+    var donor: String?
+    var purpose: String?
+    var request: Int?
+}
+
+// MARK: events
+
+struct RequestAdded: StateEvent {
+    static let eventType = "request.add"
+    static let schemaVersion = 1
+    var household: String
+    var items: [Item]
+    var priority: String
+    var neededBy: Int64?
+    var note: String?
+    var need: Int?
+    var at: Int64
+}
+
+struct StatusChanged: StateEvent {
+    static let eventType = "request.status"
+    static let schemaVersion = 1
+    var id: Int
+    var status: RequestStatus
+    var assignee: String?
+    var by: String?
+    var note: String?
+    var at: Int64
+}
+
+struct Delivered: StateEvent {
+    static let eventType = "delivery"
+    static let schemaVersion = 1
+    var id: Int
+    var items: [String: Int]
+    var by: String?
+    var note: String?
+    var at: Int64
+}
+
+struct StockMoved: StateEvent {
+    static let eventType = "stock"
+    static let schemaVersion = 1
+    var item: String
+    var delta: Int
+    var unit: String
+    var source: String
+    var from: String?
+    var reason: String?
+    var at: Int64
+}
+
+struct CashMoved: StateEvent {
+    static let eventType = "cash"
+    static let schemaVersion = 1
+    var movement: Movement
+}
+
+/// The supplies state, built only from events.
+struct SuppliesState: Codable, Sendable {
+    var requests: [Int: SupplyRequest] = [:]
+    var nextRequest = 1
+    var stock: [String: StockItem] = [:]
+    var ledger: [Movement] = []
+
+    var balance: Int { ledger.reduce(0) { $0 + ($1.kind == "donation" ? $1.fen : -$1.fen) } }
+
+    /// Units promised to assigned or dispatched requests and not yet delivered.
+    func reserved(_ item: String) -> Int {
+        requests.values.filter { $0.status == .assigned || $0.status == .out }.reduce(0) { $0 + ($1.remaining[item] ?? 0) }
+    }
+
+    mutating func apply(_ event: RecordedEvent) throws {
+        switch (event.type, event.version) {
+        case ("request.add", 1):
+            let a = try event.decode(RequestAdded.self)
+            requests[nextRequest] = SupplyRequest(id: nextRequest, household: a.household, items: a.items, delivered: [:],
+                                                  priority: a.priority, neededBy: a.neededBy, note: a.note, need: a.need,
+                                                  status: .open, assignee: nil, openedAt: a.at,
+                                                  history: [HistoryEntry(at: a.at, status: "open", by: nil, note: a.note)])
+            nextRequest += 1
+        case ("request.status", 1):
+            let s = try event.decode(StatusChanged.self)
+            requests[s.id]?.status = s.status
+            if let assignee = s.assignee { requests[s.id]?.assignee = assignee }
+            requests[s.id]?.history.append(HistoryEntry(at: s.at, status: s.status.rawValue, by: s.by, note: s.note))
+        case ("delivery", 1):
+            let d = try event.decode(Delivered.self)
+            for (item, qty) in d.items {
+                requests[d.id]?.delivered[item, default: 0] += qty
+                stock[item]?.onHand -= qty
+            }
+            let done = requests[d.id]?.remaining.values.allSatisfy { $0 == 0 } ?? false
+            if done { requests[d.id]?.status = .delivered }
+            let what = d.items.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+            requests[d.id]?.history.append(HistoryEntry(at: d.at, status: done ? "delivered" : "partly delivered: \(what)",
+                                                        by: d.by, note: d.note))
+        case ("stock", 1):
+            let m = try event.decode(StockMoved.self)
+            stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
+        case ("cash", 1):
+            ledger.append(try event.decode(CashMoved.self).movement)
+        default:
+            throw ControlError.internalError("supplies cannot apply \(event.type) v\(event.version)")
+        }
+    }
+}
