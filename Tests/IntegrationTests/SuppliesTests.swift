@@ -118,4 +118,94 @@ final class SuppliesTests {
         defer { again.stop() }
         #expect(try again.ctl(["supplies.ledger"]).out.contains("1350.05"))
     }
+
+    @Test func deliveryRunsLowStockEventsTheStatementAndTheReport() throws {
+        let c = try daemon.client()
+        let watcher = try daemon.client()
+        #expect(try watcher.request("subscribe supplies.stock.low").final.hasPrefix("200"))
+        #expect(try c.request("supplies.stock.receive 鸡蛋 qty=6 unit=盒 source=purchase").final.hasPrefix("200"))
+        #expect(try c.request("supplies.stock.threshold 鸡蛋 low=3").final.hasPrefix("200"))
+        for room in [150, 102, 121] {
+            #expect(try c.request("supplies.request.add 3-2-\(room) items=鸡蛋:1盒").final.hasPrefix("200"))
+        }
+        let ids = try #require(try data(["supplies.requests", "building=3"]) as? [[String: Any]])
+            .filter { ($0["items"] as? String) == "鸡蛋:1盒" }.compactMap { $0["id"] as? Int }
+        for id in ids { #expect(try c.request("supplies.request.assign \(id) to=王强").final.hasPrefix("200")) }
+        let plan = try #require(try data(["supplies.run.plan", "building=3"]) as? [String: Any])
+        let stops = try #require(plan["stops"] as? [[String: Any]])
+        #expect(stops.compactMap { $0["household"] as? String }.filter { ["3-2-102", "3-2-121", "3-2-150"].contains($0) }
+            == ["3-2-102", "3-2-121", "3-2-150"], "walking order")
+        let run = try #require(plan["run"] as? Int)
+        #expect(try c.request("supplies.run.done \(run) by=王强").final.hasPrefix("200 run \(run): "))
+        let low = try #require(try watcher.readLine(timeout: 5))
+        #expect(low.hasPrefix("600 supplies.stock.low ") && low.contains(#""item":"鸡蛋""#))
+        #expect(try c.request("supplies.run.done \(run)").final.hasPrefix("409 conflict"))
+        #expect(try c.request("supplies.donation.add donor=张三 amount=500 purpose=买菜").final.hasPrefix("200"))
+        #expect(try c.request("supplies.cash.spend amount=120.5 purpose=鸡蛋").final.hasPrefix("200"))
+        let statement = try daemon.ctl(["supplies.ledger.public", "anonymise=yes"]).out
+        #expect(statement.contains("爱心人士") && !statement.contains("张三"), "donors anonymised")
+        #expect(statement.contains("120.50") && statement.contains("结余"))
+        let named = try daemon.ctl(["supplies.ledger.public"]).out
+        #expect(named.contains("张三"))
+        let report = try #require(try data(["supplies.report"]) as? [String: Any])
+        #expect((report["requests_delivered"] as? Int ?? 0) >= 3)
+        #expect((report["stock_low"] as? [String])?.contains("鸡蛋") == true)
+        #expect(report["cash_out"] as? String != nil)
+    }
+
+    @Test func everySuppliesCommandAnswersInJSON() throws {
+        let c = try daemon.client()
+        _ = try c.requestJSON("hello format=json")
+        for call in ["supplies.stock.receive 面条 qty=5 unit=包 source=government", "supplies.stock.threshold 面条 low=1",
+                     "supplies.stock.adjust 面条 delta=-1 reason=破损", "supplies.request.add 3-2-140 items=面条:2包 priority=high",
+                     "supplies.requests status=all", "supplies.stock", "supplies.donation.add donor=李四 amount=100",
+                     "supplies.cash.spend amount=1 purpose=x", "supplies.ledger", "supplies.ledger.public", "supplies.report"] {
+            let reply = try c.requestJSON(call)
+            #expect(reply["ok"] as? Bool == true, "\(call): \(reply)")
+        }
+    }
+
+    @Test func everyIllegalTransitionIsRefused() throws {
+        let c = try daemon.client()
+        #expect(try c.request("supplies.stock.receive 水 qty=100 unit=桶 source=donation").final.hasPrefix("200"))
+        /// A request brought to `state` by the given legal steps.
+        func request(_ steps: [String]) throws -> Int {
+            #expect(try c.request("supplies.request.add 3-2-155 items=水:1桶").final.hasPrefix("200"))
+            let id = try #require((try data(["supplies.requests", "status=all"]) as? [[String: Any]])?.compactMap { $0["id"] as? Int }.max())
+            for step in steps { #expect(try c.request("supplies.request.\(step.replacingOccurrences(of: "ID", with: "\(id)"))").final.hasPrefix("200"), "\(step)") }
+            return id
+        }
+        let states: [(String, [String])] = [
+            ("open", []), ("assigned", ["assign ID to=甲"]), ("out", ["assign ID to=甲", "dispatch ID"]),
+            ("delivered", ["assign ID to=甲", "deliver ID"]), ("cancelled", ["cancel ID reason=不要了"]),
+        ]
+        let actions: [(String, String, Set<String>)] = [
+            ("assign ID to=乙", "assigned", ["open"]), ("dispatch ID", "out", ["assigned"]),
+            ("cancel ID reason=x", "cancelled", ["open", "assigned", "out"]),
+        ]
+        var refused = 0
+        for (state, steps) in states {
+            for (action, target, allowed) in actions where !allowed.contains(state) {
+                let id = try request(steps)
+                let reply = try c.request("supplies.request.\(action.replacingOccurrences(of: "ID", with: "\(id)"))").final
+                #expect(reply == "409 conflict: request \(id) is \(state); it cannot become \(target)", "\(state) → \(action)")
+                refused += 1
+            }
+            if !["assigned", "out"].contains(state) {
+                let id = try request(steps)
+                #expect(try c.request("supplies.request.deliver \(id)").final.hasPrefix("409 conflict: request \(id) is \(state)"))
+                refused += 1
+            }
+        }
+        #expect(refused == 13)
+        // Requests and stock survive a restart too.
+        let before = try daemon.ctl(["supplies.requests", "status=all"]).out
+        let stock = try daemon.ctl(["supplies.stock"]).out
+        daemon.signal(SIGKILL)
+        _ = daemon.waitExit()
+        let again = try DaemonProcess(config: "[daemon]\nstate_dir = \"\(daemon.dir.file("state"))\"\n")
+        defer { again.stop() }
+        #expect(try again.ctl(["supplies.requests", "status=all"]).out.split(separator: "\n").count == before.split(separator: "\n").count)
+        #expect(try again.ctl(["supplies.stock"]).out == stock)
+    }
 }

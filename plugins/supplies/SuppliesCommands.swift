@@ -22,6 +22,7 @@ enum SuppliesCommands {
         CommandSpec("supplies.requests", summary: "requests, most urgent and oldest first, with age", arguments: [
             .named("status", .choice(["open", "assigned", "out", "delivered", "cancelled", "active", "all"]), summary: "default active"),
             .named("priority", .choice(["urgent", "high", "normal"]), summary: "only this priority"),
+            .named("building", summary: "only this building"),
         ]),
         CommandSpec("supplies.request", summary: "one request with its full history",
                     arguments: [.positional("id", .int(min: 1), summary: "request id")]),
@@ -46,5 +47,20 @@ enum SuppliesCommands {
                         .named("request", .int(min: 1), summary: "the request it paid for"),
                     ], mutates: true),
         CommandSpec("supplies.ledger", summary: "every cash movement with the running balance"),
+        CommandSpec("supplies.ledger.public", summary: "a disclosure statement the community can post", arguments: [
+            .named("anonymise", .bool, summary: "hide donors' names"),
+        ]),
+        CommandSpec("supplies.stock.threshold", summary: "publish supplies.stock.low when an item falls to this", role: .operator,
+                    arguments: [.positional("item", summary: "item"), .named("low", .int(min: 0), required: true, summary: "threshold")],
+                    mutates: true),
+        CommandSpec("supplies.run.plan", summary: "a run sheet of assigned requests in walking order, with what to load", role: .operator,
+                    arguments: [.named("building", summary: "one building"), .named("buildings", summary: "buildings separated by ','")],
+                    mutates: true),
+        CommandSpec("supplies.run.done", summary: "deliver every request of a run that can be delivered", role: .operator,
+                    arguments: [.positional("run", .int(min: 1), summary: "run id"), .named("by", summary: "who delivered")],
+                    mutates: true),
+        CommandSpec("supplies.report", summary: "the daily summary: requests, deliveries, open by age, low stock, cash", arguments: [
+            .named("date", .time, summary: "YYYY-MM-DD (default: today, UTC+8)"),
+        ]),
     ]
 }

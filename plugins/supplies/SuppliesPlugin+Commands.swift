@@ -110,6 +110,7 @@ extension SuppliesPlugin {
             }
         }
         let seq = try await record(Delivered(id: id, items: items, by: request.string("by"), note: request.string("note"), at: Self.now()))
+        checkLow(Array(items.keys))
         let after = state.requests[id]!
         if after.status == .delivered, let need = after.need {
             _ = try? context.events.publish("supplies.need.fulfilled", ["need": .number(need), "request": .number(id),
@@ -129,11 +130,13 @@ extension SuppliesPlugin {
 
     func requests(_ request: Request) -> Reply {
         let status = request.string("status") ?? "active", priority = request.string("priority")
+        let building = request.string("building")
         let rank = ["urgent": 0, "high": 1, "normal": 2]
         let now = Self.now()
         let rows = state.requests.values.filter { r in
             (status == "all" || (status == "active" ? r.status != .delivered && r.status != .cancelled : r.status.rawValue == status))
                 && (priority == nil || r.priority == priority)
+                && (building == nil || r.household.hasPrefix(building! + "-"))
         }.sorted { (rank[$0.priority] ?? 3, $0.openedAt, $0.id) < (rank[$1.priority] ?? 3, $1.openedAt, $1.id) }
             .map { requestJSON($0, now: now) }
         return Reply(data: .array(rows), message: "\(rows.count) requests")
@@ -169,6 +172,7 @@ extension SuppliesPlugin {
         }
         let seq = try await record(StockMoved(item: item, delta: delta, unit: current.unit, source: "adjust", from: nil,
                                               reason: request.string("reason"), at: Self.now()))
+        checkLow([item])
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
                      message: "\(item): \(state.stock[item]!.onHand) on hand")
     }
@@ -177,7 +181,7 @@ extension SuppliesPlugin {
         let rows = state.stock.keys.sorted().map { item -> JSON in
             let s = state.stock[item]!, reserved = state.reserved(item)
             return ["item": .string(item), "unit": .string(s.unit), "on_hand": .number(s.onHand), "reserved": .number(reserved),
-                    "available": .number(s.onHand - reserved)]
+                    "available": .number(s.onHand - reserved), "low": s.low.map { .number($0) } ?? .null]
         }
         return Reply(data: .array(rows), message: "\(rows.count) items")
     }
@@ -211,5 +215,141 @@ extension SuppliesPlugin {
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
         return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))")
+    }
+}
+
+extension SuppliesPlugin {
+    /// Publishes `supplies.stock.low` for items at or below their threshold after a change.
+    func checkLow(_ items: [String]) {
+        for item in items {
+            guard let s = state.stock[item], let low = s.low, s.onHand <= low else { continue }
+            _ = try? context.events.publish("supplies.stock.low", ["item": .string(item), "on_hand": .number(s.onHand), "low": .number(low)])
+        }
+    }
+
+    func threshold(_ request: Request) async throws -> Reply {
+        let item = request.string("item")!
+        guard state.stock[item] != nil else { throw ControlError.notFound("no stock of \(item); receive it first") }
+        let low = try request.int("low")!
+        let seq = try await record(Threshold(item: item, low: low))
+        checkLow([item])
+        return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)")
+    }
+
+    /// Walking order for household ids `B-U-R`: building, unit, floor, room, numbers as numbers.
+    static func walkingKey(_ id: String) -> [Int] {
+        let parts = id.split(separator: "-").map { Int($0.filter(\.isNumber)) ?? Int.max }
+        guard parts.count == 3 else { return [Int.max] }
+        return [parts[0], parts[1], parts[2] / 100, parts[2]]
+    }
+
+    func planRun(_ request: Request) async throws -> Reply {
+        let buildings = (request.string("buildings") ?? request.string("building") ?? "")
+            .split(whereSeparator: { $0 == "," || $0 == "，" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !buildings.isEmpty else { throw ControlError.missingArgument("missing argument 'building' or 'buildings'") }
+        let planned = Set(state.runs.values.filter { $0.doneAt == nil }.flatMap(\.requests))
+        let requests = state.requests.values.filter { r in
+            (r.status == .assigned || r.status == .out) && !planned.contains(r.id)
+                && buildings.contains { r.household.hasPrefix($0 + "-") }
+        }.sorted { Self.walkingKey($0.household).lexicographicallyPrecedes(Self.walkingKey($1.household)) }
+        guard !requests.isEmpty else {
+            throw ControlError.notFound("no assigned requests in buildings \(buildings.joined(separator: ", ")) that are not on a run")
+        }
+        let id = state.nextRun
+        let seq = try await record(RunPlanned(buildings: buildings, requests: requests.map(\.id), at: Self.now()))
+        var load: [String: Int] = [:]
+        for r in requests { for (item, qty) in r.remaining { load[item, default: 0] += qty } }
+        let stops = requests.map { r -> JSON in
+            ["request": .number(r.id), "household": .string(r.household),
+             "items": .string(r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
+             "assignee": .optional(r.assignee)]
+        }
+        var lines = ["run \(id): \(requests.count) stops in buildings \(buildings.joined(separator: ", "))",
+                     "load: " + load.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+        lines += TextRenderer.lines(for: .array(stops))
+        return Reply(data: ["run": .number(id), "stops": .array(stops), "load": .object(load.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }),
+                            "seq": .number(seq)], lines: lines, message: "run \(id) planned")
+    }
+
+    func runDone(_ request: Request) async throws -> Reply {
+        let id = try request.int("run")!
+        guard let run = state.runs[id] else { throw ControlError.notFound("run \(id) does not exist") }
+        guard run.doneAt == nil else { throw ControlError.conflict("run \(id) is already done") }
+        var delivered: [Int] = [], skipped: [JSON] = []
+        for rid in run.requests {
+            guard let r = state.requests[rid], r.status == .assigned || r.status == .out else {
+                skipped.append(["request": .number(rid), "reason": .string("no longer assigned")])
+                continue
+            }
+            let items = r.remaining.filter { $0.value > 0 }
+            if let short = items.first(where: { (state.stock[$0.key]?.onHand ?? 0) < $0.value }) {
+                skipped.append(["request": .number(rid), "reason": .string("not enough \(short.key) on hand")])
+                continue
+            }
+            try await record(Delivered(id: rid, items: items, by: request.string("by"), note: "run \(id)", at: Self.now()))
+            checkLow(Array(items.keys))
+            delivered.append(rid)
+            if let need = state.requests[rid]?.need, state.requests[rid]?.status == .delivered {
+                _ = try? context.events.publish("supplies.need.fulfilled", ["need": .number(need), "request": .number(rid),
+                                                                            "note": .string("delivered on run \(id)")])
+            }
+        }
+        let seq = try await record(RunDone(id: id, at: Self.now()))
+        return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0) }), "skipped": .array(skipped),
+                            "seq": .number(seq)],
+                     message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
+    }
+
+    func publicStatement(anonymise: Bool) -> Reply {
+        let donations = state.ledger.filter { $0.kind == "donation" }, spends = state.ledger.filter { $0.kind == "spend" }
+        let totalIn = donations.reduce(0) { $0 + $1.fen }, totalOut = spends.reduce(0) { $0 + $1.fen }
+        var lines = ["捐款公示 Donations statement"]
+        lines.append("收入 Received")
+        lines += TextRenderer.table(header: ["日期", "捐赠人", "金额(元)", "用途"], rows: donations.map {
+            [String(ValueParser.iso8601($0.at + 8 * 3600).prefix(10)), anonymise ? "爱心人士" : ($0.donor ?? "-"), Self.yuan($0.fen), $0.purpose ?? "-"]
+        })
+        lines.append("支出 Spent")
+        lines += TextRenderer.table(header: ["日期", "用途", "金额(元)"], rows: spends.map {
+            [String(ValueParser.iso8601($0.at + 8 * 3600).prefix(10)), $0.purpose ?? "-", Self.yuan($0.fen)]
+        })
+        lines.append("合计 Total: 收入 ¥\(Self.yuan(totalIn))  支出 ¥\(Self.yuan(totalOut))  结余 ¥\(Self.yuan(totalIn - totalOut))")
+        return Reply(data: [
+            "received_fen": .number(totalIn), "spent_fen": .number(totalOut), "balance_fen": .number(totalIn - totalOut),
+            "donations": .array(donations.map { ["donor": .string(anonymise ? "爱心人士" : ($0.donor ?? "-")), "fen": .number($0.fen),
+                                                 "purpose": .optional($0.purpose)] }),
+            "spending": .array(spends.map { ["purpose": .optional($0.purpose), "fen": .number($0.fen)] }),
+        ], lines: lines, message: "balance ¥\(Self.yuan(totalIn - totalOut))")
+    }
+
+    func report(_ request: Request) throws -> Reply {
+        let offset: Int64 = 8 * 3600
+        let dayStart: Int64
+        if let date = request.string("date") {
+            guard date.count == 10, let t = ValueParser.time(date + "T00:00:00Z") else {
+                throw ControlError.invalidArgument("argument 'date': expected YYYY-MM-DD")
+            }
+            dayStart = t - offset
+        } else {
+            let local = Self.now() + offset
+            dayStart = local - local % 86_400 - offset
+        }
+        let dayEnd = dayStart + 86_400
+        let all = Array(state.requests.values)
+        let opened = all.filter { $0.openedAt >= dayStart && $0.openedAt < dayEnd }.count
+        let delivered = all.filter { r in r.history.contains { $0.status == "delivered" && $0.at >= dayStart && $0.at < dayEnd } }.count
+        let active = all.filter { $0.status != .delivered && $0.status != .cancelled }
+        let age = { (r: SupplyRequest) in dayEnd - r.openedAt }
+        let low = state.stock.filter { entry in entry.value.low.map { entry.value.onHand <= $0 } ?? false }.keys.sorted()
+        let cashIn = state.ledger.filter { $0.kind == "donation" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
+        let cashOut = state.ledger.filter { $0.kind == "spend" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
+        return Reply(data: [
+            "date": .string(String(ValueParser.iso8601(dayStart + offset).prefix(10))),
+            "requests_opened": .number(opened), "requests_delivered": .number(delivered),
+            "open_by_age": ["under_24h": .number(active.filter { age($0) < 86_400 }.count),
+                            "24h_to_72h": .number(active.filter { age($0) >= 86_400 && age($0) < 259_200 }.count),
+                            "over_72h": .number(active.filter { age($0) >= 259_200 }.count)],
+            "stock_low": .array(low.map(JSON.string)),
+            "cash_in": .string(Self.yuan(cashIn)), "cash_out": .string(Self.yuan(cashOut)), "balance": .string(Self.yuan(state.balance)),
+        ], message: "supplies report")
     }
 }

@@ -66,6 +66,11 @@ public actor SuppliesPlugin: StatefulPlugin {
         case "supplies.donation.add": return try await donation(request)
         case "supplies.cash.spend": return try await spend(request)
         case "supplies.ledger": return ledger()
+        case "supplies.ledger.public": return publicStatement(anonymise: try request.bool("anonymise") ?? false)
+        case "supplies.stock.threshold": return try await threshold(request)
+        case "supplies.run.plan": return try await planRun(request)
+        case "supplies.run.done": return try await runDone(request)
+        case "supplies.report": return try report(request)
         default: throw ControlError.unknownCommand("supplies has no command \(request.command)")
         }
     }

@@ -54,6 +54,17 @@ struct SupplyRequest: Codable, Sendable {
 struct StockItem: Codable, Sendable {
     var onHand: Int
     var unit: String
+    /// At or below this, `supplies.stock.low` is published.
+    var low: Int?
+}
+
+/// A delivery run: assigned requests of some buildings, in walking order.
+struct Run: Codable, Sendable {
+    var id: Int
+    var buildings: [String]
+    var requests: [Int]
+    var at: Int64
+    var doneAt: Int64?
 }
 
 struct Movement: Codable, Sendable {
@@ -112,6 +123,28 @@ struct StockMoved: StateEvent {
     var at: Int64
 }
 
+struct Threshold: StateEvent {
+    static let eventType = "stock.threshold"
+    static let schemaVersion = 1
+    var item: String
+    var low: Int
+}
+
+struct RunPlanned: StateEvent {
+    static let eventType = "run.plan"
+    static let schemaVersion = 1
+    var buildings: [String]
+    var requests: [Int]
+    var at: Int64
+}
+
+struct RunDone: StateEvent {
+    static let eventType = "run.done"
+    static let schemaVersion = 1
+    var id: Int
+    var at: Int64
+}
+
 struct CashMoved: StateEvent {
     static let eventType = "cash"
     static let schemaVersion = 1
@@ -124,6 +157,8 @@ struct SuppliesState: Codable, Sendable {
     var nextRequest = 1
     var stock: [String: StockItem] = [:]
     var ledger: [Movement] = []
+    var runs: [Int: Run] = [:]
+    var nextRun = 1
 
     var balance: Int { ledger.reduce(0) { $0 + ($1.kind == "donation" ? $1.fen : -$1.fen) } }
 
@@ -160,6 +195,16 @@ struct SuppliesState: Codable, Sendable {
         case ("stock", 1):
             let m = try event.decode(StockMoved.self)
             stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
+        case ("stock.threshold", 1):
+            let t = try event.decode(Threshold.self)
+            stock[t.item]?.low = t.low
+        case ("run.plan", 1):
+            let p = try event.decode(RunPlanned.self)
+            runs[nextRun] = Run(id: nextRun, buildings: p.buildings, requests: p.requests, at: p.at, doneAt: nil)
+            nextRun += 1
+        case ("run.done", 1):
+            let d = try event.decode(RunDone.self)
+            runs[d.id]?.doneAt = d.at
         case ("cash", 1):
             ledger.append(try event.decode(CashMoved.self).movement)
         default:
