@@ -105,12 +105,18 @@ final class SuppliesTests {
         #expect(try c.request("supplies.donation.add donor=省图书馆下沉干部 amount=2700 purpose=困难群众").final
             == "200 donation of ¥2700.00 from 省图书馆下沉干部; balance ¥2700.00")
         #expect(try c.request("supplies.donation.add donor=匿名 amount=¥0.10").final.hasPrefix("200"))
-        #expect(try c.request("supplies.donation.add donor=x amount=2,700.505").final.hasPrefix("422 invalid_argument: argument 'amount'"))
+        for bad in ["2,700.505", "1.٣", "١٢٣", "+5", "1,2,3", "1e3", ".5", "2700.", "0", "-3", "12345678901234567"] {
+            #expect(try c.request("supplies.donation.add donor=x amount=\(bad)").final.hasPrefix("422 invalid_argument: argument 'amount'"), "\(bad)")
+            #expect(try c.request("supplies.cash.spend purpose=x amount=\(bad)").final.hasPrefix("422 invalid_argument: argument 'amount'"), "\(bad)")
+        }
+        #expect(try c.request("ping").final == "200 pong", "bad amounts never take the daemon down")
+        #expect(try c.request("supplies.donation.add donor=匿名 amount=￥1,000.5").final.hasPrefix("200 donation of ¥1000.50"))
+        #expect(try c.request("supplies.cash.spend amount=1000.5 purpose=退回").final.hasPrefix("200"))
         #expect(try c.request("supplies.cash.spend amount=2700.11 purpose=药品").final
             == "409 conflict: spending ¥2700.11 would take the balance of ¥2700.10 below zero")
         #expect(try c.request("supplies.cash.spend amount=1,350.05 purpose=药品").final == "200 spent ¥1350.05; balance ¥1350.05")
         let ledger = try #require(try data(["supplies.ledger"]) as? [[String: Any]])
-        #expect(ledger.map { $0["amount_fen"] as? Int } == [270_000, 10, 135_005])
+        #expect(ledger.map { $0["amount_fen"] as? Int } == [270_000, 10, 100_050, 100_050, 135_005])
         #expect(ledger.last?["balance_fen"] as? Int == 135_005)
         daemon.signal(SIGKILL)
         _ = daemon.waitExit()
@@ -153,13 +159,46 @@ final class SuppliesTests {
         #expect(report["cash_out"] as? String != nil)
     }
 
+    @Test(.enabled(if: AccessTests.canSwitchUser, "needs root and setpriv"))
+    func viewersDoNotSeeNotesOrDonors() throws {
+        let viewerDaemon = try DaemonProcess(config: "[daemon]\nsocket_group = \"nogroup\"\n[access.users]\nnobody = \"viewer\"\n")
+        defer { viewerDaemon.stop() }
+        let c = try viewerDaemon.client()
+        #expect(try c.request("roster.resident.add 3-2-501 name=王芳").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.add 3-2-501 items=药:1盒 note=独居老人电话13812345678").final.hasPrefix("200"))
+        #expect(try c.request("supplies.donation.add donor=张三 amount=100").final.hasPrefix("200"))
+        let requests = try AccessTests().asNobody(viewerDaemon, ["--json", "supplies.request", "1"])
+        #expect(requests.status == 0 && !requests.out.contains("13812345678") && requests.out.contains(#""note":"***""#), "\(requests.out)")
+        let ledger = try AccessTests().asNobody(viewerDaemon, ["--json", "supplies.ledger"])
+        #expect(ledger.status == 0 && !ledger.out.contains("张三"))
+        let add = try AccessTests().asNobody(viewerDaemon, ["supplies.donation.add", "donor=x", "amount=1"])
+        #expect(add.err.contains("403 forbidden"))
+    }
+
+    @Test func unitsAndReservationsAreRespected() throws {
+        let c = try daemon.client()
+        #expect(try c.request("supplies.stock.receive 面粉 qty=5 unit=袋 source=purchase").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.add 3-2-157 items=面粉:10kg").final.hasPrefix("200"))
+        let id = try #require((try data(["supplies.requests", "status=all"]) as? [[String: Any]])?.compactMap { $0["id"] as? Int }.max())
+        #expect(try c.request("supplies.request.assign \(id) to=甲").final.hasPrefix("409 conflict: request \(id) asks for 面粉 in kg, but stock counts it in 袋"))
+        #expect(try c.request("supplies.request.add 3-2-158 items=面粉:4袋").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.assign \(id + 1) to=甲").final.hasPrefix("200"))
+        #expect(try c.request("supplies.stock.adjust 面粉 delta=-2 reason=受潮").final.hasPrefix("409 conflict: 面粉: 5 on hand, 4 reserved"))
+        let history = try #require((try data(["supplies.request", "\(id + 1)"]) as? [String: Any])?["history"] as? [[String: Any]])
+        #expect(history.last?["by"] as? String == "uid 0", "who assigned it is recorded")
+    }
+
     @Test func everySuppliesCommandAnswersInJSON() throws {
         let c = try daemon.client()
         _ = try c.requestJSON("hello format=json")
         for call in ["supplies.stock.receive 面条 qty=5 unit=包 source=government", "supplies.stock.threshold 面条 low=1",
                      "supplies.stock.adjust 面条 delta=-1 reason=破损", "supplies.request.add 3-2-140 items=面条:2包 priority=high",
                      "supplies.requests status=all", "supplies.stock", "supplies.donation.add donor=李四 amount=100",
-                     "supplies.cash.spend amount=1 purpose=x", "supplies.ledger", "supplies.ledger.public", "supplies.report"] {
+                     "supplies.cash.spend amount=1 purpose=x", "supplies.ledger", "supplies.ledger.public", "supplies.report",
+                     "supplies.stock.receive 面条2 qty=5 unit=包 source=donation", "supplies.request.add 3-2-141 items=面条2:1包",
+                     "supplies.request.assign 2 to=甲", "supplies.request.dispatch 2", "supplies.request 2",
+                     "supplies.run.plan building=3", "supplies.run.done 1", "supplies.request.add 3-2-142 items=面条2:1包",
+                     "supplies.request.cancel 3 reason=重复"] {
             let reply = try c.requestJSON(call)
             #expect(reply["ok"] as? Bool == true, "\(call): \(reply)")
         }

@@ -24,19 +24,26 @@ extension SuppliesPlugin {
         return items
     }
 
-    /// `2700`, `2,700.50`, `¥2700`, `￥2,700` → fen.
+    /// `2700`, `2,700.50`, `¥2700`, `￥2,700` → fen. ASCII digits only; commas only as
+    /// thousands separators; at most two decimals.
     static func parseFen(_ text: String) throws -> Int {
+        let bad = ControlError.invalidArgument("argument 'amount': '\(text)' is not an amount in yuan such as 2700, 2,700.50 or ¥2700")
         var t = text.trimmingCharacters(in: .whitespaces)
         if t.hasPrefix("¥") || t.hasPrefix("￥") { t.removeFirst() }
         if t.hasSuffix("元") { t.removeLast() }
-        t = t.replacingOccurrences(of: ",", with: "")
-        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let yuan = Int(parts[0]), yuan >= 0, yuan < 10_000_000_000,
-            parts.count == 1 || (1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isNumber)
-        else {
-            throw ControlError.invalidArgument("argument 'amount': '\(text)' is not an amount in yuan such as 2700, 2,700.50 or ¥2700")
+        let parts = t.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count) else { throw bad }
+        let isDigits = { (s: String) in !s.isEmpty && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard groups.allSatisfy(isDigits), groups.count == 1 || (groups[0].count <= 3 && groups.dropFirst().allSatisfy { $0.count == 3 })
+        else { throw bad }
+        let whole = groups.joined()
+        guard whole.count <= 12, let yuan = Int(whole) else { throw bad }
+        var fen = 0
+        if parts.count == 2 {
+            guard isDigits(parts[1]), parts[1].count <= 2, let f = Int(parts[1]) else { throw bad }
+            fen = parts[1].count == 1 ? f * 10 : f
         }
-        let fen = parts.count == 2 ? Int(parts[1].padding(toLength: 2, withPad: "0", startingAt: 0))! : 0
         let total = yuan * 100 + fen
         guard total > 0 else { throw ControlError.invalidArgument("argument 'amount': must be more than zero") }
         return total
@@ -69,6 +76,11 @@ extension SuppliesPlugin {
             throw ControlError.conflict("request \(id) is \(r.status.rawValue); it cannot become \(status.rawValue)")
         }
         if status == .assigned {
+            for item in r.items {
+                if let counted = state.stock[item.name]?.unit, counted != item.unit {
+                    throw ControlError.conflict("request \(id) asks for \(item.name) in \(item.unit), but stock counts it in \(counted)")
+                }
+            }
             // Reserve stock: everything assigned must be deliverable.
             for (item, qty) in r.remaining where qty > 0 {
                 let available = (state.stock[item]?.onHand ?? 0) - state.reserved(item)
@@ -77,8 +89,8 @@ extension SuppliesPlugin {
                 }
             }
         }
-        let seq = try await record(StatusChanged(id: id, status: status, assignee: assignee, by: request.string("by"), note: note,
-                                                 at: Self.now()))
+        let seq = try await record(StatusChanged(id: id, status: status, assignee: assignee,
+                                                 by: request.string("by") ?? "uid \(request.caller.uid)", note: note, at: Self.now()))
         return Reply(data: ["id": .number(id), "status": .string(status.rawValue), "seq": .number(seq)], lines: [],
                      message: "request \(id) \(status.rawValue)" + (assignee.map { " to \($0)" } ?? ""))
     }
@@ -109,7 +121,8 @@ extension SuppliesPlugin {
                 throw ControlError.conflict("cannot deliver \(qty) \(item): \(onHand) on hand; stock never goes negative")
             }
         }
-        let seq = try await record(Delivered(id: id, items: items, by: request.string("by"), note: request.string("note"), at: Self.now()))
+        let seq = try await record(Delivered(id: id, items: items, by: request.string("by") ?? "uid \(request.caller.uid)",
+                                             note: request.string("note"), at: Self.now()))
         checkLow(Array(items.keys))
         let after = state.requests[id]!
         if after.status == .delivered, let need = after.need {
@@ -120,12 +133,13 @@ extension SuppliesPlugin {
                      message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered")
     }
 
-    func requestJSON(_ r: SupplyRequest, now: Int64) -> JSON {
+    func requestJSON(_ r: SupplyRequest, now: Int64, full: Bool = true) -> JSON {
         ["id": .number(r.id), "household": .string(r.household), "priority": .string(r.priority), "status": .string(r.status.rawValue),
          "items": .string(r.items.map { "\($0.name):\($0.quantity)\($0.unit)" }.joined(separator: ";")),
          "remaining": .string(r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
          "assignee": .optional(r.assignee), "need": r.need.map { .number($0) } ?? .null,
-         "age_hours": .number((now - r.openedAt) / 3600)]
+         "needed_by": r.neededBy.map { .string(ValueParser.iso8601($0)) } ?? .null,
+         "note": .optional(r.note.map { full ? $0 : "***" }), "age_hours": .number((now - r.openedAt) / 3600)]
     }
 
     func requests(_ request: Request) -> Reply {
@@ -138,15 +152,16 @@ extension SuppliesPlugin {
                 && (priority == nil || r.priority == priority)
                 && (building == nil || r.household.hasPrefix(building! + "-"))
         }.sorted { (rank[$0.priority] ?? 3, $0.openedAt, $0.id) < (rank[$1.priority] ?? 3, $1.openedAt, $1.id) }
-            .map { requestJSON($0, now: now) }
+            .map { requestJSON($0, now: now, full: request.caller.role >= .operator) }
         return Reply(data: .array(rows), message: "\(rows.count) requests")
     }
 
-    func requestDetail(_ id: Int) throws -> Reply {
+    func requestDetail(_ id: Int, full: Bool) throws -> Reply {
         let r = try existing(id)
-        guard case .object(var fields) = requestJSON(r, now: Self.now()) else { return Reply() }
+        guard case .object(var fields) = requestJSON(r, now: Self.now(), full: full) else { return Reply() }
         fields.append(("history", .array(r.history.map {
-            ["at": .string(ValueParser.iso8601($0.at)), "status": .string($0.status), "by": .optional($0.by), "note": .optional($0.note)]
+            ["at": .string(ValueParser.iso8601($0.at)), "status": .string($0.status), "by": .optional($0.by),
+             "note": .optional($0.note.map { full ? $0 : "***" })]
         })))
         return Reply(data: .object(fields), message: "request \(id)")
     }
@@ -167,8 +182,10 @@ extension SuppliesPlugin {
         let item = request.string("item")!
         guard let current = state.stock[item] else { throw ControlError.notFound("no stock of \(item)") }
         let delta = try request.int("delta")!
-        guard current.onHand + delta >= 0 else {
-            throw ControlError.conflict("\(item): \(current.onHand) on hand; an adjustment of \(delta) would go below zero")
+        let reserved = state.reserved(item)
+        guard current.onHand + delta >= reserved else {
+            throw ControlError.conflict("\(item): \(current.onHand) on hand, \(reserved) reserved; an adjustment of \(delta) would go below "
+                + (reserved > 0 ? "what assigned requests need" : "zero"))
         }
         let seq = try await record(StockMoved(item: item, delta: delta, unit: current.unit, source: "adjust", from: nil,
                                               reason: request.string("reason"), at: Self.now()))
@@ -206,12 +223,12 @@ extension SuppliesPlugin {
                      message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
     }
 
-    func ledger() -> Reply {
+    func ledger(full: Bool) -> Reply {
         var balance = 0
         let rows = state.ledger.map { m -> JSON in
             balance += m.kind == "donation" ? m.fen : -m.fen
             return ["at": .string(ValueParser.iso8601(m.at)), "kind": .string(m.kind), "amount": .string(Self.yuan(m.fen)),
-                    "amount_fen": .number(m.fen), "donor": .optional(m.donor), "purpose": .optional(m.purpose),
+                    "amount_fen": .number(m.fen), "donor": .optional(m.donor.map { full ? $0 : "***" }), "purpose": .optional(m.purpose),
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
         return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))")
