@@ -16,11 +16,15 @@ public enum ValueParser {
     /// `90` (seconds), `90s`, `500ms`, `5m`, `2h`, `1d`.
     public static func duration(_ s: String) -> Duration? {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        // At most ten years: larger values are typos, and must not overflow.
+        let limit: Int64 = 10 * 365 * 86_400_000
         for (suffix, millis) in units where s.hasSuffix(suffix) {
             guard let n = Int64(s.dropLast(suffix.count)), n >= 0 else { return nil }
-            return .milliseconds(n * millis)
+            let (total, overflow) = n.multipliedReportingOverflow(by: millis)
+            guard !overflow, total <= limit else { return nil }
+            return .milliseconds(total)
         }
-        guard let n = Int64(s), n >= 0 else { return nil }
+        guard let n = Int64(s), n >= 0, n <= limit / 1000 else { return nil }
         return .seconds(n)
     }
 

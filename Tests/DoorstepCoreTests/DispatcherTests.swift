@@ -91,6 +91,8 @@ struct DispatcherTests {
         #expect(ValueParser.duration("90s") == .seconds(90))
         #expect(ValueParser.duration("5m") == .seconds(300))
         #expect(ValueParser.duration("-1") == nil)
+        #expect(ValueParser.duration("9223372036854775807d") == nil, "no overflow trap")
+        #expect(ValueParser.duration("99999999999999999") == nil)
     }
 
     @Test func eventPatterns() {

@@ -27,13 +27,13 @@ enum SuppliesCommands {
         CommandSpec("supplies.request", summary: "one request with its full history",
                     arguments: [.positional("id", .int(min: 1), summary: "request id")]),
         CommandSpec("supplies.stock.receive", summary: "receive stock", role: .operator, arguments: [
-            .positional("item", summary: "item"), .named("qty", .int(min: 1), required: true, summary: "quantity"),
+            .positional("item", summary: "item"), .named("qty", .int(min: 1, max: 1_000_000_000), required: true, summary: "quantity"),
             .named("unit", required: true, summary: "unit (kg, 袋, 盒…)"),
             .named("source", .choice(["donation", "purchase", "government"]), required: true, summary: "where it came from"),
             .named("from", summary: "donor or supplier"),
         ], mutates: true),
         CommandSpec("supplies.stock.adjust", summary: "correct stock (count, spoilage)", role: .operator, arguments: [
-            .positional("item", summary: "item"), .named("delta", .int(), required: true, summary: "+N or -N"),
+            .positional("item", summary: "item"), .named("delta", .int(min: -1_000_000_000, max: 1_000_000_000), required: true, summary: "+N or -N"),
             .named("reason", required: true, summary: "why"),
         ], mutates: true),
         CommandSpec("supplies.stock", summary: "on hand, reserved for assigned requests, available"),

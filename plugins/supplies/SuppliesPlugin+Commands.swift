@@ -11,7 +11,7 @@ extension SuppliesPlugin {
                 throw ControlError.invalidArgument("argument 'items': '\(part)' is not ITEM:QUANTITYUNIT (e.g. 大米:10kg)")
             }
             let digits = pieces[1].prefix { $0.isNumber }
-            guard let qty = Int(digits), qty > 0 else {
+            guard let qty = Int(digits), qty > 0, qty <= 1_000_000_000 else {
                 throw ControlError.invalidArgument("argument 'items': '\(pieces[1])' for \(pieces[0]) needs a whole positive quantity")
             }
             let unit = pieces[1].dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
@@ -172,6 +172,9 @@ extension SuppliesPlugin {
             throw ControlError.conflict("\(item) is counted in \(existing.unit), not \(unit)")
         }
         let qty = try request.int("qty")!
+        guard (state.stock[item]?.onHand ?? 0) <= 1_000_000_000_000 - qty else {
+            throw ControlError.invalidArgument("\(item): that much stock is not plausible")
+        }
         let seq = try await record(StockMoved(item: item, delta: qty, unit: unit, source: request.string("source")!,
                                               from: request.string("from"), reason: nil, at: Self.now()))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
