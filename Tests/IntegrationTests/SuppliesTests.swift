@@ -73,6 +73,10 @@ final class SuppliesTests {
         #expect(try c.request("supplies.request.deliver \(id)").final == "200 request \(id) delivered")
         let stock = try #require(try data(["supplies.stock"]) as? [[String: Any]])
         #expect(stock.first { $0["item"] as? String == "大米" }?["on_hand"] as? Int == 90)
+        let card = try #require(try data(["supplies.stock.moves", "item=大米"]) as? [[String: Any]])
+        #expect(card.map { $0["delta"] as? Int } == [100, -4, -6], "the stock card lists every movement")
+        #expect(card.map { $0["balance"] as? Int } == [100, 96, 90])
+        #expect(card.map { $0["kind"] as? String } == ["receive", "issue", "issue"])
         #expect(stock.first { $0["item"] as? String == "食用油" }?["on_hand"] as? Int == 8)
     }
 

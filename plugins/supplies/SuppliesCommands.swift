@@ -37,6 +37,8 @@ enum SuppliesCommands {
             .named("reason", required: true, summary: "why"),
         ], mutates: true),
         CommandSpec("supplies.stock", summary: "on hand, reserved for assigned requests, available"),
+        CommandSpec("supplies.stock.moves", summary: "the stock card: every receipt, issue and adjustment with its balance",
+                    arguments: [.named("item", summary: "only this item")]),
         CommandSpec("supplies.donation.add", summary: "record a cash donation (exact fen)", role: .operator, arguments: [
             .named("donor", required: true, summary: "donor"), .named("amount", required: true, summary: "2700, 2,700.50 or ¥2700"),
             .named("currency", .choice(["CNY"]), summary: "only CNY"), .named("purpose", summary: "purpose"),

@@ -373,3 +373,17 @@ extension SuppliesPlugin {
         ], message: "supplies report")
     }
 }
+
+extension SuppliesPlugin {
+    func stockMoves(_ item: String?) -> Reply {
+        var balance: [String: Int] = [:]
+        var rows: [JSON] = []
+        for m in state.moves {
+            balance[m.item, default: 0] += m.delta
+            guard item == nil || m.item == item else { continue }
+            rows.append(["at": .string(ValueParser.iso8601(m.at)), "item": .string(m.item), "kind": .string(m.kind),
+                         "delta": .number(m.delta), "balance": .number(balance[m.item]!), "detail": .optional(m.detail)])
+        }
+        return Reply(data: .array(rows), message: "\(rows.count) movements")
+    }
+}

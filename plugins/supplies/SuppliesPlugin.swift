@@ -63,6 +63,7 @@ public actor SuppliesPlugin: StatefulPlugin {
         case "supplies.stock.receive": return try await receive(request)
         case "supplies.stock.adjust": return try await adjust(request)
         case "supplies.stock": return stock()
+        case "supplies.stock.moves": return stockMoves(request.string("item"))
         case "supplies.donation.add": return try await donation(request)
         case "supplies.cash.spend": return try await spend(request)
         case "supplies.ledger": return ledger(full: request.caller.role >= .operator)

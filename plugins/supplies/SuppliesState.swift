@@ -51,6 +51,15 @@ struct SupplyRequest: Codable, Sendable {
     }
 }
 
+/// One line of the stock card: every receipt, issue and adjustment.
+struct StockMove: Codable, Sendable {
+    var at: Int64
+    var item: String
+    var delta: Int
+    var kind: String
+    var detail: String?
+}
+
 struct StockItem: Codable, Sendable {
     var onHand: Int
     var unit: String
@@ -159,6 +168,7 @@ struct SuppliesState: Codable, Sendable {
     var ledger: [Movement] = []
     var runs: [Int: Run] = [:]
     var nextRun = 1
+    var moves: [StockMove] = []
 
     var balance: Int { ledger.reduce(0) { $0 + ($1.kind == "donation" ? $1.fen : -$1.fen) } }
 
@@ -183,9 +193,11 @@ struct SuppliesState: Codable, Sendable {
             requests[s.id]?.history.append(HistoryEntry(at: s.at, status: s.status.rawValue, by: s.by, note: s.note))
         case ("delivery", 1):
             let d = try event.decode(Delivered.self)
-            for (item, qty) in d.items {
+            for (item, qty) in d.items.sorted(by: { $0.key < $1.key }) {
                 requests[d.id]?.delivered[item, default: 0] += qty
                 stock[item]?.onHand -= qty
+                moves.append(StockMove(at: d.at, item: item, delta: -qty, kind: "issue",
+                                       detail: "request \(d.id) to \(requests[d.id]?.household ?? "?")"))
             }
             let done = requests[d.id]?.remaining.values.allSatisfy { $0 == 0 } ?? false
             if done { requests[d.id]?.status = .delivered }
@@ -195,6 +207,8 @@ struct SuppliesState: Codable, Sendable {
         case ("stock", 1):
             let m = try event.decode(StockMoved.self)
             stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
+            moves.append(StockMove(at: m.at, item: m.item, delta: m.delta, kind: m.source == "adjust" ? "adjust" : "receive",
+                                   detail: m.source == "adjust" ? m.reason : [m.source, m.from].compactMap { $0 }.joined(separator: " ")))
         case ("stock.threshold", 1):
             let t = try event.decode(Threshold.self)
             stock[t.item]?.low = t.low
