@@ -109,15 +109,9 @@ public actor ProbePlugin: StatefulPlugin {
         lastSeq = event.seq
     }
 
-    public func encodeSnapshot() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(values))
-    }
+    public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(values) }
 
-    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
-        values = try bytes.map { try JSONDecoder().decode([String: String].self, from: Data($0)) } ?? [:]
-    }
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws { values = try SnapshotJSON.decode([String: String].self, bytes, empty: [:]) }
 
     /// FNV-1a over the sorted state, so tests compare whole states cheaply.
     private var digest: String {

@@ -51,15 +51,9 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
                                 residents: residents)
     }
 
-    public func encodeSnapshot() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(state))
-    }
+    public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(state) }
 
-    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
-        state = try bytes.map { try JSONDecoder().decode(RosterState.self, from: Data($0)) } ?? RosterState()
-    }
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws { state = try SnapshotJSON.decode(RosterState.self, bytes, empty: RosterState()) }
 
     public func status() async -> JSON {
         ["households": .number(state.households.count), "residents": .number(state.residentCount)]

@@ -343,17 +343,7 @@ extension SuppliesPlugin {
 
     func report(_ request: Request) throws -> Reply {
         let offset: Int64 = 8 * 3600
-        let dayStart: Int64
-        if let date = request.string("date") {
-            guard date.count == 10, let t = ValueParser.time(date + "T00:00:00Z") else {
-                throw ControlError.invalidArgument("argument 'date': expected YYYY-MM-DD")
-            }
-            dayStart = t - offset
-        } else {
-            let local = Self.now() + offset
-            dayStart = local - local % 86_400 - offset
-        }
-        let dayEnd = dayStart + 86_400
+        let (dayStart, dayEnd) = try ValueParser.localDay(request.string("date"), utcOffsetSeconds: offset, now: Self.now())
         let all = Array(state.requests.values)
         let opened = all.filter { $0.openedAt >= dayStart && $0.openedAt < dayEnd }.count
         let delivered = all.filter { r in r.history.contains { $0.status == "delivered" && $0.at >= dayStart && $0.at < dayEnd } }.count

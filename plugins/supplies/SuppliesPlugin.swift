@@ -16,15 +16,9 @@ public actor SuppliesPlugin: StatefulPlugin {
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
-    public func encodeSnapshot() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(state))
-    }
+    public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(state) }
 
-    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
-        state = try bytes.map { try JSONDecoder().decode(SuppliesState.self, from: Data($0)) } ?? SuppliesState()
-    }
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws { state = try SnapshotJSON.decode(SuppliesState.self, bytes, empty: SuppliesState()) }
 
     public func status() async -> JSON {
         ["open_requests": .number(state.requests.values.filter { $0.status != .delivered && $0.status != .cancelled }.count),

@@ -219,17 +219,7 @@ extension VisitsPlugin {
     }
 
     func report(_ request: Request) async throws -> Reply {
-        let dayStart: Int64
-        if let date = request.string("date") {
-            guard date.count == 10, let t = ValueParser.time(date + "T00:00:00Z") else {
-                throw ControlError.invalidArgument("argument 'date': expected YYYY-MM-DD")
-            }
-            dayStart = t - Int64(utcOffset)
-        } else {
-            let local = Self.now() + Int64(utcOffset)
-            dayStart = local - local % 86_400 - Int64(utcOffset)
-        }
-        let dayEnd = dayStart + 86_400
+        let (dayStart, dayEnd) = try ValueParser.localDay(request.string("date"), utcOffsetSeconds: Int64(utcOffset), now: Self.now())
         let today = state.visits.filter { $0.at >= dayStart && $0.at < dayEnd }
         var households = Set<String>(), people = 0
         var latestToday: [String: Visit] = [:]

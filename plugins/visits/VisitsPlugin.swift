@@ -45,15 +45,9 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         }
     }
 
-    public func encodeSnapshot() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(state))
-    }
+    public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(state) }
 
-    public func restoreSnapshot(_ bytes: [UInt8]?) throws {
-        state = try bytes.map { try JSONDecoder().decode(VisitsState.self, from: Data($0)) } ?? VisitsState()
-    }
+    public func restoreSnapshot(_ bytes: [UInt8]?) throws { state = try SnapshotJSON.decode(VisitsState.self, bytes, empty: VisitsState()) }
 
     public func status() async -> JSON {
         ["campaigns": .number(state.campaigns.count), "visits": .number(state.visits.count),
