@@ -56,6 +56,16 @@ public enum Lexer {
         return RequestLine(tag: tag, words: words, heredoc: heredoc)
     }
 
+    /// The `WORD` of a raw line ending in ` <<WORD`, read from bytes without lexing the line,
+    /// so a line that is too long or malformed still has its body skipped. The server and
+    /// `doorstepctl` use it to agree on which lines are body lines.
+    public static func heredocWord<C: BidirectionalCollection>(_ bytes: C) -> String? where C.Element == UInt8 {
+        let word = bytes.reversed().prefix { isAlnum($0) || $0 == UInt8(ascii: "_") }
+        let rest = bytes.dropLast(word.count)
+        guard !word.isEmpty, word.count <= maxHeredocWordLength, rest.suffix(3).elementsEqual(" <<".utf8) else { return nil }
+        return String(decoding: word.reversed(), as: UTF8.self)
+    }
+
     /// ASCII letter or digit.
     public static func isAlnum(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)

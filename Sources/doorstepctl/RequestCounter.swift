@@ -1,3 +1,5 @@
+import DoorstepProtocol
+
 /// Counts the requests in a stream of lines the way the daemon does: blank and `#` lines get
 /// no reply, and heredoc body lines are not requests.
 struct RequestCounter {
@@ -30,18 +32,8 @@ struct RequestCounter {
         }
         let content = bytes.drop { $0 == 0x20 || $0 == 0x09 }
         if content.isEmpty || content.first == UInt8(ascii: "#") { return false }
-        heredoc = Self.heredocWord(Array(bytes))
+        heredoc = Lexer.heredocWord(bytes).map { Array($0.utf8) }
         return true
     }
 
-    /// The WORD of a trailing ` <<WORD`.
-    static func heredocWord(_ bytes: [UInt8]) -> [UInt8]? {
-        let word = Array(bytes.reversed().prefix { isWordByte($0) }.reversed())
-        guard !word.isEmpty, word.count <= 32, bytes.dropLast(word.count).suffix(3).elementsEqual(" <<".utf8) else { return nil }
-        return word
-    }
-
-    static func isWordByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
-    }
 }

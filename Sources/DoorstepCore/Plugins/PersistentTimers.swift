@@ -57,13 +57,13 @@ actor PersistentTimers: StatefulPlugin {
 
     func encodeSnapshot() throws -> [UInt8] {
         let rows = pending.sorted { $0.key < $1.key }.map { Set(plugin: $0.key.plugin, name: $0.key.name, due: $0.value) }
-        return Array(try JSONEncoderForState.encode(rows))
+        return try SnapshotJSON.encode(rows)
     }
 
     func restoreSnapshot(_ bytes: [UInt8]?) throws {
         pending = [:]
         guard let bytes else { return }
-        for row in try JSONEncoderForState.decode([Set].self, bytes) { pending[Key(plugin: row.plugin, name: row.name)] = row.due }
+        for row in try SnapshotJSON.decode([Set].self, bytes, empty: []) { pending[Key(plugin: row.plugin, name: row.name)] = row.due }
     }
 
     /// Starts delivering: schedules every pending timer; overdue ones fire now, once.
@@ -114,17 +114,3 @@ actor PersistentTimers: StatefulPlugin {
         tasks = [:]
     }
 }
-
-/// JSON for host-owned state.
-enum JSONEncoderForState {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(value))
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(bytes))
-    }
-}
-

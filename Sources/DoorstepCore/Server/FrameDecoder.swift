@@ -76,7 +76,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
                 var end = Array((tail + buffer.readableBytesView[buffer.readerIndex..<newline]).suffix(Self.tailKept))
                 if end.last == 0x0D { end.removeLast() }
                 buffer.moveReaderIndex(to: newline + 1)
-                if let word = Self.heredocWord(end) {
+                if let word = Lexer.heredocWord(end) {
                     state = .body(Body(request: nil, tag: tag, pending: lineTooLong(total), word: word))
                     return .continue
                 }
@@ -176,7 +176,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         var error: ControlError
         if bytes.count > limits.maxLineBytes {
             error = lineTooLong(bytes.count)
-            if let word = Self.heredocWord(bytes) {
+            if let word = Lexer.heredocWord(bytes) {
                 state = .body(Body(request: nil, tag: tag, pending: error, word: word))
                 return nil
             }
@@ -197,7 +197,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
             }
         }
         // A bad line that announces a body: skip the body too, or its lines would run as requests.
-        if let word = Self.heredocWord(bytes) {
+        if let word = Lexer.heredocWord(bytes) {
             state = .body(Body(request: nil, tag: tag, pending: error, word: word))
             return nil
         }
@@ -214,13 +214,5 @@ public struct FrameDecoder: ByteToMessageDecoder {
         let after = bytes.dropFirst(tag.count + 1).first
         guard after == nil || after == 0x20 || after == 0x09 else { return nil }
         return String(decoding: tag, as: UTF8.self)
-    }
-
-    /// The word of a trailing ` <<WORD`, read from raw bytes.
-    static func heredocWord(_ bytes: [UInt8]) -> String? {
-        let word = bytes.reversed().prefix { Lexer.isAlnum($0) || $0 == UInt8(ascii: "_") }
-        let rest = bytes.dropLast(word.count)
-        guard !word.isEmpty, word.count <= Lexer.maxHeredocWordLength, rest.suffix(3).elementsEqual(" <<".utf8) else { return nil }
-        return String(decoding: word.reversed(), as: UTF8.self)
     }
 }
