@@ -70,8 +70,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The load generator of bench/ (a real protocol client; threads and blocking sockets).
-        .executableTarget(name: "doorstep-bench", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
+        // The load generator and report of bench/: a real protocol client (poll(2), pipelined, many connections).
+        .executableTarget(name: "doorstep-bench", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
         // The thin client: Glibc sockets only, no Foundation.
         .executableTarget(name: "doorstepctl", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
 
