@@ -134,9 +134,11 @@ extension VisitsPlugin {
     }
 
     public func activity(household: String, full: Bool) async -> JSON? {
-        let latest = state.visits.last { $0.household == household }
-        let open = state.needs.values.filter { $0.household == household && $0.resolvedAt == nil }.sorted { $0.id < $1.id }
-        let tests = state.tests.filter { $0.key.hasPrefix(household + "/") }
+        let latest = state.lastVisit[household].map { state.visits[$0] }
+        let open = (state.openNeeds[household] ?? []).sorted().compactMap { state.needs[$0] }
+        let tests = (state.testedNames[household] ?? []).compactMap { name in
+            state.tests[household + "/" + name].map { (key: household + "/" + name, value: $0) }
+        }
         guard latest != nil || !open.isEmpty || !tests.isEmpty else { return nil }
         return [
             "latest_visit": latest.map { v -> JSON in

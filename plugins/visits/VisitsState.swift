@@ -131,6 +131,44 @@ struct VisitsState: Codable, Sendable {
     /// `household/name` → when a big-data list flagged the resident as untested.
     var flagged: [String: Int64] = [:]
 
+    // Indexes derived from the fields above: not in snapshots, rebuilt when one is decoded, so a
+    // household's activity is a few look-ups instead of scans over every visit, need and test.
+    /// Household → index of its latest visit in any campaign.
+    private(set) var lastVisit: [String: Int] = [:]
+    /// Household → ids of its needs that are still open.
+    private(set) var openNeeds: [String: Set<Int>] = [:]
+    /// Household → names with a recorded test.
+    private(set) var testedNames: [String: Set<String>] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case campaigns, campaignOrder, assignments, visits, latest, attempts, needs, nextNeed, tests, testSites, flagged
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        campaigns = try c.decode([String: Campaign].self, forKey: .campaigns)
+        campaignOrder = try c.decode([String].self, forKey: .campaignOrder)
+        assignments = try c.decode([String: String].self, forKey: .assignments)
+        visits = try c.decode([Visit].self, forKey: .visits)
+        latest = try c.decode([String: [String: Int]].self, forKey: .latest)
+        attempts = try c.decode([String: [String: Int]].self, forKey: .attempts)
+        needs = try c.decode([Int: Need].self, forKey: .needs)
+        nextNeed = try c.decode(Int.self, forKey: .nextNeed)
+        tests = try c.decode([String: Int64].self, forKey: .tests)
+        testSites = try c.decode([String: String].self, forKey: .testSites)
+        flagged = try c.decode([String: Int64].self, forKey: .flagged)
+        for (i, v) in visits.enumerated() { lastVisit[v.household] = i }
+        for n in needs.values where n.resolvedAt == nil { openNeeds[n.household, default: []].insert(n.id) }
+        for key in tests.keys { indexTest(key) }
+    }
+
+    private mutating func indexTest(_ key: String) {
+        guard let slash = key.firstIndex(of: "/") else { return }
+        testedNames[String(key[..<slash]), default: []].insert(String(key[key.index(after: slash)...]))
+    }
+
     mutating func apply(_ event: RecordedEvent) throws {
         switch (event.type, event.version) {
         case ("campaign.start", 1):
@@ -149,6 +187,7 @@ struct VisitsState: Codable, Sendable {
             let v = r.visit
             visits.append(v)
             latest[v.campaign, default: [:]][v.household] = visits.count - 1
+            lastVisit[v.household] = visits.count - 1
             if v.outcome == .noAnswer {
                 attempts[v.campaign, default: [:]][v.household, default: 0] += 1
             } else {
@@ -157,6 +196,7 @@ struct VisitsState: Codable, Sendable {
             for need in r.needs {
                 needs[nextNeed] = Need(id: nextNeed, household: v.household, category: need.category, text: need.text,
                                        openedAt: v.at, visit: event.seq == 0 ? 0 : Int64(event.seq))
+                openNeeds[v.household, default: []].insert(nextNeed)
                 nextNeed += 1
             }
         case ("test", 1):
@@ -166,6 +206,7 @@ struct VisitsState: Codable, Sendable {
                 if (tests[key] ?? .min) <= t.at {
                     tests[key] = t.at
                     testSites[key] = t.site
+                    indexTest(key)
                 }
                 flagged.removeValue(forKey: key)
             }
@@ -177,6 +218,7 @@ struct VisitsState: Codable, Sendable {
             needs[r.id]?.resolvedAt = r.at
             needs[r.id]?.resolvedBy = r.by
             needs[r.id]?.resolution = r.note
+            if let household = needs[r.id]?.household { openNeeds[household]?.remove(r.id) }
         default:
             throw ControlError.internalError("visits cannot apply \(event.type) v\(event.version)")
         }
@@ -184,7 +226,7 @@ struct VisitsState: Codable, Sendable {
 
     /// The open campaign covering `household` (the latest started).
     func openCampaign(for household: String) -> Campaign? {
-        campaignOrder.reversed().compactMap { campaigns[$0] }.first { $0.closedAt == nil && $0.households.contains(household) }
+        campaignOrder.reversed().compactMap { campaigns[$0] }.first { $0.closedAt == nil && $0.buildingOf[household] != nil }
     }
 
     /// The latest open campaign, or the latest campaign of all.

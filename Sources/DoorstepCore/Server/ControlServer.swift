@@ -156,8 +156,14 @@ public final class ControlServer: Service, Sendable {
         return (session, subscriptionID, events, refusal)
     }
 
-    /// Serves one connection until it quits, closes, or the daemon stops.
+    /// Serves one connection until it quits, closes, or the daemon stops, on the connection's event loop.
     private func serve(_ accepted: Accepted) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(accepted.channel.channel.eventLoop)) {
+            await serveOnLoop(accepted)
+        }
+    }
+
+    private func serveOnLoop(_ accepted: Accepted) async {
         let dispatcher = self.dispatcher
         let (session, subscriptionID, events, refusal) = identify(accepted)
         defer { runtime.hub.remove(subscriptionID) }
