@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 ARGS ?=
 
-.PHONY: all deps build run test release install clean-state
+.PHONY: all deps build run test release install clean-state bench bench-smoke
 
 all: build
 
@@ -23,6 +23,14 @@ run: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The benchmark harness (bench/README.md): release build, Doorstep beside Redis, about 5 minutes.
+bench: deps
+	bash bench/run.sh
+
+# The harness at toy size on the debug build, in seconds (CI runs it after the tests).
+bench-smoke: deps
+	bash bench/run.sh --smoke
 
 release: deps
 	$(SWIFT) build -c release
