@@ -33,8 +33,15 @@ command -v socat >/dev/null || need+=(socat)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   echo "installing ${need[*]} (Debian packages)" >&2
+  # The package must not start a system-wide Redis: a policy-rc.d that says no, for the install only.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 0755 "$policy"
+  fi
   $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+  [ -n "$policy" ] && $sudo rm -f "$policy"
 fi
 
 echo "building ($config)" >&2
@@ -73,9 +80,16 @@ start() {
   [ -n "$row" ] && record=(--row "$row" --out "$results")
   pid=$("$B" start --socket "$sock" --log "$work/daemon.log" "${record[@]}" -- "$bin/doorstepd" --config "$work/doorstep.toml")
 }
-finish() {  # finish TERM|KILL: stops the daemon and waits until it is gone
+gone() {  # gone PID: the process has exited (a zombie waiting for its reaper counts as gone)
+  [ ! -e "/proc/$1/stat" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+finish() {  # finish TERM|KILL: stops the daemon and waits until it is gone (KILL after 30 s)
   kill -"$1" "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  local waited=0
+  until gone "$pid"; do
+    sleep 0.01; waited=$((waited + 1))
+    if [ "$waited" -eq 3000 ]; then echo "doorstepd $pid did not stop in 30 s; killing it" >&2; kill -9 "$pid" 2>/dev/null || true; fi
+  done
   pid=""
 }
 fresh() { rm -rf "$work/state"; }
@@ -105,7 +119,13 @@ mkdir -p "$work/redis"
 redis-server --port 0 --unixsocket "$work/r.sock" --unixsocketperm 700 --dir "$work/redis" --save "" \
   --appendonly yes --appendfsync always --daemonize no --logfile "$work/redis.log" &
 redis_pid=$!
-until redis-cli -s "$work/r.sock" ping >/dev/null 2>&1; do sleep 0.01; done
+for i in $(seq 1000); do
+  redis-cli -s "$work/r.sock" ping >/dev/null 2>&1 && break
+  if ! kill -0 "$redis_pid" 2>/dev/null || [ "$i" = 1000 ]; then
+    echo "redis-server did not start:" >&2; cat "$work/redis.log" >&2; exit 1
+  fi
+  sleep 0.01
+done
 write_config always default
 start
 # Redis values as long as Doorstep's household reply, so both move the same bytes.

@@ -45,8 +45,8 @@ public struct RecordedEvent: Sendable {
         }
     }
 
-    /// JSONDecoder is safe to share across threads once configured (it is never reconfigured).
-    nonisolated(unsafe) static let decoder = JSONDecoder()
+    /// Shared by every thread: decoding keeps its state per call, and nobody can reconfigure it.
+    private static let decoder = JSONDecoder()
 
     /// Whether this is `E` at its current schema version.
     public func `is`<E: StateEvent>(_ type: E.Type) -> Bool { self.type == E.eventType && version == E.schemaVersion }
