@@ -60,14 +60,10 @@ enum LoadGenerator {
         }
         group.wait()
         let all = results.withLock { $0 }
-        var latencies = all.flatMap(\.latencies)
-        latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1000
-        }
+        let micros = all.flatMap(\.latencies).map { Double($0) / 1000 }.sorted()
         let end = plan.total == nil ? deadline : all.map(\.lastReply).max() ?? start
-        return LoadResult(ops: latencies.count, seconds: Double(end - measureStart) / 1e9,
-                          p50Micros: percentile(0.5), p99Micros: percentile(0.99),
+        return LoadResult(ops: micros.count, seconds: Double(end - measureStart) / 1e9,
+                          p50Micros: Stats.percentile(micros, 0.5), p99Micros: Stats.percentile(micros, 0.99),
                           errors: all.reduce(0) { $0 + $1.errors }, firstError: all.compactMap(\.firstError).first)
     }
 

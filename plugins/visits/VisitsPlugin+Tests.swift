@@ -136,8 +136,8 @@ extension VisitsPlugin {
     public func activity(household: String, full: Bool) async -> JSON? {
         let latest = state.lastVisit[household].map { state.visits[$0] }
         let open = (state.openNeeds[household] ?? []).sorted().compactMap { state.needs[$0] }
-        let tests = (state.testedNames[household] ?? []).compactMap { name in
-            state.tests[household + "/" + name].map { (key: household + "/" + name, value: $0) }
+        let tests = (state.testedNames[household] ?? []).sorted().compactMap { name in
+            state.tests[household + "/" + name].map { (name, JSON.string(ValueParser.iso8601($0))) }
         }
         guard latest != nil || !open.isEmpty || !tests.isEmpty else { return nil }
         return [
@@ -147,7 +147,7 @@ extension VisitsPlugin {
                  "note": .optional(v.note.map { full ? $0 : "***" })]
             } ?? .null,
             "open_needs": .array(open.map { needJSON($0, full: full) }),
-            "tests": .object(tests.sorted { $0.key < $1.key }.map { (String($0.key.split(separator: "/").last!), .string(ValueParser.iso8601($0.value))) }),
+            "tests": .object(tests),
         ]
     }
 }
