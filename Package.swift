@@ -88,6 +88,7 @@ let package = Package(
                 exclude: ["README.md"], swiftSettings: strict),
 
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
+        .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI"], swiftSettings: strict),
         .testTarget(
             name: "DoorstepCoreTests",
             dependencies: ["DoorstepCore", "PluginAPI", "DoorstepProtocol", "ProbePlugin", "RosterPlugin",

@@ -12,7 +12,7 @@ public enum SnapshotJSON {
     /// The value of `bytes`, or `empty` for no snapshot.
     public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]?, empty: @autoclosure () -> T) throws -> T {
         guard let bytes else { return empty() }
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        return try PayloadDecoder.decode(T.self, from: bytes)
     }
 }
 

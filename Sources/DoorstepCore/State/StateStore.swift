@@ -73,57 +73,17 @@ public final class StateStore: Sendable {
         }
         covered.withLock { $0 = coveredByPlugin }
 
-        let segments = SegmentFile.list(journalDir)
-        report.segments = segments.count
-        var lastSeq: UInt64 = 0
-        var seen: Set<String> = []
-        var lastSegment: (path: String, size: Int)?
-        for (i, segment) in segments.enumerated() {
-            let bytes = try FileSystem.readAll(segment.path)
-            // Events are gathered in runs of one plugin (at most `batchLimit` each), applied one
-            // actor turn per run: a few dictionary look-ups per run instead of per record.
-            var run: (id: String, plugin: (any StatefulPlugin)?, covered: UInt64, last: UInt64, events: [RecordedEvent])?
-            var pending: [(any StatefulPlugin, [RecordedEvent])] = []
-            let batchLimit = 65_536
-            func closeRun() {
-                guard let r = run else { return }
-                seen.insert(r.id)
-                report.lastSeqByPlugin[r.id] = r.last
-                if let plugin = r.plugin, !r.events.isEmpty { pending.append((plugin, r.events)) }
-                run = nil
-            }
-            let result = try bytes.withUnsafeBytes { b in
-                try JournalScanner.scan(b, file: segment.path, isLast: i == segments.count - 1, after: lastSeq) { event in
-                    if run?.id != event.plugin || run!.events.count >= batchLimit {
-                        closeRun()
-                        run = (event.plugin, plugins[event.plugin], coveredByPlugin[event.plugin] ?? 0, 0, [])
-                        run!.events.reserveCapacity(1024)
-                    }
-                    run!.last = event.seq
-                    if run!.plugin != nil, event.seq > run!.covered { run!.events.append(event) }
-                }
-            }
-            closeRun()
-            for (plugin, events) in pending {
-                try await plugin.applyAll(events)
-                report.replayed += events.count
-            }
-            report.records += result.records
-            lastSeq = max(lastSeq, result.lastSeq)
-            if result.tornBytes > 0 {
-                guard truncate(segment.path, off_t(result.validEnd)) == 0 else {
-                    throw FileSystem.Failure(operation: "truncate", path: segment.path, code: errno)
-                }
-                report.tornBytes = result.tornBytes
-                report.tornFile = segment.path
-                report.tornOffset = result.validEnd
-                logger.warning("dropped a torn final journal record", metadata: [
-                    "file": "\(segment.path)", "offset": "\(result.validEnd)", "bytes": "\(result.tornBytes)",
-                    "message_id": "\(MessageID.tornTail)",
-                ])
-            }
-            if i == segments.count - 1 { lastSegment = (segment.path, result.validEnd) }
+        var replayed = 0
+        let scan = try await replayJournal(plugins: plugins, covered: coveredByPlugin) { batch in
+            try await batch.plugin.applyAll(batch.events)
+            replayed += batch.events.count
         }
+        report.segments = scan.segments
+        report.records = scan.records
+        report.replayed = replayed
+        report.lastSeqByPlugin = scan.lastSeqByPlugin
+        if let torn = scan.torn { (report.tornFile, report.tornOffset, report.tornBytes) = (torn.file, torn.offset, torn.bytes) }
+        let lastSeq = scan.lastSeq, seen = scan.seen, lastSegment = scan.lastSegment
         recorded.withLock { $0 = seen }
         let nextSeq = max(lastSeq, coveredByPlugin.values.max() ?? 0) + 1
         let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
