@@ -96,9 +96,16 @@ public protocol StatefulPlugin: DoorstepPlugin, Actor {
 
     /// Replaces the in-memory state with a snapshot, or with the empty state for nil.
     func restoreSnapshot(_ bytes: [UInt8]?) throws
+
+    /// A hint at start-up: about `count` of this plugin's journal records are about to be
+    /// applied (one segment's worth, some possibly already in the snapshot). A plugin that keeps
+    /// a large table can size it once instead of growing it record by record. The default does nothing.
+    func willReplay(count: Int)
 }
 
 extension StatefulPlugin {
+    public func willReplay(count: Int) {}
+
     /// Records `event`: applies it and returns its sequence number once it is durable.
     ///
     /// Validate before calling: an event that `apply` rejects is not recorded. Encoding,

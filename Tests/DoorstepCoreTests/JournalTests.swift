@@ -193,4 +193,55 @@ struct StateStoreTests {
         try await set(probe, "next", "x")
         #expect(store.journal.lastSeq == 211, "numbering continues after the snapshot")
     }
+
+    /// Writes `count` probe `set` records (k1…kN, one segment per `perSegment`) and returns the directory.
+    func writeJournal(_ count: Int, perSegment: Int, poison: Int? = nil) throws -> String {
+        let dir = NSTemporaryDirectory() + "doorstep-unit-\(UUID().uuidString)"
+        try FileIO.makeDirectories(dir + "/journal")
+        for first in stride(from: 1, through: count, by: perSegment) {
+            var bytes: [UInt8] = []
+            for i in first..<min(first + perSegment, count + 1) {
+                // Record `poison` has a type the probe cannot apply.
+                let e = RecordedEvent(seq: UInt64(i), time: 0, plugin: "probe", type: i == poison ? "nope" : "set", version: 2,
+                                      payload: Array(#"{"key":"k\#(i)","value":"王\#(i)"}"#.utf8))
+                JournalRecord.encode(e, into: &bytes)
+            }
+            try FileSystem.writeAtomically(dir + "/journal/" + SegmentFile.name(firstSeq: UInt64(first)), bytes)
+        }
+        return dir
+    }
+
+    @Test func replayAcrossManyBatchesAndSegmentsKeepsOrderAndCount() async throws {
+        // More records than several batches, over segments that split batches mid-way.
+        let count = StateStore.replayBatchLimit * 3 + 17
+        let dir = try writeJournal(count, perSegment: StateStore.replayBatchLimit + 5)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let segment = try FileSystem.readAll(dir + "/journal/" + SegmentFile.name(firstSeq: 1))
+        #expect(segment.withUnsafeBytes { JournalScanner.recordsByPlugin($0) } == ["probe": StateStore.replayBatchLimit + 5])
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
+        let probe = try makeProbe(ref)
+        let recovery = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
+        defer { store.close() }
+        #expect(recovery.replayed == count)
+        #expect(recovery.records == count)
+        #expect(recovery.segments == 4)
+        #expect(recovery.lastSeqByPlugin["probe"] == UInt64(count))
+        #expect(try await value(probe, "k1") == "王1")
+        #expect(try await value(probe, "k\(count)") == "王\(count)")
+        try await set(probe, "next", "x")
+        #expect(store.journal.lastSeq == UInt64(count + 1))
+    }
+
+    @Test func aRecordThatCannotBeAppliedStopsReplayWithItsError() async throws {
+        // The reader runs ahead of the appliers: it must stop, not hang, when applying fails.
+        let dir = try writeJournal(StateStore.replayBatchLimit * 40, perSegment: StateStore.replayBatchLimit * 20, poison: 3)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
+        let probe = try makeProbe(ref)
+        await #expect(throws: ControlError.self) {
+            _ = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
+        }
+    }
 }

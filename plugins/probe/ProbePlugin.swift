@@ -93,6 +93,9 @@ public actor ProbePlugin: StatefulPlugin {
         var key: String
     }
 
+    /// Most replayed records set a key: size the table once per segment.
+    public func willReplay(count: Int) { values.reserveCapacity(values.count + count) }
+
     public func apply(_ event: RecordedEvent) throws {
         switch (event.type, event.version) {
         case ("set", 1):

@@ -22,7 +22,7 @@ enum JournalRecord {
         let plugin = Array(event.plugin.utf8.prefix(255)), type = Array(event.type.utf8.prefix(255))
         let bodyLength = fixedBody + plugin.count + type.count + event.payload.count
         let start = out.count
-        out.reserveCapacity(start + headerSize + bodyLength)
+        // Not reserveCapacity(start + size): an exact reservation per record makes a batch quadratic.
         append(UInt32(bodyLength), to: &out)
         append(UInt32(0), to: &out)  // checksum, filled below
         append(event.seq, to: &out)

@@ -86,6 +86,23 @@ enum JournalScanner {
         return Result(lastSeq: last, records: count, validEnd: offset, tornBytes: 0)
     }
 
+    /// How many records each plugin has in `bytes`, read from the framing alone (no checksums):
+    /// a sizing hint, counted up to the first record whose length does not fit.
+    static func recordsByPlugin(_ bytes: UnsafeRawBufferPointer) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        var o = 0
+        while o + JournalRecord.headerSize < bytes.count {
+            let length = Int(JournalRecord.readU32(bytes, o))
+            let p = o + JournalRecord.headerSize + 8
+            guard length >= JournalRecord.fixedBody, o + JournalRecord.headerSize + length <= bytes.count,
+                p + 1 + Int(bytes[p]) <= bytes.count
+            else { break }
+            counts[String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(p + 1)..<(p + 1 + Int(bytes[p]))]), as: UTF8.self), default: 0] += 1
+            o += JournalRecord.headerSize + length
+        }
+        return counts
+    }
+
     /// Whether a checksummed record with a larger sequence number starts after `offset`.
     static func hasValidRecord(_ bytes: UnsafeRawBufferPointer, after offset: Int, seqAbove: UInt64) -> Bool {
         nextValidRecord(bytes, from: offset + 1, seqAbove: seqAbove) != nil

@@ -9,6 +9,8 @@ extension StateStore {
     struct ReplayBatch: Sendable {
         let plugin: any StatefulPlugin
         let events: [RecordedEvent]
+        /// On a plugin's first batch of a segment: how many of its records the segment holds.
+        var expected = 0
     }
 
     /// What reading the journal found.
@@ -79,13 +81,17 @@ extension StateStore {
         scan.segments = segments.count
         for (i, segment) in segments.enumerated() {
             let bytes = try FileSystem.readAll(segment.path)
+            // Sizing hints (like Redis's RESIZEDB on load): counted from the record headers alone.
+            var expected = bytes.withUnsafeBytes { JournalScanner.recordsByPlugin($0) }
             var run: (id: String, plugin: (any StatefulPlugin)?, covered: UInt64, last: UInt64, events: [RecordedEvent])?
             func closeRun() throws {
                 guard let r = run else { return }
                 run = nil
                 scan.seen.insert(r.id)
                 scan.lastSeqByPlugin[r.id] = r.last
-                if let plugin = r.plugin, !r.events.isEmpty { try emit(ReplayBatch(plugin: plugin, events: r.events)) }
+                if let plugin = r.plugin, !r.events.isEmpty {
+                    try emit(ReplayBatch(plugin: plugin, events: r.events, expected: expected.removeValue(forKey: r.id) ?? 0))
+                }
             }
             let result = try bytes.withUnsafeBytes { b in
                 try JournalScanner.scan(b, file: segment.path, isLast: i == segments.count - 1, after: scan.lastSeq) { event in

@@ -75,6 +75,7 @@ public final class StateStore: Sendable {
 
         var replayed = 0
         let scan = try await replayJournal(plugins: plugins, covered: coveredByPlugin) { batch in
+            if batch.expected > 0 { await batch.plugin.willReplay(count: batch.expected) }
             try await batch.plugin.applyAll(batch.events)
             replayed += batch.events.count
         }
