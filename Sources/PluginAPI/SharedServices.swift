@@ -84,6 +84,7 @@ public protocol RosterDirectory: Sendable {
 /// `roster.household`): latest visit, open needs, test status.
 public protocol HouseholdActivity: Sendable {
     /// A JSON object describing the household's activity, or nil if there is none; `full` is
-    /// false for viewers, who must not see free text (it may hold personal data).
-    func activity(household: String, full: Bool) async -> JSON?
+    /// false for viewers, who must not see free text (it may hold personal data). Answered at
+    /// once from locked state: `roster.household` calls it from an event loop (``ImmediateReads``).
+    func activity(household: String, full: Bool) -> JSON?
 }

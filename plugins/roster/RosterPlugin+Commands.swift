@@ -1,14 +1,16 @@
 import PluginAPI
 
 extension RosterPlugin {
-    func householdID(_ text: String) throws -> HouseholdID {
+    nonisolated func householdID(_ text: String) throws -> HouseholdID {
         guard let id = HouseholdID(text) else {
             throw ControlError.invalidArgument("household '\(text)' is not BUILDING-UNIT-ROOM (e.g. 3-2-501)")
         }
         return id
     }
 
-    func existing(_ text: String) throws -> HouseholdID {
+    func existing(_ text: String) throws -> HouseholdID { try existing(text, in: state) }
+
+    nonisolated func existing(_ text: String, in state: RosterState) throws -> HouseholdID {
         let id = try householdID(text)
         guard state.households[id.description] != nil else { throw ControlError.notFound("household \(id) does not exist") }
         return id
@@ -57,7 +59,7 @@ extension RosterPlugin {
         return Reply(data: .array(rows), message: "\(rows.count) households")
     }
 
-    func residentJSON(_ r: Resident, full: Bool) -> JSON {
+    nonisolated func residentJSON(_ r: Resident, full: Bool) -> JSON {
         [
             "name": .string(r.name), "phone": .optional(r.phone.map { full ? $0 : Fields.maskPhone($0) }),
             "birth_year": r.birthYear.map { .number($0) } ?? .null, "sex": .optional(r.sex),
@@ -66,8 +68,8 @@ extension RosterPlugin {
         ]
     }
 
-    func household(_ text: String, full: Bool) throws -> Reply {
-        let id = try existing(text)
+    nonisolated func household(_ text: String, full: Bool, in state: RosterState) throws -> Reply {
+        let id = try existing(text, in: state)
         let residents = state.households[id.description]!.values.sorted { $0.name < $1.name }
         let leader = state.leader(ofBuilding: id.building)
         return Reply(data: [
@@ -161,7 +163,7 @@ extension RosterPlugin {
         ])
     }
 
-    func leaderJSON(_ l: Leader, full: Bool) -> JSON {
+    nonisolated func leaderJSON(_ l: Leader, full: Bool) -> JSON {
         ["name": .string(l.name), "kind": .optional(l.kind), "phone": .optional(l.phone.map { full ? $0 : Fields.maskPhone($0) }),
          "org": .optional(l.org),
          "buildings": .array(l.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.map(JSON.string))]
@@ -195,8 +197,8 @@ extension RosterPlugin {
         return Reply(data: .array(rows), message: "\(rows.count) leaders")
     }
 
-    func leaderFor(_ text: String, full: Bool) throws -> Reply {
-        let id = try existing(text)
+    nonisolated func leaderFor(_ text: String, full: Bool, in state: RosterState) throws -> Reply {
+        let id = try existing(text, in: state)
         guard let leader = state.leader(ofBuilding: id.building) else {
             throw ControlError.notFound("building \(id.building) has no leader yet; assign one with roster.leader.assign")
         }

@@ -7,7 +7,12 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
     public static let summary = "who lives where: households, residents, tags, building leaders"
     public static let commands: [CommandSpec] = RosterCommands.specs
 
-    var state = RosterState()
+    /// The state behind a lock, so reads can be answered on an event loop (``ImmediateReads``).
+    let shared = LockedState(RosterState())
+    var state: RosterState {
+        _read { yield shared.value }
+        _modify { yield &shared.value }
+    }
     let context: PluginContext
 
     public nonisolated var stateService: any StateService { context.state }
@@ -64,16 +69,7 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         switch request.command {
         case "roster.import": return try await importCSV(request)
         case "roster.households": return households(building: request.string("building"))
-        case "roster.household":
-            var reply = try household(request.string("household")!, full: full)
-            if let activity = context.services.lookup((any HouseholdActivity).self),
-                let extra = await activity.activity(household: request.string("household")!, full: full),
-                case .object(var fields) = reply.data
-            {
-                fields.append(("activity", extra))
-                reply.data = .object(fields)
-            }
-            return reply
+        case "roster.household", "roster.leader.for": return try answerNow(request)!
         case "roster.household.add": return try await addHousehold(request.string("household")!)
         case "roster.resident.add": return try await addResident(request)
         case "roster.resident.update": return try await updateResident(request)
@@ -88,7 +84,6 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         case "roster.stats": return stats()
         case "roster.leader.assign": return try await assignLeader(request)
         case "roster.leaders": return leaders(full: full)
-        case "roster.leader.for": return try leaderFor(request.string("household")!, full: full)
         default: throw ControlError.unknownCommand("roster has no command \(request.command)")
         }
     }

@@ -155,7 +155,7 @@ extension VisitsPlugin {
         return Reply(data: .array(rows), message: "\(rows.count) households to knock again")
     }
 
-    func needJSON(_ n: Need, full: Bool) -> JSON {
+    nonisolated func needJSON(_ n: Need, full: Bool) -> JSON {
         ["id": .number(n.id), "household": .string(n.household), "category": .string(n.category.rawValue),
          "text": .optional(n.text.map { full ? $0 : "***" }),
          "opened": .string(ValueParser.iso8601(n.openedAt)), "status": .string(n.resolvedAt == nil ? "open" : "resolved"),

@@ -133,7 +133,11 @@ extension VisitsPlugin {
                      message: "\(tested) of \(total) residents tested since \(ValueParser.iso8601(since))")
     }
 
-    public func activity(household: String, full: Bool) async -> JSON? {
+    public nonisolated func activity(household: String, full: Bool) -> JSON? {
+        shared.read { state in activity(household: household, full: full, in: state) }
+    }
+
+    private nonisolated func activity(household: String, full: Bool, in state: VisitsState) -> JSON? {
         let latest = state.lastVisit[household].map { state.visits[$0] }
         let open = (state.openNeeds[household] ?? []).sorted().compactMap { state.needs[$0] }
         let tests = (state.testedNames[household] ?? []).sorted().compactMap { name in

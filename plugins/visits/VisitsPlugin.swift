@@ -7,7 +7,12 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     public static let summary = "door-knocking campaigns: worklists, visits, revisits, needs, coverage, daily report"
     public static let commands: [CommandSpec] = VisitsCommands.specs
 
-    var state = VisitsState()
+    /// The state behind a lock: `roster.household` reads activity from an event loop.
+    let shared = LockedState(VisitsState())
+    var state: VisitsState {
+        _read { yield shared.value }
+        _modify { yield &shared.value }
+    }
     let context: PluginContext
     /// Offset of the community's local time from UTC, for daily reports.
     let utcOffset: Int

@@ -23,6 +23,9 @@ final class Dispatcher: Sendable {
 
     let runtime: DaemonRuntime
     let routes: [String: Route]
+    /// Commands answered on the event loop (``handleNow(_:session:)``): `ping` and the plugins'
+    /// ``ImmediateReads/immediateCommands``.
+    let immediate: Set<String>
     /// Every command name, sorted, for `help` and suggestions.
     let names: [String]
 
@@ -35,6 +38,47 @@ final class Dispatcher: Sendable {
         }
         self.routes = routes
         self.names = routes.keys.sorted()
+        var immediate: Set<String> = ["ping"]
+        for type in runtime.host.registry {
+            if let reads = type as? any ImmediateReads.Type { immediate.formUnion(reads.immediateCommands) }
+        }
+        self.immediate = immediate
+    }
+
+    /// Answers at once, without a task or an actor, what needs no waiting: `ping`, a running
+    /// plugin's immediate read, and any request that fails to resolve or validate. Nil: the
+    /// request must go through ``handle(_:session:)``.
+    func handleNow(_ frame: Frame, session: Session) -> Outcome? {
+        guard case .request(let line, let body) = frame else {
+            if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
+            return nil
+        }
+        do {
+            let (route, args) = try resolve(line.words)
+            guard immediate.contains(route.spec.name) else { return nil }
+            try authorize(route.spec, session)
+            let request = try Self.bind(args, to: route.spec, body: body, caller: session.caller)
+            guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong"))) }
+            let (plugin, state) = runtime.host.plugin(id)
+            guard state == .running, let reader = plugin as? any ImmediateReads else { return nil }
+            guard let reply = try reader.answerNow(request) else { return nil }
+            return Outcome(tag: line.tag, result: .success(reply))
+        } catch let error as ControlError {
+            return Outcome(tag: line.tag, result: .failure(error))
+        } catch {
+            return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")))
+        }
+    }
+
+    /// Refuses a caller whose role is below the command's.
+    private func authorize(_ spec: CommandSpec, _ session: Session) throws(ControlError) {
+        guard session.caller.role >= spec.role else {
+            runtime.logger.warning("request refused", metadata: [
+                "command": "\(spec.name)", "uid": "\(session.caller.uid)", "pid": "\(session.caller.pid)",
+                "role": "\(session.caller.role)", "message_id": "\(MessageID.forbidden)",
+            ])
+            throw ControlError.forbidden("\(spec.name) needs role \(spec.role); \(session.who) has \(session.caller.role)")
+        }
     }
 
     func handle(_ frame: Frame, session: Session) async -> Outcome {
@@ -45,14 +89,7 @@ final class Dispatcher: Sendable {
             do {
                 let (route, args) = try resolve(line.words)
                 let spec = route.spec
-                guard session.caller.role >= spec.role else {
-                    runtime.logger.warning("request refused", metadata: [
-                        "command": "\(spec.name)", "uid": "\(session.caller.uid)", "pid": "\(session.caller.pid)",
-                        "role": "\(session.caller.role)", "message_id": "\(MessageID.forbidden)",
-                    ])
-                    throw ControlError.forbidden(
-                        "\(spec.name) needs role \(spec.role); \(session.who) has \(session.caller.role)")
-                }
+                try authorize(spec, session)
                 let request = try Self.bind(args, to: spec, body: body, caller: session.caller)
                 switch route {
                 case .core:

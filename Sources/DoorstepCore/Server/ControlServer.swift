@@ -12,7 +12,7 @@ import Synchronization
 public final class ControlServer: Service, Sendable {
     /// What the child initializer hands the accept loop.
     struct Accepted: Sendable {
-        let channel: NIOAsyncChannel<Frame, ByteBuffer>
+        let channel: NIOAsyncChannel<Frame, Outgoing>
         let id: UInt64
         let credentials: doorstep_ucred
         let activity: ConnectionActivity
@@ -130,10 +130,11 @@ public final class ControlServer: Service, Sendable {
             }
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits(
                 maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes))))
+            try sync.addHandler(ImmediateReplies(activity: activity, dispatcher: self.dispatcher))
             try sync.addHandler(RequestCounter(activity: activity))
             self.connections.withLock { $0[id] = channel }
             channel.closeFuture.whenComplete { _ in self.connections.withLock { _ = $0.removeValue(forKey: id) } }
-            let asyncChannel = try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
+            let asyncChannel = try NIOAsyncChannel<Frame, Outgoing>(wrappingChannelSynchronously: channel)
             return Accepted(channel: asyncChannel, id: id, credentials: cred, activity: activity, overLimit: overLimit)
         }
     }
@@ -170,23 +171,23 @@ public final class ControlServer: Service, Sendable {
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
                 if let refusal {
-                    try await outbound.write(ByteBuffer(string: ReplyEncoder.encode(.failure(refusal), tag: nil, format: .text)))
+                    try await outbound.write(.other(ByteBuffer(string: ReplyEncoder.encode(.failure(refusal), tag: nil, format: .text))))
                     return
                 }
+                accepted.activity.state.withLock { $0.session = session }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await event in events {
                             let line = ReplyEncoder.event(name: event.name, seq: event.seq,
                                                           time: ValueParser.iso8601(event.time), data: event.data,
                                                           format: session.format)
-                            try await outbound.write(ByteBuffer(string: line))
+                            try await outbound.write(.other(ByteBuffer(string: line)))
                         }
                     }
                     for try await frame in inbound {
                         let outcome = await dispatcher.handle(frame, session: session)
                         let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
-                        try await outbound.write(ByteBuffer(string: text))
-                        session.endRequest()
+                        try await outbound.write(.reply(ByteBuffer(string: text)))
                         if outcome.close { break }
                     }
                     group.cancelAll()

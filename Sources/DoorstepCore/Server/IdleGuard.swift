@@ -30,19 +30,3 @@ final class IdleGuard: ChannelInboundHandler, Sendable {
         context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 }
-
-/// Counts each decoded request as in flight the moment it exists, on the event loop, so the
-/// idle guard never closes a connection whose requests are queued.
-final class RequestCounter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = Frame
-    typealias InboundOut = Frame
-
-    let activity: ConnectionActivity
-
-    init(activity: ConnectionActivity) { self.activity = activity }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        activity.state.withLock { $0.inFlight += 1 }
-        context.fireChannelRead(data)
-    }
-}

@@ -7,14 +7,21 @@ final class ConnectionActivity: Sendable {
     struct State {
         var format: ReplyFormat = .text
         var patterns: [String] = []
-        /// Requests decoded and not yet answered (counted on the event loop as they are decoded).
+        /// Requests handed to the request loop whose replies have not yet gone out (counted on
+        /// the event loop: up as each is decoded, down as its reply passes on the way out).
         var inFlight = 0
+        /// The session once the request loop has identified the peer (nil when refused).
+        var session: Session?
     }
 
     let state = Mutex(State())
 
     /// Whether the idle timeout may close this connection now.
     var isIdle: Bool { state.withLock { $0.inFlight == 0 && $0.patterns.isEmpty } }
+
+    /// The session, if a request may be answered at once: identified, and no earlier request
+    /// still waiting for its reply (answering now would overtake it).
+    var sessionIfNothingPending: Session? { state.withLock { $0.inFlight == 0 ? $0.session : nil } }
 }
 
 /// One connection's state, shared by its request loop and its event pump.
@@ -49,9 +56,6 @@ final class Session: Sendable {
         get { activity.state.withLock { $0.patterns } }
         set { activity.state.withLock { $0.patterns = newValue } }
     }
-
-    /// Marks one decoded request as answered.
-    func endRequest() { activity.state.withLock { $0.inFlight -= 1 } }
 
     /// `uid 1000 (alice)`, for messages and logs.
     var who: String { "uid \(caller.uid) (\(userName))" }
