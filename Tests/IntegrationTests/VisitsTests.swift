@@ -31,6 +31,31 @@ final class VisitsTests {
         #expect(r.status == 0, "\(r.err.prefix(500))")
     }
 
+    /// `roster.household` is answered on the event loop; pipelined after a write on the same
+    /// connection it must still come after that write's reply and show it (read-your-writes).
+    @Test func aReadPipelinedAfterAWriteSeesIt() throws {
+        #expect(try daemon.client().request("visits.campaign.start 管道 deadline=2030-01-01T00:00+08:00 buildings=3").final.hasPrefix("200"))
+        let households = try list(["visits.worklist"]).compactMap { $0["household"] as? String }.prefix(60)
+        #expect(households.count == 60)
+        let c = try daemon.client()
+        var batch = ""
+        for (i, h) in households.enumerated() {
+            batch += "@w\(i) visits.record \(h) outcome=answered people=\(i % 5 + 1) visitor=志愿者\(i)\n"
+            batch += "@r\(i) roster.household \(h)\n@p\(i) ping\n@x\(i) roster.household 99-9-999\n"
+        }
+        try c.send(batch)
+        for (i, h) in households.enumerated() {
+            let write = try c.readReply()
+            #expect(write.last?.hasPrefix("@w\(i) 200") == true, "\(write)")
+            let read = try c.readReply()
+            #expect(read.allSatisfy { $0.hasPrefix("@r\(i) ") }, "\(read)")
+            #expect(read.contains("@r\(i) 200-household: \(h)"), "\(read)")
+            #expect(read.contains { $0.contains("visitor:") && $0.hasSuffix("志愿者\(i)") }, "household \(h) must show visit \(i): \(read)")
+            #expect(try c.readReply() == ["@p\(i) 200 pong"])
+            #expect(try c.readReply().last?.hasPrefix("@x\(i) 404") == true)
+        }
+    }
+
     @Test func aCampaignWalkedToFullCoverage() throws {
         #expect(try daemon.client().request("visits.campaign.start 一号楼 deadline=2030-01-01T00:00+08:00 buildings=1,2").final
             .hasPrefix("200 campaign 一号楼 started: 200 households"))
