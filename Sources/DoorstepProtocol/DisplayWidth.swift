@@ -4,7 +4,11 @@ public enum DisplayWidth {
     /// two, combining marks and zero-width characters none.
     public static func of(_ text: String) -> Int {
         var width = 0
-        for scalar in text.unicodeScalars { width += of(scalar) }
+        for byte in text.utf8 {
+            // ASCII needs no scalar decoding: one column each, none for control characters.
+            guard byte < 0x80 else { return text.unicodeScalars.reduce(0) { $0 + of($1) } }
+            if byte >= 0x20, byte != 0x7F { width += 1 }
+        }
         return width
     }
 

@@ -11,18 +11,30 @@ public enum ReplyEncoder {
 
     static func text(_ result: Result<Reply, ControlError>, tag: String?) -> String {
         let prefix = tag.map { "@\($0) " } ?? ""
-        var out = ""
         switch result {
         case .success(let reply):
             let code = String(reply.code)
-            for line in reply.lines ?? TextRenderer.lines(for: reply.data) {
-                out += prefix + code + "-" + oneLine(line) + "\n"
+            var sink = TextLines(lead: prefix + code + "-")
+            if let lines = reply.lines {
+                for line in lines {
+                    sink.start(indent: 0)
+                    sink.text(line)
+                    sink.end()
+                }
+            } else {
+                TextRenderer.render(reply.data, into: &sink)
             }
-            out += prefix + code + " " + oneLine(reply.message) + "\n"
+            sink.out += prefix + code + " "
+            sink.text(reply.message)
+            sink.end()
+            return sink.out
         case .failure(let error):
-            out += prefix + String(error.code) + " " + error.name + ": " + oneLine(error.message) + "\n"
+            var sink = TextLines(lead: "")
+            sink.out += prefix + String(error.code) + " " + error.name + ": "
+            sink.text(error.message)
+            sink.end()
+            return sink.out
         }
-        return out
     }
 
     static func json(_ result: Result<Reply, ControlError>, tag: String?) -> String {
@@ -55,26 +67,5 @@ public enum ReplyEncoder {
             data.serialize(into: &out)
             return out + "}\n"
         }
-    }
-
-    /// Keeps a data line on one line and free of terminal control characters: newlines are
-    /// shown as `\n`, other control characters (not tab) as `\u{HEX}`.
-    static func oneLine(_ s: String) -> String {
-        guard s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return s }
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\t"
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    out += "\\u{" + String(c.value, radix: 16) + "}"
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out
     }
 }

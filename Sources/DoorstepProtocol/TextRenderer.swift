@@ -1,30 +1,53 @@
 /// Renders reply data as human text: `key: value` lines and CJK-aligned tables.
+///
+/// Everything is written straight into one string through a ``TextLines`` sink (no array of
+/// lines, no padded copies): `roster.household` is rendered on an event loop for every read.
 public enum TextRenderer {
-    /// Lines for `data` in the text format.
+    /// Lines for `data` in the text format, each kept on one line (control characters escaped).
     public static func lines(for data: JSON) -> [String] {
+        var sink = TextLines(lead: "")
+        render(data, into: &sink)
+        return sink.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    /// Appends the lines for `data` to `sink`.
+    static func render(_ data: JSON, into sink: inout TextLines) {
         switch data {
-        case .null: return []
-        case .object(let fields): return objectLines(fields, indent: "")
-        case .array(let items): return arrayLines(items, indent: "")
-        default: return [data.plainText]
+        case .null: return
+        case .object(let fields): objectLines(fields, indent: 0, into: &sink)
+        case .array(let items): arrayLines(items, indent: 0, into: &sink)
+        default:
+            sink.start(indent: 0)
+            sink.text(data.plainText)
+            sink.end()
         }
     }
 
-    static func objectLines(_ fields: [(String, JSON)], indent: String) -> [String] {
-        let keyWidth = fields.filter { $0.1.isScalar || isScalarList($0.1) }.map { DisplayWidth.of($0.0) }.max() ?? 0
-        var out: [String] = []
+    static func objectLines(_ fields: [(String, JSON)], indent: Int, into sink: inout TextLines) {
+        var keyWidth = 0
+        for (key, value) in fields where value.isScalar || isScalarList(value) { keyWidth = max(keyWidth, DisplayWidth.of(key)) }
         for (key, value) in fields {
             if value.isScalar || isScalarList(value) {
-                out.append(indent + DisplayWidth.pad(key + ":", to: keyWidth + 1) + " " + value.plainText)
+                sink.start(indent: indent)
+                sink.text(key)
+                sink.text(":")
+                sink.spaces(keyWidth - DisplayWidth.of(key) + 1)
+                sink.text(value.plainText)
+                sink.end()
             } else if case .object(let inner) = value {
-                out.append(indent + key + ":")
-                out += objectLines(inner, indent: indent + "  ")
+                sink.start(indent: indent)
+                sink.text(key)
+                sink.text(":")
+                sink.end()
+                objectLines(inner, indent: indent + 2, into: &sink)
             } else if case .array(let items) = value {
-                out.append(indent + key + ":")
-                out += arrayLines(items, indent: indent + "  ")
+                sink.start(indent: indent)
+                sink.text(key)
+                sink.text(":")
+                sink.end()
+                arrayLines(items, indent: indent + 2, into: &sink)
             }
         }
-        return out
     }
 
     static func isScalarList(_ value: JSON) -> Bool {
@@ -32,30 +55,106 @@ public enum TextRenderer {
         return false
     }
 
-    static func arrayLines(_ items: [JSON], indent: String) -> [String] {
-        let rows: [[(String, JSON)]] = items.compactMap { if case .object(let f) = $0 { return f } else { return nil } }
-        if rows.count == items.count, !rows.isEmpty {
-            var columns: [String] = []
-            for row in rows { for (k, _) in row where !columns.contains(k) { columns.append(k) } }
-            let cells = rows.map { row in columns.map { col in row.first(where: { $0.0 == col })?.1.plainText ?? "-" } }
-            return table(header: columns, rows: cells).map { indent + $0 }
+    static func arrayLines(_ items: [JSON], indent: Int, into sink: inout TextLines) {
+        var rows: [[(String, JSON)]] = []
+        rows.reserveCapacity(items.count)
+        for item in items {
+            guard case .object(let fields) = item else { break }
+            rows.append(fields)
         }
-        return items.map { indent + $0.plainText }
+        guard rows.count == items.count, !rows.isEmpty else {
+            for item in items {
+                sink.start(indent: indent)
+                sink.text(item.plainText)
+                sink.end()
+            }
+            return
+        }
+        var columns: [String] = []
+        for row in rows { for (k, _) in row where !columns.contains(k) { columns.append(k) } }
+        let cells = rows.map { row in
+            // Rows usually have the columns in order: look where the column should be first.
+            columns.enumerated().map { i, col in
+                if i < row.count, row[i].0 == col { return row[i].1.plainText }
+                return row.first(where: { $0.0 == col })?.1.plainText ?? "-"
+            }
+        }
+        table(header: columns, rows: cells, indent: indent, into: &sink)
     }
 
     /// A table with a header row, columns separated by two spaces and padded by display width.
     public static func table(header: [String], rows: [[String]]) -> [String] {
+        var sink = TextLines(lead: "")
+        table(header: header, rows: rows, indent: 0, into: &sink)
+        return sink.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    static func table(header: [String], rows: [[String]], indent: Int, into sink: inout TextLines) {
         var widths = header.map(DisplayWidth.of)
+        var cellWidths: [[Int]] = []
+        cellWidths.reserveCapacity(rows.count)
         for row in rows {
-            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], DisplayWidth.of(cell)) }
+            let w = row.map(DisplayWidth.of)
+            for (i, cw) in w.enumerated() where i < widths.count { widths[i] = max(widths[i], cw) }
+            cellWidths.append(w)
         }
-        func format(_ row: [String]) -> String {
-            var line = ""
+        func format(_ row: [String], _ rowWidths: [Int]) {
+            sink.start(indent: indent)
             for (i, cell) in row.enumerated() {
-                if i == row.count - 1 { line += cell } else { line += DisplayWidth.pad(cell, to: widths[i]) + "  " }
+                sink.text(cell)
+                if i < row.count - 1 { sink.spaces(max(0, widths[i] - rowWidths[i]) + 2) }
             }
-            return line
+            sink.end()
         }
-        return [format(header)] + rows.map(format)
+        format(header, widths.indices.map { DisplayWidth.of(header[$0]) })
+        for (row, w) in zip(rows, cellWidths) { format(row, w) }
+    }
+}
+
+/// Where text lines are written: one string, each line started with a lead (`@tag 200-`),
+/// its pieces kept on one line (newlines shown as `\n`, other control characters but tab as
+/// `\u{HEX}`), and ended with a newline.
+struct TextLines {
+    var out = ""
+    let lead: String
+
+    init(lead: String) {
+        self.lead = lead
+        out.reserveCapacity(512)
+    }
+
+    mutating func start(indent: Int) {
+        out += lead
+        spaces(indent)
+    }
+
+    mutating func end() { out += "\n" }
+
+    mutating func spaces(_ n: Int) {
+        if n > 0 { out += n < Self.pads.count ? Self.pads[n] : String(repeating: " ", count: n) }
+    }
+
+    /// Runs of spaces by length, so padding costs one append.
+    private static let pads: [String] = (0...64).map { String(repeating: " ", count: $0) }
+
+    /// Appends `s`, escaping what would break the line or the terminal.
+    mutating func text(_ s: String) {
+        guard s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
+            out += s
+            return
+        }
+        for c in s.unicodeScalars {
+            switch c {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    out += "\\u{" + String(c.value, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
     }
 }
