@@ -304,6 +304,45 @@ struct DurabilityTests {
         #expect(work.acknowledged.count == 200)
     }
 
+    /// A snapshot round leaves a plugin with nothing new alone (its file is not rewritten) and
+    /// still lets the segments go that only other plugins' records fill.
+    @Test func aSnapshotRoundSkipsUnchangedPluginsAndStillCompacts() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = dir.file("state")
+        let config = "[daemon]\nstate_dir = \"\(state)\"\nsegment_bytes = 4096\n" + DaemonProcess.probeConfig
+        let first = try DaemonProcess(config: config)
+        for h in ["1-1-101", "1-1-102", "2-1-301"] { #expect(try first.client().request("roster.household.add \(h)").final.hasPrefix("200")) }
+        #expect(try first.client().request("state.snapshot").final.hasPrefix("200 snapshot"))
+        let rosterSnap = state + "/snapshots/roster.snap"
+        func identity(_ path: String) -> String {
+            guard let a = try? FileManager.default.attributesOfItem(atPath: path) else { return "missing" }
+            return "\(a[.systemFileNumber] ?? "?")/\((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        }
+        let before = identity(rosterSnap)
+        #expect(before != "missing")
+        var work = Workload()
+        work.run(socket: first.socket, clients: 2, perClient: 150, prefix: "w")
+        let segments = { (try? FileManager.default.contentsOfDirectory(atPath: state + "/journal"))?.filter { $0.hasSuffix(".seg") }.count ?? 0 }
+        #expect(segments() > 3)
+        Thread.sleep(forTimeInterval: 0.05)
+        let round = try first.client().request("state.snapshot")
+        #expect(round.final.hasPrefix("200 snapshot"), "\(round)")
+        #expect(identity(rosterSnap) == before, "the roster recorded nothing: its snapshot is not rewritten")
+        #expect(segments() == 1, "the roster's old snapshot still lets the probe's segments go")
+        first.signal(SIGKILL)
+        _ = first.waitExit()
+        first.stop()
+        let second = try DaemonProcess(config: config)
+        defer { second.stop() }
+        work.verify(try Workload.dump(socket: second.socket))
+        #expect(try second.client().request("roster.household 2-1-301").final.hasPrefix("200"))
+        // A change makes the next round write the roster again.
+        #expect(try second.client().request("roster.household.add 3-1-101").final.hasPrefix("200"))
+        #expect(try second.client().request("state.snapshot").final.hasPrefix("200 snapshot"))
+        #expect(identity(rosterSnap) != before)
+    }
+
     static let canLoopMount: Bool = {
         guard isRoot, FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4") else { return false }
         return (try? DaemonProcess.run("/sbin/losetup", ["-f"]).status) == 0

@@ -82,7 +82,8 @@ final class Journal: @unchecked Sendable {
     private var nextSeq: UInt64
     private var poisoned: Set<String> = []
     private var stopping = false
-    private var pluginsSeen: Set<String> = []
+    /// The last sequence number each plugin recorded since the journal opened.
+    private var lastSeqByPlugin: [String: UInt64] = [:]
     /// First sequence number of the batch being written (under `lock`).
     private var writingFirstSeq: UInt64?
     /// Failed writes per plugin, so a snapshot taken across a failure is thrown away.
@@ -142,7 +143,10 @@ final class Journal: @unchecked Sendable {
     var currentStats: Stats { stats.withLock { $0 } }
 
     /// Plugins that recorded since the journal opened.
-    var recordedPlugins: Set<String> { lock.lock(); defer { lock.unlock() }; return pluginsSeen }
+    var recordedPlugins: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(lastSeqByPlugin.keys) }
+
+    /// The last sequence number `plugin` recorded since the journal opened (0: none).
+    func lastSeq(of plugin: String) -> UInt64 { lock.lock(); defer { lock.unlock() }; return lastSeqByPlugin[plugin] ?? 0 }
     var currentSegment: String { lock.lock(); defer { lock.unlock() }; return segmentPath }
 
     /// Numbers `event`, applies it through `apply`, and queues it (see ``StateService``).
@@ -162,7 +166,7 @@ final class Journal: @unchecked Sendable {
             throw error
         }
         nextSeq += 1
-        pluginsSeen.insert(event.plugin)
+        lastSeqByPlugin[event.plugin] = numbered.seq
         let entry = Entry(numbered)
         queue.append(entry)
         lock.unlock(withValue: 1)

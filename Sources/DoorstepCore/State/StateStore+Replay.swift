@@ -18,7 +18,6 @@ extension StateStore {
         var segments = 0
         var records = 0
         var lastSeq: UInt64 = 0
-        var seen: Set<String> = []
         var lastSeqByPlugin: [String: UInt64] = [:]
         /// The newest segment and where its valid records end (the journal appends there).
         var lastSegment: (path: String, size: Int)?
@@ -87,7 +86,6 @@ extension StateStore {
             func closeRun() throws {
                 guard let r = run else { return }
                 run = nil
-                scan.seen.insert(r.id)
                 scan.lastSeqByPlugin[r.id] = r.last
                 if let plugin = r.plugin, !r.events.isEmpty {
                     try emit(ReplayBatch(plugin: plugin, events: r.events, expected: expected.removeValue(forKey: r.id) ?? 0))

@@ -11,7 +11,18 @@ extension StateStore {
         defer { exclusive.leave() }
         let start = ContinuousClock.now
         var highest: UInt64 = 0
+        var unchanged: [String] = []
         for (id, plugin) in plugins.sorted(by: { $0.key < $1.key }) {
+            // Nothing recorded since its snapshot: the file on disk is already this state, and
+            // it also includes everything up to now (read the position first: a record made
+            // after it has a larger number, and then the plugin is not skipped next time).
+            let now = journal.lastSeq
+            if let done = covered.withLock({ $0[id] }), done > 0, lastRecordedSeq(id) <= done {
+                covered.withLock { $0[id] = max(done, now) }
+                highest = max(highest, done, now)
+                unchanged.append(id)
+                continue
+            }
             do {
                 // A capture taken across a failed write may hold the refused change: skip it.
                 let before = journal.failureState(id)
@@ -43,7 +54,8 @@ extension StateStore {
                                 millis: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000,
                                 plugins: plugins.count)
         lastSnapshot.withLock { $0 = info }
-        logger.info("snapshot written", metadata: ["plugins": "\(plugins.count)", "seq": "\(highest)", "ms": "\(info.millis)"])
+        logger.info("snapshot written", metadata: ["plugins": "\(plugins.count - unchanged.count)", "unchanged": "\(unchanged.joined(separator: ","))",
+                                                   "seq": "\(highest)", "ms": "\(info.millis)"])
         return .success(info)
     }
 

@@ -14,8 +14,8 @@ public final class StateStore: Sendable {
     let ref: JournalRef
     /// Per plugin, the journal position its snapshot on disk includes (0: none).
     let covered = Mutex<[String: UInt64]>([:])
-    /// Plugins with records in the journal.
-    let recorded = Mutex<Set<String>>([])
+    /// Plugins with records in the journal found at recovery, with the last sequence number of each.
+    let recorded = Mutex<[String: UInt64]>([:])
     /// Held while a snapshot round or a backup runs, so neither sees the other half done.
     let exclusive = AsyncGate()
     let lastSnapshot = Mutex<SnapshotInfo?>(nil)
@@ -84,8 +84,8 @@ public final class StateStore: Sendable {
         report.replayed = replayed
         report.lastSeqByPlugin = scan.lastSeqByPlugin
         if let torn = scan.torn { (report.tornFile, report.tornOffset, report.tornBytes) = (torn.file, torn.offset, torn.bytes) }
-        let lastSeq = scan.lastSeq, seen = scan.seen, lastSegment = scan.lastSegment
-        recorded.withLock { $0 = seen }
+        let lastSeq = scan.lastSeq, lastSegment = scan.lastSegment
+        recorded.withLock { $0 = scan.lastSeqByPlugin }
         let nextSeq = max(lastSeq, coveredByPlugin.values.max() ?? 0) + 1
         let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
                                   segmentBytes: settings.segmentBytes, logger: logger, onWriteFailure: onWriteFailure)
@@ -151,7 +151,10 @@ public final class StateStore: Sendable {
     func service(for plugin: String) -> PluginStateService { PluginStateService(pluginID: plugin, ref: ref) }
 
     /// Plugins with records in the journal: found at recovery or recorded since.
-    var pluginsWithRecords: Set<String> { recorded.withLock { $0 }.union(journal.recordedPlugins) }
+    var pluginsWithRecords: Set<String> { Set(recorded.withLock { $0.keys }).union(journal.recordedPlugins) }
+
+    /// The last sequence number `plugin` has in the journal (0: none).
+    func lastRecordedSeq(_ plugin: String) -> UInt64 { max(journal.lastSeq(of: plugin), recorded.withLock { $0[plugin] ?? 0 }) }
 
     /// Bytes and count of segment files.
     var journalSize: (bytes: Int64, segments: Int) {
