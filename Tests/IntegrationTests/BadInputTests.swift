@@ -20,6 +20,44 @@ final class BadInputTests {
         #expect(try c.request("ping") == ["200 pong"], sourceLocation: sourceLocation)
     }
 
+    /// A last request without a newline, then end of input (`printf ping | socat …`): it is
+    /// still answered, whichever way the daemon answers it.
+    @Test(arguments: ["ping", "nosuch", "@t probe.echo 最后", "roster.household 1-1-101"])
+    func aFinalRequestWithoutNewlineBeforeEndOfInputIsAnswered(line: String) throws {
+        for _ in 0..<5 {
+            let c = try daemon.client()
+            try c.send(line)
+            #expect(shutdown(c.fd, Int32(SHUT_WR)) == 0)
+            let reply = try c.readReply(timeout: 5)
+            #expect(!reply.isEmpty, "\(line): no reply")
+            #expect(reply.last?.hasPrefix(line.hasPrefix("@t") ? "@t 200" : (line == "ping" ? "200 pong" : "4")) == true, "\(line): \(reply)")
+        }
+    }
+
+    /// A peer that sends and never reads: the daemon stops reading from it once the socket is
+    /// full instead of buffering answers without end.
+    @Test func aPeerThatNeverReadsIsNotBufferedWithoutEnd() throws {
+        let c = try daemon.client()
+        let flags = fcntl(c.fd, F_GETFL)
+        #expect(fcntl(c.fd, F_SETFL, flags | O_NONBLOCK) == 0)
+        let chunk = Array(String(repeating: "ping\n", count: 4096).utf8)
+        func push(for seconds: Double) -> Int {
+            var accepted = 0
+            let until = Date().addingTimeInterval(seconds)
+            while Date() < until {
+                let n = chunk.withUnsafeBytes { write(c.fd, $0.baseAddress, $0.count) }
+                if n > 0 { accepted += n } else { usleep(5_000) }
+            }
+            return accepted
+        }
+        let first = push(for: 1.5)
+        let later = push(for: 1.5)
+        // Once the buffers are full the daemon must stop taking more (it kept reading before).
+        #expect(first < 16 << 20, "the daemon took \(first >> 10) KiB from a peer that reads nothing")
+        #expect(later < 64 << 10, "the daemon went on reading: \(later >> 10) KiB more after the buffers were full")
+        #expect(try daemon.client().request("ping") == ["200 pong"])
+    }
+
     @Test func lineTooLong() throws {
         try expectError(Array(("@long probe.echo " + String(repeating: "长", count: 2000) + "\n").utf8), "414 line_too_long: the request line is 6017 bytes")
     }

@@ -175,6 +175,8 @@ public final class ControlServer: Service, Sendable {
                     return
                 }
                 accepted.activity.state.withLock { $0.session = session }
+                // The session refers to the activity: break the cycle when the connection ends.
+                defer { accepted.activity.state.withLock { $0.session = nil } }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         for await event in events {

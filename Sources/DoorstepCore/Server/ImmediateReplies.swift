@@ -14,7 +14,9 @@ enum Outgoing: Sendable {
 /// Replies keep request order: a request is answered here only when every earlier one has
 /// had its reply written (`inFlight` is 0), so a read sent after a write sees that write.
 /// Replies written here are flushed once per read burst, so a pipelined batch goes out in
-/// one write.
+/// one write, and when the peer's input ends (its last request may be decoded then, with no
+/// read burst after it). A peer that does not read its replies gets nothing answered here
+/// once the socket is full: its requests go the async way, whose back-pressure stops reading.
 final class ImmediateReplies: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias InboundOut = Frame
@@ -31,7 +33,9 @@ final class ImmediateReplies: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let session = activity.sessionIfNothingPending, let outcome = dispatcher.handleNow(frame, session: session) else {
+        guard context.channel.isWritable, let session = activity.sessionIfNothingPending,
+            let outcome = dispatcher.handleNow(frame, session: session)
+        else {
             context.fireChannelRead(data)
             return
         }
@@ -41,11 +45,26 @@ final class ImmediateReplies: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if unflushed {
-            unflushed = false
-            context.flush()
-        }
+        flushIfNeeded(context)
         context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The decoder hands over what was left in the buffer before this event, without a
+        // read-complete after it.
+        if case .inputClosed? = event as? ChannelEvent { flushIfNeeded(context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        flushIfNeeded(context)
+        context.fireChannelInactive()
+    }
+
+    private func flushIfNeeded(_ context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 }
 
