@@ -97,6 +97,12 @@ public protocol StatefulPlugin: DoorstepPlugin, Actor {
     /// Replaces the in-memory state with a snapshot, or with the empty state for nil.
     func restoreSnapshot(_ bytes: [UInt8]?) throws
 
+    /// Replaces the state with a snapshot plus the events after it (after a failed write, the
+    /// host rebuilds the plugin from disk). The default restores and applies in place; a plugin
+    /// whose state is read outside its actor (``ImmediateReads``) should build the new state
+    /// aside and swap it in with one assignment, so no reader sees it half rebuilt.
+    func rebuild(snapshot: [UInt8]?, events: [RecordedEvent]) throws
+
     /// A hint at start-up: about `count` of this plugin's journal records are about to be
     /// applied (one segment's worth, some possibly already in the snapshot). A plugin that keeps
     /// a large table can size it once instead of growing it record by record. The default does nothing.

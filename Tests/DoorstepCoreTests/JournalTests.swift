@@ -244,4 +244,57 @@ struct StateStoreTests {
             _ = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
         }
     }
+
+    @Test func cancellingStartUpDuringReplayStopsTheReader() async throws {
+        let dir = try writeJournal(StateStore.replayBatchLimit * 60, perSegment: StateStore.replayBatchLimit * 20)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
+        let probe = try makeProbe(ref)
+        let task = Task { try await store.open(plugins: ["probe": probe]) { _, answer in answer() } }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let outcome = await task.result
+        switch outcome {
+        case .success(let recovery):
+            // Finished before the cancel arrived: then everything was replayed.
+            #expect(recovery.replayed == StateStore.replayBatchLimit * 60)
+            store.close()
+        case .failure(let error):
+            #expect(error is CancellationError, "\(error)")
+        }
+    }
+
+    @Test func interleavedPluginsReplayInTheirOwnOrderAndCountOnlyUncoveredRecords() async throws {
+        // Three plugins take turns (one unknown to this daemon); every key is overwritten many
+        // times, so a plugin's records applied out of order would leave another value behind.
+        let dir = NSTemporaryDirectory() + "doorstep-unit-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.makeDirectories(dir + "/journal")
+        let ids = ["probe", "ghost", "gone"]
+        let count = StateStore.replayBatchLimit * 3 + 11
+        var bytes: [UInt8] = []
+        var expected: [String: [String: String]] = [:]
+        for i in 1...count {
+            let id = ids[i % 3], key = "k\(i % 97)", value = "值\(i)"
+            JournalRecord.encode(RecordedEvent(seq: UInt64(i), time: 0, plugin: id, type: "set", version: 2,
+                                               payload: Array(#"{"key":"\#(key)","value":"\#(value)"}"#.utf8)), into: &bytes)
+            expected[id, default: [:]][key] = value
+        }
+        try FileSystem.writeAtomically(dir + "/journal/" + SegmentFile.name(firstSeq: 1), bytes)
+        let counts = bytes.withUnsafeBytes { JournalScanner.recordsByPlugin($0, after: ["probe": 30]) }
+        #expect(counts["probe"] == (1...count).filter { $0 % 3 == 0 && $0 > 30 }.count)
+        #expect(counts["ghost"] == (1...count).filter { $0 % 3 == 1 }.count)
+        let ref = JournalRef()
+        let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
+        let probe = try makeProbe(ref), ghost = try makeProbe(ref)
+        let recovery = try await store.open(plugins: ["probe": probe, "ghost": ghost]) { _, answer in answer() }
+        defer { store.close() }
+        #expect(recovery.replayed == (1...count).filter { $0 % 3 != 2 }.count)
+        #expect(recovery.lastSeqByPlugin["gone"] == UInt64((1...count).last { $0 % 3 == 2 }!))
+        for key in ["k0", "k1", "k50", "k96"] {
+            #expect(try await value(probe, key) == expected["probe"]![key])
+            #expect(try await value(ghost, key) == expected["ghost"]![key])
+        }
+    }
 }

@@ -60,6 +60,13 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
 
     public func restoreSnapshot(_ bytes: [UInt8]?) throws { state = try SnapshotJSON.decode(RosterState.self, bytes, empty: RosterState()) }
 
+    /// Built aside and swapped in: immediate reads see the old state or the rebuilt one.
+    public func rebuild(snapshot: [UInt8]?, events: [RecordedEvent]) throws {
+        var fresh = try SnapshotJSON.decode(RosterState.self, snapshot, empty: RosterState())
+        for event in events { try fresh.apply(event) }
+        state = fresh
+    }
+
     public func status() async -> JSON {
         ["households": .number(state.households.count), "residents": .number(state.residentCount)]
     }

@@ -54,6 +54,13 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
 
     public func restoreSnapshot(_ bytes: [UInt8]?) throws { state = try SnapshotJSON.decode(VisitsState.self, bytes, empty: VisitsState()) }
 
+    /// Built aside and swapped in: `roster.household` reads activity from an event loop.
+    public func rebuild(snapshot: [UInt8]?, events: [RecordedEvent]) throws {
+        var fresh = try SnapshotJSON.decode(VisitsState.self, snapshot, empty: VisitsState())
+        for event in events { try fresh.apply(event) }
+        state = fresh
+    }
+
     public func status() async -> JSON {
         ["campaigns": .number(state.campaigns.count), "visits": .number(state.visits.count),
          "open_needs": .number(state.needs.values.filter { $0.resolvedAt == nil }.count)]

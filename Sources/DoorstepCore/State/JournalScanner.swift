@@ -86,9 +86,10 @@ enum JournalScanner {
         return Result(lastSeq: last, records: count, validEnd: offset, tornBytes: 0)
     }
 
-    /// How many records each plugin has in `bytes`, read from the framing alone (no checksums):
-    /// a sizing hint, counted up to the first record whose length does not fit.
-    static func recordsByPlugin(_ bytes: UnsafeRawBufferPointer) -> [String: Int] {
+    /// How many records each plugin has in `bytes` after its `covered` position (the ones a
+    /// replay applies), read from the framing alone (no checksums): a sizing hint, counted up
+    /// to the first record whose length does not fit.
+    static func recordsByPlugin(_ bytes: UnsafeRawBufferPointer, after covered: [String: UInt64] = [:]) -> [String: Int] {
         var counts: [String: Int] = [:]
         var o = 0
         while o + JournalRecord.headerSize < bytes.count {
@@ -97,7 +98,8 @@ enum JournalScanner {
             guard length >= JournalRecord.fixedBody, o + JournalRecord.headerSize + length <= bytes.count,
                 p + 1 + Int(bytes[p]) <= bytes.count
             else { break }
-            counts[String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(p + 1)..<(p + 1 + Int(bytes[p]))]), as: UTF8.self), default: 0] += 1
+            let plugin = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(p + 1)..<(p + 1 + Int(bytes[p]))]), as: UTF8.self)
+            if JournalRecord.readU64(bytes, o + JournalRecord.headerSize) > covered[plugin] ?? 0 { counts[plugin, default: 0] += 1 }
             o += JournalRecord.headerSize + length
         }
         return counts

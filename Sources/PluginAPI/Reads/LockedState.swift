@@ -14,10 +14,15 @@ import Glibc
 /// ```
 ///
 /// so `state.apply(event)` changes the state in place under the write lock, and a reader never
-/// sees half an event. Readers call ``read(_:)`` and share the lock (a read-write lock that
-/// prefers readers: event loops answering reads never wait for each other). A read may nest in
-/// a read (an index computed from the state itself); Swift's exclusivity rules already forbid
-/// reading the state inside a modification.
+/// sees half an event. Readers call ``read(_:)`` and share the lock: event loops answering
+/// reads never wait for each other, and a waiting writer goes before new readers.
+///
+/// Rules, since a misuse blocks forever instead of trapping:
+/// - Only the owning actor writes. Its reads may nest (a read inside `state.x.map { state.y }`):
+///   no other writer can be waiting while the only writer is busy reading.
+/// - Never change the state while reading it on the same thread (`state.x.forEach { state.y = … }`):
+///   Swift's exclusivity rules forbid it for a stored property too, but here it deadlocks.
+/// - ``read(_:)`` must not touch another `LockedState` or wait for anything.
 public final class LockedState<Value>: @unchecked Sendable {
     private var storage: Value
     /// Allocated, not a stored struct: a pthread lock must not move.
@@ -25,7 +30,13 @@ public final class LockedState<Value>: @unchecked Sendable {
 
     public init(_ value: Value) {
         storage = value
-        pthread_rwlock_init(lock, nil)
+        // Writers first: a steady stream of reads from the event loops must not starve the
+        // actor, which writes while holding the journal's lock.
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
     }
 
     deinit {
