@@ -3,7 +3,8 @@
 /// Everything is written straight into one string through a ``TextLines`` sink (no array of
 /// lines, no padded copies): `roster.household` is rendered on an event loop for every read.
 public enum TextRenderer {
-    /// Lines for `data` in the text format, each kept on one line (control characters escaped).
+    /// Lines for `data` in the text format, as a reply shows them: each kept on one line
+    /// (newlines shown as `\n`, other control characters but tab as `\u{HEX}`).
     public static func lines(for data: JSON) -> [String] {
         var sink = TextLines(lead: "")
         render(data, into: &sink)
@@ -25,13 +26,13 @@ public enum TextRenderer {
 
     static func objectLines(_ fields: [(String, JSON)], indent: Int, into sink: inout TextLines) {
         var keyWidth = 0
-        for (key, value) in fields where value.isScalar || isScalarList(value) { keyWidth = max(keyWidth, DisplayWidth.of(key)) }
+        for (key, value) in fields where value.isScalar || isScalarList(value) { keyWidth = max(keyWidth, TextLines.width(key)) }
         for (key, value) in fields {
             if value.isScalar || isScalarList(value) {
                 sink.start(indent: indent)
                 sink.text(key)
                 sink.text(":")
-                sink.spaces(keyWidth - DisplayWidth.of(key) + 1)
+                sink.spaces(keyWidth - TextLines.width(key) + 1)
                 sink.text(value.plainText)
                 sink.end()
             } else if case .object(let inner) = value {
@@ -73,16 +74,15 @@ public enum TextRenderer {
         var columns: [String] = []
         for row in rows { for (k, _) in row where !columns.contains(k) { columns.append(k) } }
         let cells = rows.map { row in
-            // Rows usually have the columns in order: look where the column should be first.
-            columns.enumerated().map { i, col in
-                if i < row.count, row[i].0 == col { return row[i].1.plainText }
-                return row.first(where: { $0.0 == col })?.1.plainText ?? "-"
-            }
+            // Rows usually have exactly the columns, in order (then each name is there once).
+            if row.count == columns.count, zip(row, columns).allSatisfy({ $0.0 == $1 }) { return row.map(\.1.plainText) }
+            return columns.map { col in row.first(where: { $0.0 == col })?.1.plainText ?? "-" }
         }
         table(header: columns, rows: cells, indent: indent, into: &sink)
     }
 
-    /// A table with a header row, columns separated by two spaces and padded by display width.
+    /// A table with a header row, columns separated by two spaces and padded by display width;
+    /// cells are kept on one line as in ``lines(for:)``.
     public static func table(header: [String], rows: [[String]]) -> [String] {
         var sink = TextLines(lead: "")
         table(header: header, rows: rows, indent: 0, into: &sink)
@@ -90,11 +90,11 @@ public enum TextRenderer {
     }
 
     static func table(header: [String], rows: [[String]], indent: Int, into sink: inout TextLines) {
-        var widths = header.map(DisplayWidth.of)
+        var widths = header.map(TextLines.width)
         var cellWidths: [[Int]] = []
         cellWidths.reserveCapacity(rows.count)
         for row in rows {
-            let w = row.map(DisplayWidth.of)
+            let w = row.map(TextLines.width)
             for (i, cw) in w.enumerated() where i < widths.count { widths[i] = max(widths[i], cw) }
             cellWidths.append(w)
         }
@@ -106,7 +106,7 @@ public enum TextRenderer {
             }
             sink.end()
         }
-        format(header, widths.indices.map { DisplayWidth.of(header[$0]) })
+        format(header, header.map(TextLines.width))
         for (row, w) in zip(rows, cellWidths) { format(row, w) }
     }
 }
@@ -137,9 +137,20 @@ struct TextLines {
     /// Runs of spaces by length, so padding costs one append.
     private static let pads: [String] = (0...64).map { String(repeating: " ", count: $0) }
 
+    /// Whether `s` has characters ``text(_:)`` shows escaped.
+    static func needsEscaping(_ s: String) -> Bool { s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) }
+
+    /// The columns `s` takes once written by ``text(_:)`` (escapes included), for alignment.
+    static func width(_ s: String) -> Int {
+        guard needsEscaping(s) else { return DisplayWidth.of(s) }
+        var shown = TextLines(lead: "")
+        shown.text(s)
+        return DisplayWidth.of(shown.out)
+    }
+
     /// Appends `s`, escaping what would break the line or the terminal.
     mutating func text(_ s: String) {
-        guard s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
+        guard Self.needsEscaping(s) else {
             out += s
             return
         }

@@ -8,6 +8,26 @@ struct ReplyEncoderTests {
         #expect(text == "200-a:  1\n200-bb: x\n200 ok\n")
     }
 
+    /// Rows with other, fewer or repeated keys: columns in first-seen order, "-" for a missing
+    /// cell, the first of repeated keys, CJK padded by display width, control characters escaped.
+    @Test func tablesFromUnevenRows() {
+        let data: JSON = .array([
+            .object([("name", "王秀英"), ("age", 84)]),
+            .object([("age", 9), ("name", "Li\nMing"), ("note", "独居")]),
+            .object([("name", "甲"), ("name", "乙"), ("age", .null)]),
+        ])
+        let text = ReplyEncoder.encode(.success(Reply(data: ["people": data])), tag: "t", format: .text)
+        #expect(text == """
+            @t 200-people:
+            @t 200-  name      age  note
+            @t 200-  王秀英    84   -
+            @t 200-  Li\\nMing  9    独居
+            @t 200-  甲        -    -
+            @t 200 ok
+
+            """)
+    }
+
     @Test func taggedReplyPrefixesEveryLine() {
         let text = ReplyEncoder.encode(.success(Reply(data: ["k": "v"], message: "done")), tag: "t9", format: .text)
         #expect(text == "@t9 200-k: v\n@t9 200 done\n")

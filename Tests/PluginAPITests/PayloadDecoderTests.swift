@@ -152,7 +152,7 @@ struct PayloadDecoderTests {
     }
 
     @Test(arguments: [
-        (#"{"name": "甲", "tags": ["#, "unterminated"),
+        (#"{"name": "甲", "tags": ["#, "found the end of the input"),
         (#"{"name": "甲"#, "unterminated string"),
         (#"{"name": "甲", "tags": []} x"#, "after the JSON value"),
         (#"{"name": "甲", "tags": [],}"#, "expected a member name"),
@@ -167,7 +167,21 @@ struct PayloadDecoderTests {
         (#"{"name": "甲", "tags": [], "birthYear": 1.5}"#, "does not fit in Int"),
         (#"{"name": "甲", "tags": [], "birthYear": 99999999999999999999}"#, "does not fit in Int"),
         (#"{"name": "甲", "tags": [], "birthYear": tru}"#, "expected"),
-        ("", "expected"),
+        (#"{"name": "甲", "tags": [], "birthYear": 01}"#, "expected ',' or '}'"),
+        (#"{"name": "甲", "tags": [], "birthYear": 1-2}"#, "expected ',' or '}'"),
+        (#"{"name": "甲", "tags": [], "birthYear": 1.}"#, "no digit after '.'"),
+        (#"{"name": "甲", "tags": [], "birthYear": -.5}"#, "invalid number"),
+        (#"{"name": "甲", "tags": [], "birthYear": -}"#, "invalid number"),
+        (#"{"name": "甲", "tags": [], "birthYear": 1e}"#, "exponent"),
+        // Members nobody reads are checked too.
+        (#"{"name": "甲", "tags": [], "extra": [1,,2]}"#, "expected a value"),
+        (#"{"name": "甲", "tags": [], "extra": [1}]}"#, "expected ',' or ']'"),
+        (#"{"name": "甲", "tags": [], "extra": {"a" 1}}"#, "expected ':'"),
+        (#"{"name": "甲", "tags": [], "extra": {"a": 1,}}"#, "trailing comma before '}'"),
+        (#"{"name": "甲", "tags": [], "extra": [[[[]]]}"#, "expected ',' or ']'"),
+        (#"{"name": "\u0041\u"}"#, "\\u escape"),
+        ("", "the input is empty"),
+        ("   ", "the input is empty"),
     ])
     func syntaxErrorsAreDataCorrupted(text: String, expected: String) {
         let error = failure(Resident.self, text)
@@ -202,5 +216,49 @@ struct PayloadDecoderTests {
         }
         let text = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(message(failure(Tree.self, text)).contains("nested deeper than"))
+    }
+
+    @Test func invalidUTF8InAnEscapedStringOrAKeyIsRefused() {
+        // A dictionary key that is not UTF-8 must not be dropped silently.
+        var key = Array(#"{"ok": 1, ""#.utf8)
+        key += [0xFF]
+        key += Array(#"": 2}"#.utf8)
+        #expect(throws: DecodingError.self) { try PayloadDecoder.decode([String: Int].self, from: key) }
+        var escaped = Array(#"{"name": "\n"#.utf8)
+        escaped += [0xC3]
+        escaped += Array(#"", "tags": []}"#.utf8)
+        #expect(throws: DecodingError.self) { try PayloadDecoder.decode(Resident.self, from: escaped) }
+    }
+
+    @Test func specialTypesRefuseWhatTheyCannotBe() {
+        struct Blob: Decodable { var data: Data }
+        #expect(message(failure(Blob.self, #"{"data": "%%%not base64"}"#)).contains("invalid base64"))
+        struct Big: Decodable { var f: Float }
+        #expect(message(failure(Big.self, #"{"f": 1e39}"#)).contains("does not fit in Float"))
+        struct Money: Decodable { var m: Decimal }
+        guard case .typeMismatch = failure(Money.self, #"{"m": "12"}"#) else { Issue.record("expected typeMismatch"); return }
+    }
+
+    @Test func superDecodersReadTheNamedMemberOrNull() throws {
+        class Base: Decodable {
+            var id: Int
+            enum K: String, CodingKey { case id }
+            required init(from decoder: any Decoder) throws { id = try decoder.container(keyedBy: K.self).decode(Int.self, forKey: .id) }
+        }
+        final class Derived: Base {
+            var name: String
+            var absentIsNull: Bool
+            enum K: String, CodingKey { case name, base, missing }
+            required init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: K.self)
+                name = try c.decode(String.self, forKey: .name)
+                absentIsNull = try c.superDecoder(forKey: .missing).singleValueContainer().decodeNil()
+                try super.init(from: c.superDecoder(forKey: .base))
+            }
+        }
+        let d = try PayloadDecoder.decode(Derived.self, from: Array(#"{"name": "楼长", "base": {"id": 7}}"#.utf8))
+        #expect(d.id == 7)
+        #expect(d.name == "楼长")
+        #expect(d.absentIsNull)
     }
 }

@@ -37,32 +37,87 @@ struct JSONBytes {
         }
     }
 
-    /// The end of the value starting at `i` (one past its last byte). Containers are matched by
-    /// bracket depth; their members are checked when they are decoded.
+    /// The end of the value starting at `i` (one past its last byte), checking its syntax:
+    /// members a decoder skips must be valid JSON too.
     func skipValue(_ i: Int) throws(PayloadSyntaxError) -> Int {
         switch self[i] {
         case UInt8(ascii: "\""): return try stringEnd(i).end + 1
-        case UInt8(ascii: "{"), UInt8(ascii: "["): break
+        case UInt8(ascii: "{"), UInt8(ascii: "["): return try skipContainer(i)
         case UInt8(ascii: "t"): return try literal("true", at: i)
         case UInt8(ascii: "f"): return try literal("false", at: i)
         case UInt8(ascii: "n"): return try literal("null", at: i)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return numberEnd(i)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try numberEnd(i)
         default: throw PayloadSyntaxError(offset: i, "expected a value, found \(describe(i))")
         }
+    }
+
+    /// Skips an object or array without recursion: the open containers are kept as a stack of
+    /// bits (1: object), at most ``PayloadDecoder/maxDepth`` deep.
+    private func skipContainer(_ i: Int) throws(PayloadSyntaxError) -> Int {
+        let words = (PayloadDecoder.maxDepth + 63) / 64
+        return try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { (objects) throws(PayloadSyntaxError) -> Int in
+            objects.initialize(repeating: 0)
+            return try skipContainer(i, objects)
+        }
+    }
+
+    private func skipContainer(_ i: Int, _ objects: UnsafeMutableBufferPointer<UInt64>) throws(PayloadSyntaxError) -> Int {
         var depth = 0
         var j = i
+        func isObject(_ d: Int) -> Bool { objects[d >> 6] & (1 << UInt64(d & 63)) != 0 }
         while true {
+            // At the start of a value (or of a container's first member).
             switch self[j] {
-            case UInt8(ascii: "\""): j = try stringEnd(j).end
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 0 { return j + 1 }
-            case 0 where j >= count: throw PayloadSyntaxError(offset: j, "unterminated \(describe(i)) starting at byte \(i)")
-            default: break
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < PayloadDecoder.maxDepth else {
+                    throw PayloadSyntaxError(offset: j, "nested deeper than \(PayloadDecoder.maxDepth) levels")
+                }
+                let object = self[j] == UInt8(ascii: "{")
+                if object { objects[depth >> 6] |= 1 << UInt64(depth & 63) } else { objects[depth >> 6] &= ~(1 << UInt64(depth & 63)) }
+                depth += 1
+                j = skipSpace(j + 1)
+                if self[j] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    j += 1
+                    depth -= 1
+                } else {
+                    if object { j = try memberName(j) }
+                    continue
+                }
+            default:
+                j = try skipValue(j)
             }
-            j += 1
+            // After a value: a comma and the next member, or the end of containers.
+            while true {
+                guard depth > 0 else { return j }
+                j = skipSpace(j)
+                let object = isObject(depth - 1)
+                switch self[j] {
+                case UInt8(ascii: ","):
+                    j = skipSpace(j + 1)
+                    if self[j] == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                        throw PayloadSyntaxError(offset: j, "trailing comma before '\(object ? "}" : "]")'")
+                    }
+                    if object { j = try memberName(j) }
+                case object ? UInt8(ascii: "}") : UInt8(ascii: "]"):
+                    j += 1
+                    depth -= 1
+                    continue
+                default:
+                    throw PayloadSyntaxError(offset: j, "expected ',' or '\(object ? "}" : "]")' in \(object ? "an object" : "an array"), found \(describe(j))")
+                }
+                break
+            }
         }
+    }
+
+    /// Skips `"name" :` and the space after it; returns where the member's value starts.
+    private func memberName(_ i: Int) throws(PayloadSyntaxError) -> Int {
+        guard self[i] == UInt8(ascii: "\"") else { throw PayloadSyntaxError(offset: i, "expected a member name, found \(describe(i))") }
+        let j = skipSpace(try stringEnd(i).end + 1)
+        guard self[j] == UInt8(ascii: ":") else {
+            throw PayloadSyntaxError(offset: j, "expected ':' after a member name, found \(describe(j))")
+        }
+        return skipSpace(j + 1)
     }
 
     private func literal(_ word: StaticString, at i: Int) throws(PayloadSyntaxError) -> Int {
@@ -73,22 +128,40 @@ struct JSONBytes {
         return i + n
     }
 
+    /// Whether a number starts at `i` (it may still be malformed).
+    func isNumberStart(_ i: Int) -> Bool {
+        let b = self[i]
+        return b == UInt8(ascii: "-") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+    }
+
     func isNull(_ i: Int) -> Bool {
         self[i] == UInt8(ascii: "n") && self[i + 1] == UInt8(ascii: "u") && self[i + 2] == UInt8(ascii: "l")
             && self[i + 3] == UInt8(ascii: "l")
     }
 
-    /// One past the last byte that can belong to a number starting at `i`.
-    func numberEnd(_ i: Int) -> Int {
+    /// One past the end of the number starting at `i`, checked against JSON's grammar
+    /// (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`).
+    func numberEnd(_ i: Int) throws(PayloadSyntaxError) -> Int {
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         var j = i
-        while true {
-            switch self[j] {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                UInt8(ascii: "e"), UInt8(ascii: "E"):
-                j += 1
-            default: return j
-            }
+        if self[j] == UInt8(ascii: "-") { j += 1 }
+        switch self[j] {
+        case UInt8(ascii: "0"): j += 1
+        case UInt8(ascii: "1")...UInt8(ascii: "9"): while isDigit(self[j]) { j += 1 }
+        default: throw PayloadSyntaxError(offset: i, "invalid number: no digit at byte \(j)")
         }
+        if self[j] == UInt8(ascii: ".") {
+            j += 1
+            guard isDigit(self[j]) else { throw PayloadSyntaxError(offset: i, "invalid number: no digit after '.' at byte \(j)") }
+            while isDigit(self[j]) { j += 1 }
+        }
+        if self[j] == UInt8(ascii: "e") || self[j] == UInt8(ascii: "E") {
+            j += 1
+            if self[j] == UInt8(ascii: "+") || self[j] == UInt8(ascii: "-") { j += 1 }
+            guard isDigit(self[j]) else { throw PayloadSyntaxError(offset: i, "invalid number: no digit in the exponent at byte \(j)") }
+            while isDigit(self[j]) { j += 1 }
+        }
+        return j
     }
 
     /// The closing quote of the string whose opening quote is at `i`, and whether it has escapes.
@@ -118,6 +191,16 @@ struct JSONBytes {
         let text = escaped ? try unescape(raw, at: i + 1) : String(validating: raw, as: UTF8.self)
         guard let text else { throw PayloadSyntaxError(offset: i, "invalid UTF-8 in the string starting at byte \(i)") }
         return (text, end + 1)
+    }
+
+    /// Whether the bytes `start..<end` are all ASCII.
+    func isASCII(_ start: Int, _ end: Int) -> Bool {
+        var k = start
+        while k < end {
+            if base.unsafelyUnwrapped[k] >= 0x80 { return false }
+            k += 1
+        }
+        return true
     }
 
     /// Whether the raw (unescaped) bytes `start..<end` spell `name`.

@@ -27,6 +27,8 @@ final class ObjectMembers {
             }
             let keyStart = i
             let (end, escaped) = try input.stringEnd(i)
+            // Names are checked here once, so `allKeys` never has to drop one.
+            if escaped || !input.isASCII(i + 1, end) { _ = try input.string(i) }
             i = input.skipSpace(end + 1)
             guard input[i] == UInt8(ascii: ":") else {
                 throw PayloadSyntaxError(offset: i, "expected ':' after a member name, found \(input.describe(i))")
@@ -54,7 +56,7 @@ final class ObjectMembers {
             if byName == nil {
                 var index: [String: Int] = [:]
                 index.reserveCapacity(members.count)
-                for (k, m) in members.enumerated() { index[try name(m)] = k }
+                for (k, m) in members.enumerated() where index[try name(m)] == nil { index[try name(m)] = k }
                 byName = index
             }
             guard let k = byName![key] else { return nil }

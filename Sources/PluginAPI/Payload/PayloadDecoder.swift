@@ -13,9 +13,13 @@ public enum PayloadDecoder {
     static let maxDepth = 512
 
     /// Decodes `type` from the JSON document in `bytes` (nothing but whitespace may follow it).
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
+    /// The decoders handed to `init(from:)` read `bytes` in place: they must not outlive it.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let input = JSONBytes(bytes)
         let start = input.skipSpace(0)
+        guard start < input.count else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no JSON value: the input is empty (byte \(start))"))
+        }
         let root = ValueDecoder(input, at: start, parent: nil, key: nil, depth: 0)
         let value: T = try root.decode(T.self)
         let end = try root.syntax { () throws(PayloadSyntaxError) in input.skipSpace(try input.skipValue(start)) }
@@ -27,6 +31,10 @@ public enum PayloadDecoder {
     }
 
     /// Decodes `type` from a JSON document held in an array.
+    ///
+    /// The `Decoder` an `init(from:)` receives reads the array in place during this call only:
+    /// a type must not keep it (no Codable type does). With duplicate member names, which one
+    /// is read is unspecified (`JSONEncoder` never writes them).
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try bytes.withUnsafeBytes { try decode(type, from: $0) }
     }
@@ -117,7 +125,8 @@ final class ValueDecoder: Decoder, SingleValueDecodingContainer {
             return url as! T
         }
         if T.self == Decimal.self {
-            guard let d = Decimal(string: numberText(at: i)) else { throw mismatch(Decimal.self, at: i, key: key) }
+            guard input.isNumberStart(i) else { throw mismatch(Decimal.self, at: i, key: key) }
+            guard let d = Decimal(string: try numberText(at: i, key: key)) else { throw corrupted(at: i, key: key, "invalid number") }
             return d as! T
         }
         return nil
@@ -143,42 +152,37 @@ final class ValueDecoder: Decoder, SingleValueDecodingContainer {
     }
 
     func integer<T: FixedWidthInteger>(_ type: T.Type, at i: Int, key: (any CodingKey)?) throws -> (T, Int) {
+        guard input.isNumberStart(i) else { throw mismatch(T.self, at: i, key: key) }
+        let end = try syntax { () throws(PayloadSyntaxError) in try input.numberEnd(i) }
         var j = i
         let negative = input[j] == UInt8(ascii: "-")
         if negative { j += 1 }
         var value: T = 0
-        var digits = 0
-        while case let b = input[j], b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+        while j < end, case let b = input[j], b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
             let d = T(truncatingIfNeeded: b &- UInt8(ascii: "0"))
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (r, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
-            guard !o1, !o2 else { throw corrupted(at: i, key: key, "number \(numberText(at: i)) does not fit in \(T.self)") }
+            guard !o1, !o2 else { throw corrupted(at: i, key: key, "number \(try numberText(at: i, key: key)) does not fit in \(T.self)") }
             value = r
-            digits += 1
             j += 1
         }
-        guard digits > 0 else { throw mismatch(T.self, at: i, key: key) }
-        switch input[j] {
-        case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"):
-            // 3.0 or 1e3 written for an integer: accepted when exact, as Foundation does.
-            let (d, end) = try float(Double.self, at: i, key: key)
-            guard let exact = T(exactly: d) else { throw corrupted(at: i, key: key, "number \(numberText(at: i)) does not fit in \(T.self)") }
-            return (exact, end)
-        default: return (value, j)
-        }
+        guard j < end else { return (value, end) }
+        // 3.0 or 1e3 written for an integer: accepted when exact, as Foundation does.
+        let (d, _) = try float(Double.self, at: i, key: key)
+        guard let exact = T(exactly: d) else { throw corrupted(at: i, key: key, "number \(try numberText(at: i, key: key)) does not fit in \(T.self)") }
+        return (exact, end)
     }
 
     func float<T: BinaryFloatingPoint & LosslessStringConvertible>(_ type: T.Type, at i: Int, key: (any CodingKey)?) throws -> (T, Int) {
-        let b = input[i]
-        guard b == UInt8(ascii: "-") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) else { throw mismatch(T.self, at: i, key: key) }
-        let text = numberText(at: i)
+        guard input.isNumberStart(i) else { throw mismatch(T.self, at: i, key: key) }
+        let text = try numberText(at: i, key: key)
         guard let value = T(text) else { throw corrupted(at: i, key: key, "invalid number \(text)") }
         guard value.isFinite else { throw corrupted(at: i, key: key, "number \(text) does not fit in \(T.self)") }
         return (value, i + text.utf8.count)
     }
 
-    func numberText(at i: Int) -> String {
-        let end = input.numberEnd(i)
+    func numberText(at i: Int, key: (any CodingKey)?) throws -> String {
+        let end = try syntax { () throws(PayloadSyntaxError) in try input.numberEnd(i) }
         return String(decoding: UnsafeBufferPointer(start: input.base.unsafelyUnwrapped + i, count: end - i), as: UTF8.self)
     }
 
