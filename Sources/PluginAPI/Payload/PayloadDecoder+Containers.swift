@@ -13,6 +13,8 @@ final class ObjectMembers {
 
     let input: JSONBytes
     private(set) var members: [Member] = []
+    /// One past the closing brace: the whole object has been checked.
+    private(set) var end = 0
     private var next = 0
     private var byName: [String: Int]?
 
@@ -20,7 +22,10 @@ final class ObjectMembers {
         self.input = input
         members.reserveCapacity(8)
         var i = input.skipSpace(start + 1)
-        if input[i] == UInt8(ascii: "}") { return }
+        if input[i] == UInt8(ascii: "}") {
+            end = i + 1
+            return
+        }
         while true {
             guard input[i] == UInt8(ascii: "\"") else {
                 throw PayloadSyntaxError(offset: i, "expected a member name, found \(input.describe(i))")
@@ -38,7 +43,9 @@ final class ObjectMembers {
             i = input.skipSpace(try input.skipValue(value))
             switch input[i] {
             case UInt8(ascii: ","): i = input.skipSpace(i + 1)
-            case UInt8(ascii: "}"): return
+            case UInt8(ascii: "}"):
+                self.end = i + 1
+                return
             default: throw PayloadSyntaxError(offset: i, "expected ',' or '}' in an object, found \(input.describe(i))")
             }
         }

@@ -22,7 +22,10 @@ public enum PayloadDecoder {
         }
         let root = ValueDecoder(input, at: start, parent: nil, key: nil, depth: 0)
         let value: T = try root.decode(T.self)
-        let end = try root.syntax { () throws(PayloadSyntaxError) in input.skipSpace(try input.skipValue(start)) }
+        // An object read through a container was checked to its end already.
+        var end = root.checkedEnd ?? start
+        if root.checkedEnd == nil { end = try root.syntax { () throws(PayloadSyntaxError) in try input.skipValue(start) } }
+        end = input.skipSpace(end)
         guard end == input.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription:
                 "unexpected \(input.describe(end)) at byte \(end) after the JSON value"))
@@ -69,9 +72,14 @@ final class ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+    /// Where the value ends, once a container has checked all of it.
+    private(set) var checkedEnd: Int?
+
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard input[start] == UInt8(ascii: "{") else { throw mismatch([String: Int].self, at: start, key: nil) }
-        return KeyedDecodingContainer(ObjectReader<Key>(decoder: self, members: try syntax { () throws(PayloadSyntaxError) in try ObjectMembers(input, start) }))
+        let members = try syntax { () throws(PayloadSyntaxError) in try ObjectMembers(input, start) }
+        checkedEnd = members.end
+        return KeyedDecodingContainer(ObjectReader<Key>(decoder: self, members: members))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
