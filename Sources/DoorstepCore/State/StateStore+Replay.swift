@@ -43,6 +43,9 @@ extension StateStore {
         let stopped = Atomic<Bool>(false)
         let result = Mutex<JournalScan?>(nil)
         let exit = ReaderExit()
+        // Applied batches go back to the reader to be freed: freeing a million records is
+        // real work, and the applier is the critical path.
+        let spent = Mutex<[[RecordedEvent]]>([])
         @Sendable func stop() {
             // Wake the reader if it waits for a slot, so it sees the stop and ends.
             stopped.store(true, ordering: .releasing)
@@ -53,6 +56,7 @@ extension StateStore {
         let reader = Thread { [self] in
             do {
                 let scan = try scanJournal(plugins: plugins, covered: covered, stopped: { stopped.load(ordering: .acquiring) }) { batch in
+                    _ = spent.withLock { $0.removeAll() }
                     slots.wait()
                     if stopped.load(ordering: .acquiring) { throw CancellationError() }
                     feed.yield(batch)
@@ -69,6 +73,7 @@ extension StateStore {
         do {
             for try await batch in batches {
                 try await apply(batch)
+                spent.withLock { $0.append(batch.events) }
                 slots.signal()
             }
         } catch {
