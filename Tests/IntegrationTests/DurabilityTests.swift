@@ -20,6 +20,16 @@ struct DurabilityTests {
                                  waitReady: waitReady)
     }
 
+    /// Kills at the 1st, 2nd, … matching call until a run survives them all (or `limit` runs);
+    /// returns how many runs were killed.
+    func crashesUntilARunSurvives(_ injection: String, upTo limit: Int) throws -> Int {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var crashes = 0
+        while crashes < limit, try crashAt(injection, crashes + 1, dir) { crashes += 1 }
+        return crashes
+    }
+
     /// One crash point: runs the workload under an injected SIGKILL, then checks a restart.
     func crashAt(_ injection: String, _ n: Int, _ dir: TempDirectory) throws -> Bool {
         let state = dir.file("state-\(injection.prefix(5))-\(n)")
@@ -48,30 +58,16 @@ struct DurabilityTests {
 
     @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
     func killAtEveryJournalWrite() throws {
-        let dir = TempDirectory()
-        defer { dir.remove() }
-        var crashes = 0
-        var n = 1
         // Until a run survives every write: then K covered all group commits and the snapshot.
-        while n <= 60, try crashAt("write", n, dir) {
-            crashes += 1
-            n += 1
-        }
+        let crashes = try crashesUntilARunSurvives("write", upTo: 60)
         #expect(crashes >= 6, "the workload should take several group commits and a snapshot: \(crashes) writes")
     }
 
     @Test(.enabled(if: isRoot && hasStrace, "needs strace"))
     func killAtEverySync() throws {
-        let dir = TempDirectory()
-        defer { dir.remove() }
-        var crashes = 0
-        var n = 1
         // fdatasync for journal batches, fsync for snapshots and directories: each has its own
         // counter, so run N kills at the N-th of either.
-        while n <= 40, try crashAt("fdatasync,fsync", n, dir) {
-            crashes += 1
-            n += 1
-        }
+        let crashes = try crashesUntilARunSurvives("fdatasync,fsync", upTo: 40)
         #expect(crashes >= 3)
     }
 

@@ -26,6 +26,9 @@ final class Dispatcher: Sendable {
     /// Commands answered on the event loop (``handleNow(_:session:)``): `ping` and the plugins'
     /// ``ImmediateReads/immediateCommands``.
     let immediate: Set<String>
+    /// First words that can start an immediate command (`roster.household`, or `roster` of
+    /// `roster household`): anything else goes straight to the request loop, resolved once.
+    let immediateLeads: Set<String>
     /// Every command name, sorted, for `help` and suggestions.
     let names: [String]
 
@@ -43,16 +46,18 @@ final class Dispatcher: Sendable {
             if let reads = type as? any ImmediateReads.Type { immediate.formUnion(reads.immediateCommands) }
         }
         self.immediate = immediate
+        self.immediateLeads = immediate.union(immediate.compactMap { $0.split(separator: ".").first.map(String.init) })
     }
 
     /// Answers at once, without a task or an actor, what needs no waiting: `ping`, a running
-    /// plugin's immediate read, and any request that fails to resolve or validate. Nil: the
-    /// request must go through ``handle(_:session:)``.
+    /// plugin's immediate read (or why it is refused), and lines that failed to parse. Nil:
+    /// the request must go through ``handle(_:session:)``.
     func handleNow(_ frame: Frame, session: Session) -> Outcome? {
         guard case .request(let line, let body) = frame else {
             if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
             return nil
         }
+        guard case .positional(let first)? = line.words.first, immediateLeads.contains(first) else { return nil }
         do {
             let (route, args) = try resolve(line.words)
             guard immediate.contains(route.spec.name) else { return nil }

@@ -252,7 +252,8 @@ struct ArrayReader: UnkeyedDecodingContainer {
     mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next { try $0.integer(type, at: $1, key: $2) } }
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try next { decoder, i, key in
-            let value = try decoder.decodeValue(type, at: i, key: key)
+            let (value, checked) = try decoder.decodeValueAndEnd(type, at: i, key: key)
+            if let checked { return (value, checked) }
             return (value, try decoder.syntax { () throws(PayloadSyntaxError) in try decoder.input.skipValue(i) })
         }
     }

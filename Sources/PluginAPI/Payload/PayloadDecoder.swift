@@ -116,8 +116,15 @@ final class ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     /// Decodes a `T` at offset `i`, the value of `key` in a container of this decoder.
     func decodeValue<T: Decodable>(_ type: T.Type, at i: Int, key: (any CodingKey)?) throws -> T {
-        if let special = try specialValue(T.self, at: i, key: key) { return special }
-        return try T(from: child(at: i, key: key))
+        try decodeValueAndEnd(type, at: i, key: key).0
+    }
+
+    /// Decodes a `T` at offset `i`, with where the value ends when decoding it already checked
+    /// that (an object read through a container), so an array need not scan it again.
+    func decodeValueAndEnd<T: Decodable>(_ type: T.Type, at i: Int, key: (any CodingKey)?) throws -> (T, Int?) {
+        if let special = try specialValue(T.self, at: i, key: key) { return (special, nil) }
+        let decoder = try child(at: i, key: key)
+        return (try T(from: decoder), decoder.checkedEnd)
     }
 
     /// The types `JSONEncoder` writes in a form of its own rather than through their `Codable`.
