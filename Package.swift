@@ -79,14 +79,26 @@ let package = Package(
 
         // Plugins: one target each under plugins/NAME, depending only on PluginAPI.
         .target(name: "ProbePlugin", dependencies: ["PluginAPI"], path: "plugins/probe",
-                exclude: ["README.md"], swiftSettings: strict),
+                exclude: ["README.md", "Tests"], swiftSettings: strict),
         .target(name: "RosterPlugin", dependencies: ["PluginAPI"], path: "plugins/roster",
-                exclude: ["README.md"], swiftSettings: strict),
+                exclude: ["README.md", "Tests"], swiftSettings: strict),
         .target(name: "VisitsPlugin", dependencies: ["PluginAPI"], path: "plugins/visits",
-                exclude: ["README.md"], swiftSettings: strict),
+                exclude: ["README.md", "Tests"], swiftSettings: strict),
         .target(name: "SuppliesPlugin", dependencies: ["PluginAPI"], path: "plugins/supplies",
-                exclude: ["README.md"], swiftSettings: strict),
+                exclude: ["README.md", "Tests"], swiftSettings: strict),
 
+        // Runs plugins in process (temporary journal, manual clock) for the plugins' own tests.
+        .target(name: "PluginTesting", dependencies: ["DoorstepCore", "PluginAPI"], swiftSettings: strict),
+        // Each plugin's own in-process tests, next to its code.
+        .testTarget(name: "ProbePluginTests", dependencies: ["ProbePlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/probe/Tests", swiftSettings: strict),
+        .testTarget(name: "RosterPluginTests", dependencies: ["RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/roster/Tests", swiftSettings: strict),
+        .testTarget(name: "VisitsPluginTests", dependencies: ["VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/visits/Tests", swiftSettings: strict),
+        .testTarget(name: "SuppliesPluginTests",
+                    dependencies: ["SuppliesPlugin", "VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/supplies/Tests", swiftSettings: strict),
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI"], swiftSettings: strict),
         .testTarget(

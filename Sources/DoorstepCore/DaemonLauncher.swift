@@ -73,7 +73,8 @@ public enum DaemonLauncher {
         }
         // Trap SIGHUP before anything can report READY, so an early reload never kills us.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let store = StateStore(root: config.daemon.stateDir, settings: config.daemon.state, logger: logger, ref: host.journalRef)
+        let store = StateStore(root: config.daemon.stateDir, settings: config.daemon.state, logger: logger, ref: host.journalRef,
+                               fatal: host.fatal)
         host.store = store
         SystemdNotifier().status("replaying the journal")
         do {
@@ -114,7 +115,9 @@ public enum DaemonLauncher {
         let server = ControlServer(runtime: runtime)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: PluginService(host: host, store: store)),
+                // Stops last: after the server has answered its requests in flight.
+                .init(service: PluginSupervisor(host: host, store: store)),
+                .init(service: FatalStopService(fatal: host.fatal)),
                 .init(service: SnapshotPolicy(host: host, store: store)),
                 .init(service: server),
                 .init(service: ReloadOnHangup(runtime: runtime, signals: hangups)),
@@ -125,6 +128,10 @@ public enum DaemonLauncher {
             try await group.run()
             logger.info("stopped")
             return 0
+        } catch let failure as FatalFailure {
+            // Nothing more was acknowledged after the failure; the next start replays the journal.
+            logger.critical("doorstepd stopped after a fatal failure: \(failure.reason)")
+            return failure.status
         } catch {
             logger.critical("doorstepd failed: \(error)")
             SystemdNotifier().send("STATUS=failed: \(error)")
@@ -132,22 +139,6 @@ public enum DaemonLauncher {
             store.close()
             return 1
         }
-    }
-}
-
-/// Keeps the plugins running until graceful shutdown, then stops them (after the server has
-/// finished its in-flight requests, since services stop in reverse order).
-struct PluginService: Service {
-    let host: PluginHost
-    let store: StateStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await host.persistentTimers.stopAll()
-        // A snapshot on the way out keeps the next start-up short.
-        _ = await store.snapshotAll(host.statefulPlugins())
-        await host.stopAll()
-        store.close()
     }
 }
 

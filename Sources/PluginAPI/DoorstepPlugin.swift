@@ -4,9 +4,10 @@
 /// A module hosted by `doorstepd`, such as `visits` or `reading-promotion`.
 ///
 /// Lifecycle (docs/plugins.md): the host creates the plugin from its config section with
-/// ``init(config:context:)`` — which validates and has no side effects — then calls ``run()``
-/// in its own task; commands arrive through ``handle(_:)`` while it runs. On reload the host
-/// calls ``reload(_:)``; `false` means "restart me". Stopping cancels the `run()` task.
+/// ``init(config:context:)`` — which validates and has no side effects — then runs it as a
+/// service of the daemon: ``run()`` until it is stopped, while the host calls the handlers of
+/// ``commands``. On reload the host calls ``reload(_:)``; `false` means "restart me". Stopping
+/// lets requests in flight finish, then cancels `run()`.
 ///
 /// Plugins are actors or otherwise `Sendable` classes; they never open sockets, pick paths or
 /// create loggers: everything comes from ``PluginContext``.
@@ -17,8 +18,11 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     static var summary: String { get }
     /// Whether the plugin runs when its config section does not say `enabled`.
     static var enabledByDefault: Bool { get }
-    /// The commands this plugin answers; names start with `id.`.
-    static var commands: [CommandSpec] { get }
+    /// The commands this plugin answers, each declared once with its handler; names start
+    /// with `id.` (``Command``).
+    static var commands: [Command<Self>] { get }
+    /// Read-only services this plugin offers other plugins while it runs (``ServiceOffer``).
+    static var offers: [ServiceOffer<Self>] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
@@ -28,12 +32,6 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
 
     /// Background work until cancelled. The default waits for cancellation.
     func run() async throws
-
-    /// Answers one validated command addressed to this plugin.
-    ///
-    /// - Throws: ``ControlError`` for the caller (4xx) or the plugin (5xx); any other error
-    ///   becomes `500 internal_error`.
-    func handle(_ request: Request) async throws -> Reply
 
     /// Applies a new configuration in place; return `false` to be restarted instead.
     func reload(_ config: PluginConfig) async throws -> Bool
@@ -47,6 +45,8 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
 
 extension DoorstepPlugin {
     public static var enabledByDefault: Bool { true }
+
+    public static var offers: [ServiceOffer<Self>] { [] }
 
     public func run() async throws {
         while !Task.isCancelled {

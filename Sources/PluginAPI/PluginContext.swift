@@ -11,13 +11,16 @@ public struct PluginContext: Sendable {
     public var state: any StateService
     /// Read-only services of other plugins (``RosterDirectory``).
     public var services: any ServiceRegistry
+    /// The wall clock: read the time here, never from `Date()`, so tests can set it.
+    public var clock: any WallClock
 
     public init(logger: Logger, events: any EventBus, timers: any TimerService, state: any StateService,
-                services: any ServiceRegistry = HostServices()) {
+                services: any ServiceRegistry = HostServices(), clock: any WallClock = SystemClock()) {
         self.logger = logger
         self.events = events
         self.timers = timers
         self.state = state
         self.services = services
+        self.clock = clock
     }
 }

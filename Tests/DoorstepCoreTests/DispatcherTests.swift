@@ -110,9 +110,8 @@ struct DispatcherTests {
 actor ShadowPlugin: DoorstepPlugin {
     static let id = "shadow"
     static let summary = "bad"
-    static let commands = [CommandSpec("reload", summary: "not mine")]
+    static let commands: [Command<ShadowPlugin>] = [Command("reload", summary: "not mine") { _, _ in Reply() }]
     init(config: PluginConfig, context: PluginContext) throws {}
-    func handle(_ request: Request) async throws -> Reply { Reply() }
 }
 
 @Suite("Plugin registry")

@@ -129,7 +129,7 @@ struct StateStoreTests {
     func value(_ probe: ProbePlugin, _ key: String) async throws -> String? {
         let request = Request(command: "probe.get", values: ["key": key], caller: Caller(uid: 0, gid: 0, pid: 0, role: .admin))
         do {
-            return try await probe.handle(request).lines?.first
+            return try await probe.boundCommands()[request.command]!.run(request).lines?.first
         } catch let e as ControlError where e.code == 404 {
             return nil
         }
@@ -138,7 +138,7 @@ struct StateStoreTests {
     func set(_ probe: ProbePlugin, _ key: String, _ value: String) async throws {
         let request = Request(command: "probe.set", values: ["key": key, "value": value],
                               caller: Caller(uid: 0, gid: 0, pid: 0, role: .admin))
-        _ = try await probe.handle(request)
+        _ = try await probe.boundCommands()[request.command]!.run(request)
     }
 
     @Test func anOlderSchemaVersionStillReplays() async throws {
@@ -240,9 +240,16 @@ struct StateStoreTests {
         let ref = JournalRef()
         let store = StateStore(root: dir, settings: StateSettings(), logger: logger, ref: ref)
         let probe = try makeProbe(ref)
-        await #expect(throws: ControlError.self) {
+        let error = await #expect(throws: ReplayFailure.self) {
             _ = try await store.open(plugins: ["probe": probe]) { _, answer in answer() }
         }
+        // Never a silent skip: plugin, type, version, sequence number, file and offset.
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("plugin probe"))
+        #expect(message.contains("'nope' version 2"))
+        #expect(message.contains("seq 3"))
+        #expect(message.contains("00000000000000000001.seg at byte offset "))
+        #expect(error?.at?.offset ?? 0 > 0)
     }
 
     @Test func cancellingStartUpDuringReplayStopsTheReader() async throws {

@@ -1,50 +1,76 @@
 import PluginAPI
 
-/// The roster's command specs.
-enum RosterCommands {
-    static let residentFields: [ArgumentSpec] = [
-        .named("phone", summary: "phone number (masked for viewers)"),
-        .named("birth_year", .int(min: 1900, max: 2100), summary: "year of birth"),
-        .named("sex", .choice(["M", "F", "男", "女", "m", "f", "male", "female"]), summary: "M/F or 男/女"),
-        .named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)"),
-        .named("note", summary: "free note (masked for viewers)"),
-    ]
+/// The roster's arguments, each declared once and shared by the commands that take it.
+enum RosterArgs {
+    static let household = Arg.positional("household", summary: "household id BUILDING-UNIT-ROOM")
+    static let name = Arg.required("name", summary: "name")
+    static let currentName = Arg.positional("name", summary: "current name")
+    static let residentName = Arg.positional("name", summary: "name")
+    static let newName = Arg.named("new_name", summary: "new name")
+    static let phone = Arg.named("phone", summary: "phone number (masked for viewers)")
+    static let birthYear = Arg.named("birth_year", .int(min: 1900, max: 2100), summary: "year of birth")
+    static let sex = Arg.named("sex", .choice(["M", "F", "男", "女", "m", "f", "male", "female"]), summary: "M/F or 男/女")
+    static let tags = Arg.named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)")
+    static let note = Arg.named("note", summary: "free note (masked for viewers)")
+    static let residentFields: [any ArgumentDeclaration] = [phone, birthYear, sex, tags, note]
 
-    static let specs: [CommandSpec] = [
-        CommandSpec("roster.import", summary: "import residents from a CSV body (English or Chinese headers)", role: .operator,
-                    arguments: [
-                        .named("format", .choice(["csv"]), required: true, summary: "body format"),
-                        .named("mode", .choice(["strict", "partial"]), summary: "strict: all or nothing (default); partial: the good rows"),
-                    ], body: .required, mutates: true),
-        CommandSpec("roster.households", summary: "households in walking order", arguments: [
-            .named("building", summary: "only this building"),
-        ]),
-        CommandSpec("roster.household", summary: "one household: residents, tags, leader", arguments: [
-            .positional("household", summary: "household id BUILDING-UNIT-ROOM"),
-        ]),
-        CommandSpec("roster.household.add", summary: "add a household with no residents yet (e.g. vacant)", role: .operator,
-                    arguments: [.positional("household", summary: "household id BUILDING-UNIT-ROOM")], mutates: true),
-        CommandSpec("roster.resident.add", summary: "add a resident to a household", role: .operator,
-                    arguments: [.positional("household", summary: "household id"), .named("name", required: true, summary: "name")]
-                        + residentFields, mutates: true),
-        CommandSpec("roster.resident.update", summary: "change a resident's fields (new_name renames)", role: .operator,
-                    arguments: [.positional("household", summary: "household id"), .positional("name", summary: "current name"),
-                                .named("new_name", summary: "new name")] + residentFields, mutates: true),
-        CommandSpec("roster.resident.remove", summary: "remove a resident", role: .operator,
-                    arguments: [.positional("household", summary: "household id"), .positional("name", summary: "name")], mutates: true),
-        CommandSpec("roster.export", summary: "the roster as CSV (round-trips with import)", role: .operator,
-                    arguments: [.named("format", .choice(["csv"]), required: true, summary: "output format")]),
-        CommandSpec("roster.stats", summary: "buildings, households, residents, counts per tag"),
-        CommandSpec("roster.leader.assign", summary: "make a person building leader (楼栋长) of buildings", role: .operator,
-                    arguments: [
-                        .positional("name", summary: "leader's name"),
-                        .named("buildings", required: true, summary: "buildings separated by ','"),
-                        .named("phone", summary: "phone"), .named("org", summary: "home organisation (e.g. 省图书馆)"),
-                        .named("kind", .choice(["cadre", "volunteer"]), summary: "sent-down cadre (下沉干部) or volunteer"),
-                    ], mutates: true),
-        CommandSpec("roster.leaders", summary: "building leaders and their buildings"),
-        CommandSpec("roster.leader.for", summary: "whom a household should call", arguments: [
-            .positional("household", summary: "household id"),
-        ]),
+    static let format = Arg.required("format", .choice(["csv"]), summary: "body format")
+    static let exportFormat = format.summary("output format")
+    static let mode = Arg.named("mode", .choice(["strict", "partial"]), summary: "strict: all or nothing (default); partial: the good rows")
+    static let building = Arg.named("building", summary: "only this building")
+    static let leader = Arg.positional("name", summary: "leader's name")
+    static let buildings = Arg.required("buildings", summary: "buildings separated by ','")
+    static let leaderPhone = Arg.named("phone", summary: "phone")
+    static let org = Arg.named("org", summary: "home organisation (e.g. 省图书馆)")
+    static let kind = Arg.named("kind", .choice(["cadre", "volunteer"]), summary: "sent-down cadre (下沉干部) or volunteer")
+}
+
+extension RosterPlugin {
+    /// Every roster command, declared once: spec, help and handler.
+    public static let commands: [Command<RosterPlugin>] = [
+        Command("roster.import", summary: "import residents from a CSV body (English or Chinese headers)", role: .operator,
+                arguments: [RosterArgs.format, RosterArgs.mode], body: .required, mutates: true) { roster, request in
+            try await roster.importCSV(body: request.body ?? "", partial: try request[RosterArgs.mode] == "partial")
+        },
+        Command("roster.households", summary: "households in walking order", arguments: [RosterArgs.building]) { roster, request in
+            await roster.households(building: try request[RosterArgs.building])
+        },
+        .immediate("roster.household", summary: "one household: residents, tags, leader", arguments: [RosterArgs.household]) { roster, request in
+            try roster.householdNow(try request[RosterArgs.household], full: request.caller.role >= .operator)
+        },
+        Command("roster.household.add", summary: "add a household with no residents yet (e.g. vacant)", role: .operator,
+                arguments: [RosterArgs.household], mutates: true) { roster, request in
+            try await roster.addHousehold(try request[RosterArgs.household])
+        },
+        Command("roster.resident.add", summary: "add a resident to a household", role: .operator,
+                arguments: [RosterArgs.household, RosterArgs.name] + RosterArgs.residentFields, mutates: true) { roster, request in
+            try await roster.addResident(request)
+        },
+        Command("roster.resident.update", summary: "change a resident's fields (new_name renames)", role: .operator,
+                arguments: [RosterArgs.household, RosterArgs.currentName, RosterArgs.newName] + RosterArgs.residentFields,
+                mutates: true) { roster, request in
+            try await roster.updateResident(request)
+        },
+        Command("roster.resident.remove", summary: "remove a resident", role: .operator,
+                arguments: [RosterArgs.household, RosterArgs.residentName], mutates: true) { roster, request in
+            try await roster.removeResident(try request[RosterArgs.household], try request[RosterArgs.residentName])
+        },
+        Command("roster.export", summary: "the roster as CSV (round-trips with import)", role: .operator,
+                arguments: [RosterArgs.exportFormat]) { roster, _ in
+            await roster.exportCSV()
+        },
+        Command("roster.stats", summary: "buildings, households, residents, counts per tag") { roster, _ in await roster.stats() },
+        Command("roster.leader.assign", summary: "make a person building leader (楼栋长) of buildings", role: .operator,
+                arguments: [RosterArgs.leader, RosterArgs.buildings, RosterArgs.leaderPhone, RosterArgs.org, RosterArgs.kind],
+                mutates: true) { roster, request in
+            try await roster.assignLeader(request)
+        },
+        Command("roster.leaders", summary: "building leaders and their buildings") { roster, request in
+            await roster.leaders(full: request.caller.role >= .operator)
+        },
+        .immediate("roster.leader.for", summary: "whom a household should call", arguments: [RosterArgs.household]) { roster, request in
+            let text = try request[RosterArgs.household]
+            return try roster.shared.read { try roster.leaderFor(text, full: request.caller.role >= .operator, in: $0) }
+        },
     ]
 }

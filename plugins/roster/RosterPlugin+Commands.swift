@@ -16,9 +16,8 @@ extension RosterPlugin {
         return id
     }
 
-    func importCSV(_ request: Request) async throws -> Reply {
-        let (parsed, problems, vacant) = try RosterImport.parse(request.body ?? "")
-        let partial = request.string("mode") == "partial"
+    func importCSV(body: String, partial: Bool) async throws -> Reply {
+        let (parsed, problems, vacant) = try RosterImport.parse(body)
         if !problems.isEmpty, !partial {
             let shown = problems.prefix(20).map(\.text).joined(separator: "; ")
             throw ControlError.invalidArgument("\(Set(problems.map(\.line)).count) bad rows, nothing imported (mode=strict): \(shown)"
@@ -96,18 +95,18 @@ extension RosterPlugin {
             case .failure(let why): throw ControlError.invalidArgument("argument '\(field)': \(why)")
             }
         }
-        if let phone = request.string("phone") { r.phone = try check(Fields.phone(phone), "phone") }
-        if let year = request.string("birth_year") { r.birthYear = try check(Fields.birthYear(year), "birth_year") }
-        if let sex = request.string("sex") { r.sex = try check(Fields.sex(sex), "sex") }
-        if let tags = request.string("tags") { (r.tags, r.due) = try check(Tags.parse(tags), "tags") }
-        if let note = request.string("note") { r.note = note.isEmpty ? nil : note }
+        if let phone = try request[RosterArgs.phone] { r.phone = try check(Fields.phone(phone), "phone") }
+        if let year = request.text(RosterArgs.birthYear) { r.birthYear = try check(Fields.birthYear(year), "birth_year") }
+        if let sex = try request[RosterArgs.sex] { r.sex = try check(Fields.sex(sex), "sex") }
+        if let tags = try request[RosterArgs.tags] { (r.tags, r.due) = try check(Tags.parse(tags), "tags") }
+        if let note = try request[RosterArgs.note] { r.note = note.isEmpty ? nil : note }
         return r
     }
 
     func addResident(_ request: Request) async throws -> Reply {
-        let id = try householdID(request.string("household")!)
+        let id = try householdID(try request[RosterArgs.household])
         let name: String
-        switch Fields.name(request.string("name")!) {
+        switch Fields.name(try request[RosterArgs.name]) {
         case .success(let n): name = n
         case .failure(let why): throw ControlError.invalidArgument("argument 'name': \(why)")
         }
@@ -121,14 +120,14 @@ extension RosterPlugin {
     }
 
     func updateResident(_ request: Request) async throws -> Reply {
-        let id = try existing(request.string("household")!)
-        let name = request.string("name")!
+        let id = try existing(try request[RosterArgs.household])
+        let name = try request[RosterArgs.currentName]
         guard let old = state.resident(id.description, name) else {
             throw ControlError.notFound("\(name) does not live in \(id)")
         }
         var updated = try fields(request, over: old)
         var remove: [[String]] = []
-        if let newName = request.string("new_name"), newName != name {
+        if let newName = try request[RosterArgs.newName], newName != name {
             switch Fields.name(newName) {
             case .success(let n): updated.name = n
             case .failure(let why): throw ControlError.invalidArgument("argument 'new_name': \(why)")
@@ -143,9 +142,8 @@ extension RosterPlugin {
         return Reply(data: ["changed": true, "seq": .number(seq)], lines: [], message: "updated \(updated.name) in \(id)")
     }
 
-    func removeResident(_ request: Request) async throws -> Reply {
-        let id = try existing(request.string("household")!)
-        let name = request.string("name")!
+    func removeResident(_ household: String, _ name: String) async throws -> Reply {
+        let id = try existing(household)
         guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
         let seq = try await record(ResidentRemove(household: id.description, name: name))
         return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
@@ -170,23 +168,23 @@ extension RosterPlugin {
     }
 
     func assignLeader(_ request: Request) async throws -> Reply {
-        let name = request.string("name")!
-        let buildings = request.string("buildings")!.split(whereSeparator: { $0 == "," || $0 == "，" })
+        let name = try request[RosterArgs.leader]
+        let buildings = try request[RosterArgs.buildings].split(whereSeparator: { $0 == "," || $0 == "，" })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !buildings.isEmpty else { throw ControlError.invalidArgument("argument 'buildings': name at least one building") }
         for b in buildings {
             if let problem = HouseholdID.problem(with: b) { throw ControlError.invalidArgument("building '\(b)' \(problem)") }
         }
         var phone = state.leaders[name]?.phone
-        if let p = request.string("phone") {
+        if let p = try request[RosterArgs.leaderPhone] {
             switch Fields.phone(p) {
             case .success(let v): phone = v
             case .failure(let why): throw ControlError.invalidArgument("argument 'phone': \(why)")
             }
         }
-        let leader = Leader(name: name, phone: phone, org: request.string("org") ?? state.leaders[name]?.org,
+        let leader = Leader(name: name, phone: phone, org: try request[RosterArgs.org] ?? state.leaders[name]?.org,
                             buildings: Array(Set((state.leaders[name]?.buildings ?? []) + buildings)).sorted { NaturalKey($0) < NaturalKey($1) },
-                            kind: request.string("kind") ?? state.leaders[name]?.kind)
+                            kind: try request[RosterArgs.kind] ?? state.leaders[name]?.kind)
         let seq = try await record(LeaderAssign(leader: leader))
         return Reply(data: ["leader": leaderJSON(leader, full: true), "seq": .number(seq)], lines: [],
                      message: "\(name) leads buildings \(leader.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.joined(separator: ", "))")

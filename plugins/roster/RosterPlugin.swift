@@ -5,9 +5,8 @@ public import PluginAPI
 public actor RosterPlugin: StatefulPlugin, RosterDirectory {
     public static let id = "roster"
     public static let summary = "who lives where: households, residents, tags, building leaders"
-    public static let commands: [CommandSpec] = RosterCommands.specs
 
-    /// The state behind a lock, so reads can be answered on an event loop (``ImmediateReads``).
+    /// The state behind a lock, so reads can be answered on an event loop (immediate commands).
     let shared = LockedState(RosterState())
     var state: RosterState {
         _read { yield shared.value }
@@ -23,12 +22,8 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
-    /// Offers the roster to other plugins while running.
-    public func run() async throws {
-        context.services.provide((any RosterDirectory).self, self)
-        defer { context.services.withdraw((any RosterDirectory).self) }
-        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-    }
+    /// The roster's directory, offered to other plugins while the roster runs.
+    public static let offers: [ServiceOffer<RosterPlugin>] = [.offer((any RosterDirectory).self) { $0 }]
 
     public func households(buildings: [String]?) async -> [HouseholdSummary] {
         state.orderedHouseholds.filter { buildings == nil || buildings!.contains($0.building) }.map(summary)
@@ -71,27 +66,25 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         ["households": .number(state.households.count), "residents": .number(state.residentCount)]
     }
 
-    public func handle(_ request: Request) async throws -> Reply {
-        let full = request.caller.role >= .operator
-        switch request.command {
-        case "roster.import": return try await importCSV(request)
-        case "roster.households": return households(building: request.string("building"))
-        case "roster.household", "roster.leader.for": return try answerNow(request)!
-        case "roster.household.add": return try await addHousehold(request.string("household")!)
-        case "roster.resident.add": return try await addResident(request)
-        case "roster.resident.update": return try await updateResident(request)
-        case "roster.resident.remove": return try await removeResident(request)
-        case "roster.export":
-            let residents = state.orderedHouseholds.flatMap { id in
-                state.households[id.description]!.values.sorted { $0.name < $1.name }
-            }
-            let csv = RosterImport.export(residents, vacant: state.orderedHouseholds.filter { state.households[$0.description]!.isEmpty })
-            return Reply(data: ["csv": .string(csv), "residents": .number(residents.count)],
-                         lines: csv.split(separator: "\n").map(String.init), message: "\(residents.count) residents")
-        case "roster.stats": return stats()
-        case "roster.leader.assign": return try await assignLeader(request)
-        case "roster.leaders": return leaders(full: full)
-        default: throw ControlError.unknownCommand("roster has no command \(request.command)")
+    /// `roster.household`, with what other plugins know of the household (visits' activity).
+    nonisolated func householdNow(_ text: String, full: Bool) throws -> Reply {
+        var reply = try shared.read { try household(text, full: full, in: $0) }
+        // Outside the roster's lock: visits takes its own.
+        if let activity = context.services.lookup((any HouseholdActivity).self),
+            let extra = activity.activity(household: text, full: full), case .object(var fields) = reply.data
+        {
+            fields.append(("activity", extra))
+            reply.data = .object(fields)
         }
+        return reply
+    }
+
+    func exportCSV() -> Reply {
+        let residents = state.orderedHouseholds.flatMap { id in
+            state.households[id.description]!.values.sorted { $0.name < $1.name }
+        }
+        let csv = RosterImport.export(residents, vacant: state.orderedHouseholds.filter { state.households[$0.description]!.isEmpty })
+        return Reply(data: ["csv": .string(csv), "residents": .number(residents.count)],
+                     lines: csv.split(separator: "\n").map(String.init), message: "\(residents.count) residents")
     }
 }

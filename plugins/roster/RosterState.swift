@@ -41,24 +41,24 @@ struct RosterState: Codable, Sendable {
     var households: [String: [String: Resident]] = [:]
     var leaders: [String: Leader] = [:]
 
-    mutating func apply(_ event: RecordedEvent) throws {
-        switch (event.type, event.version) {
-        case ("residents.put", 1):
-            let put = try event.decode(ResidentsPut.self)
-            for pair in put.remove where pair.count == 2 { households[pair[0]]?.removeValue(forKey: pair[1]) }
-            for id in put.households where households[id] == nil { households[id] = [:] }
-            for r in put.residents { households[r.household, default: [:]][r.name] = r }
-        case ("resident.remove", 1):
-            let remove = try event.decode(ResidentRemove.self)
-            households[remove.household]?.removeValue(forKey: remove.name)
-        case ("leader.assign", 1):
-            let leader = try event.decode(LeaderAssign.self).leader
-            for name in leaders.keys { leaders[name]?.buildings.removeAll { leader.buildings.contains($0) } }
-            leaders[leader.name] = leader
-        default:
-            throw ControlError.internalError("roster cannot apply \(event.type) v\(event.version)")
+    /// The roster's journal records, each type and version with the function applying it.
+    static let events = EventHandlers<RosterState>(
+        .on(ResidentsPut.self) { state, put, _ in
+            for pair in put.remove where pair.count == 2 { state.households[pair[0]]?.removeValue(forKey: pair[1]) }
+            for id in put.households where state.households[id] == nil { state.households[id] = [:] }
+            for r in put.residents { state.households[r.household, default: [:]][r.name] = r }
+        },
+        .on(ResidentRemove.self) { state, remove, _ in
+            state.households[remove.household]?.removeValue(forKey: remove.name)
+        },
+        .on(LeaderAssign.self) { state, assign, _ in
+            let leader = assign.leader
+            for name in state.leaders.keys { state.leaders[name]?.buildings.removeAll { leader.buildings.contains($0) } }
+            state.leaders[leader.name] = leader
         }
-    }
+    )
+
+    mutating func apply(_ event: RecordedEvent) throws { try Self.events.apply(event, to: &self) }
 
     /// Household ids in walking order.
     var orderedHouseholds: [HouseholdID] { households.keys.compactMap(HouseholdID.init).sorted() }

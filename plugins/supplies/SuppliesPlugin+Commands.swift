@@ -57,20 +57,20 @@ extension SuppliesPlugin {
     }
 
     func addRequest(_ request: Request) async throws -> Reply {
-        let household = request.string("household")!
+        let household = try request[SuppliesArgs.household]
         if let roster = context.services.lookup((any RosterDirectory).self), await roster.household(household) == nil {
             throw ControlError.notFound("household \(household) does not exist")
         }
-        let items = try Self.parseItems(request.string("items")!)
+        let items = try Self.parseItems(try request[SuppliesArgs.items])
         let id = state.nextRequest
-        let seq = try await record(RequestAdded(household: household, items: items, priority: request.string("priority") ?? "normal",
-                                                neededBy: try request.time("needed_by"), note: request.string("note"), need: nil,
-                                                at: Self.now()))
+        let seq = try await record(RequestAdded(household: household, items: items, priority: try request[SuppliesArgs.priority] ?? "normal",
+                                                neededBy: try request[SuppliesArgs.neededBy], note: try request[SuppliesArgs.note], need: nil,
+                                                at: now()))
         return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "request \(id) for \(household) opened")
     }
 
-    func transition(_ request: Request, to status: RequestStatus, assignee: String? = nil, note: String? = nil) async throws -> Reply {
-        let id = try request.int("id")!
+    /// Moves request `id` to `status`, recorded as done by the caller's uid.
+    func transition(_ id: Int, to status: RequestStatus, assignee: String? = nil, note: String? = nil, caller: Caller) async throws -> Reply {
         let r = try existing(id)
         guard r.status.next.contains(status) else {
             throw ControlError.conflict("request \(id) is \(r.status.rawValue); it cannot become \(status.rawValue)")
@@ -90,19 +90,19 @@ extension SuppliesPlugin {
             }
         }
         let seq = try await record(StatusChanged(id: id, status: status, assignee: assignee,
-                                                 by: request.string("by") ?? "uid \(request.caller.uid)", note: note, at: Self.now()))
+                                                 by: "uid \(caller.uid)", note: note, at: now()))
         return Reply(data: ["id": .number(id), "status": .string(status.rawValue), "seq": .number(seq)], lines: [],
                      message: "request \(id) \(status.rawValue)" + (assignee.map { " to \($0)" } ?? ""))
     }
 
     func deliver(_ request: Request) async throws -> Reply {
-        let id = try request.int("id")!
+        let id = try request[SuppliesArgs.id]
         let r = try existing(id)
         guard r.status == .assigned || r.status == .out else {
             throw ControlError.conflict("request \(id) is \(r.status.rawValue); only an assigned or dispatched request is delivered")
         }
         var items: [String: Int] = [:]
-        if let text = request.string("items") {
+        if let text = try request[SuppliesArgs.deliveredItems] {
             for item in try Self.parseItems(text) {
                 guard let left = r.remaining[item.name] else {
                     throw ControlError.invalidArgument("request \(id) has no item \(item.name)")
@@ -121,8 +121,8 @@ extension SuppliesPlugin {
                 throw ControlError.conflict("cannot deliver \(qty) \(item): \(onHand) on hand; stock never goes negative")
             }
         }
-        let seq = try await record(Delivered(id: id, items: items, by: request.string("by") ?? "uid \(request.caller.uid)",
-                                             note: request.string("note"), at: Self.now()))
+        let seq = try await record(Delivered(id: id, items: items, by: try request[SuppliesArgs.by] ?? "uid \(request.caller.uid)",
+                                             note: try request[SuppliesArgs.note], at: now()))
         checkLow(Array(items.keys))
         let after = state.requests[id]!
         if after.status == .delivered, let need = after.need {
@@ -142,11 +142,11 @@ extension SuppliesPlugin {
          "note": .optional(r.note.map { full ? $0 : "***" }), "age_hours": .number((now - r.openedAt) / 3600)]
     }
 
-    func requests(_ request: Request) -> Reply {
-        let status = request.string("status") ?? "active", priority = request.string("priority")
-        let building = request.string("building")
+    func requests(_ request: Request) throws -> Reply {
+        let status = try request[SuppliesArgs.status] ?? "active", priority = try request[SuppliesArgs.onlyPriority]
+        let building = try request[SuppliesArgs.building]
         let rank = ["urgent": 0, "high": 1, "normal": 2]
-        let now = Self.now()
+        let now = now()
         let rows = state.requests.values.filter { r in
             (status == "all" || (status == "active" ? r.status != .delivered && r.status != .cancelled : r.status.rawValue == status))
                 && (priority == nil || r.priority == priority)
@@ -158,7 +158,7 @@ extension SuppliesPlugin {
 
     func requestDetail(_ id: Int, full: Bool) throws -> Reply {
         let r = try existing(id)
-        guard case .object(var fields) = requestJSON(r, now: Self.now(), full: full) else { return Reply() }
+        guard case .object(var fields) = requestJSON(r, now: now(), full: full) else { return Reply() }
         fields.append(("history", .array(r.history.map {
             ["at": .string(ValueParser.iso8601($0.at)), "status": .string($0.status), "by": .optional($0.by),
              "note": .optional($0.note.map { full ? $0 : "***" })]
@@ -167,31 +167,31 @@ extension SuppliesPlugin {
     }
 
     func receive(_ request: Request) async throws -> Reply {
-        let item = request.string("item")!, unit = request.string("unit")!
+        let item = try request[SuppliesArgs.item], unit = try request[SuppliesArgs.unit]
         if let existing = state.stock[item], existing.unit != unit {
             throw ControlError.conflict("\(item) is counted in \(existing.unit), not \(unit)")
         }
-        let qty = try request.int("qty")!
+        let qty = try request[SuppliesArgs.qty]
         guard (state.stock[item]?.onHand ?? 0) <= 1_000_000_000_000 - qty else {
             throw ControlError.invalidArgument("\(item): that much stock is not plausible")
         }
-        let seq = try await record(StockMoved(item: item, delta: qty, unit: unit, source: request.string("source")!,
-                                              from: request.string("from"), reason: nil, at: Self.now()))
+        let seq = try await record(StockMoved(item: item, delta: qty, unit: unit, source: try request[SuppliesArgs.source],
+                                              from: try request[SuppliesArgs.from], reason: nil, at: now()))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
                      message: "received \(qty) \(unit) \(item); \(state.stock[item]!.onHand) on hand")
     }
 
     func adjust(_ request: Request) async throws -> Reply {
-        let item = request.string("item")!
+        let item = try request[SuppliesArgs.item]
         guard let current = state.stock[item] else { throw ControlError.notFound("no stock of \(item)") }
-        let delta = try request.int("delta")!
+        let delta = try request[SuppliesArgs.delta]
         let reserved = state.reserved(item)
         guard current.onHand + delta >= reserved else {
             throw ControlError.conflict("\(item): \(current.onHand) on hand, \(reserved) reserved; an adjustment of \(delta) would go below "
                 + (reserved > 0 ? "what assigned requests need" : "zero"))
         }
         let seq = try await record(StockMoved(item: item, delta: delta, unit: current.unit, source: "adjust", from: nil,
-                                              reason: request.string("reason"), at: Self.now()))
+                                              reason: try request[SuppliesArgs.reason], at: now()))
         checkLow([item])
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
                      message: "\(item): \(state.stock[item]!.onHand) on hand")
@@ -207,21 +207,23 @@ extension SuppliesPlugin {
     }
 
     func donation(_ request: Request) async throws -> Reply {
-        let fen = try Self.parseFen(request.string("amount")!)
-        let seq = try await record(CashMoved(movement: Movement(at: Self.now(), kind: "donation", fen: fen, donor: request.string("donor"),
-                                                                purpose: request.string("purpose"), request: nil)))
+        let fen = try Self.parseFen(try request[SuppliesArgs.amount])
+        let donor = try request[SuppliesArgs.donor]
+        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "donation", fen: fen, donor: donor,
+                                                                purpose: try request[SuppliesArgs.purpose], request: nil)))
         return Reply(data: ["fen": .number(fen), "balance_fen": .number(state.balance), "seq": .number(seq)], lines: [],
-                     message: "donation of ¥\(Self.yuan(fen)) from \(request.string("donor")!); balance ¥\(Self.yuan(state.balance))")
+                     message: "donation of ¥\(Self.yuan(fen)) from \(donor); balance ¥\(Self.yuan(state.balance))")
     }
 
     func spend(_ request: Request) async throws -> Reply {
-        let fen = try Self.parseFen(request.string("amount")!)
+        let fen = try Self.parseFen(try request[SuppliesArgs.spentAmount])
         guard fen <= state.balance else {
             throw ControlError.conflict("spending ¥\(Self.yuan(fen)) would take the balance of ¥\(Self.yuan(state.balance)) below zero")
         }
-        if let id = try request.int("request") { _ = try existing(id) }
-        let seq = try await record(CashMoved(movement: Movement(at: Self.now(), kind: "spend", fen: fen, donor: nil,
-                                                                purpose: request.string("purpose"), request: try request.int("request"))))
+        let paid = try request[SuppliesArgs.paidRequest]
+        if let id = paid { _ = try existing(id) }
+        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "spend", fen: fen, donor: nil,
+                                                                purpose: try request[SuppliesArgs.spentPurpose], request: paid)))
         return Reply(data: ["fen": .number(fen), "balance_fen": .number(state.balance), "seq": .number(seq)], lines: [],
                      message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
     }
@@ -247,10 +249,8 @@ extension SuppliesPlugin {
         }
     }
 
-    func threshold(_ request: Request) async throws -> Reply {
-        let item = request.string("item")!
+    func threshold(_ item: String, low: Int) async throws -> Reply {
         guard state.stock[item] != nil else { throw ControlError.notFound("no stock of \(item); receive it first") }
-        let low = try request.int("low")!
         let seq = try await record(Threshold(item: item, low: low))
         checkLow([item])
         return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)")
@@ -263,8 +263,9 @@ extension SuppliesPlugin {
         return [parts[0], parts[1], parts[2] / 100, parts[2]]
     }
 
-    func planRun(_ request: Request) async throws -> Reply {
-        let buildings = (request.string("buildings") ?? request.string("building") ?? "")
+    /// `buildings` is the text of `buildings=` or else of `building=`.
+    func planRun(buildings text: String?) async throws -> Reply {
+        let buildings = (text ?? "")
             .split(whereSeparator: { $0 == "," || $0 == "，" }).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !buildings.isEmpty else { throw ControlError.missingArgument("missing argument 'building' or 'buildings'") }
         let planned = Set(state.runs.values.filter { $0.doneAt == nil }.flatMap(\.requests))
@@ -276,7 +277,7 @@ extension SuppliesPlugin {
             throw ControlError.notFound("no assigned requests in buildings \(buildings.joined(separator: ", ")) that are not on a run")
         }
         let id = state.nextRun
-        let seq = try await record(RunPlanned(buildings: buildings, requests: requests.map(\.id), at: Self.now()))
+        let seq = try await record(RunPlanned(buildings: buildings, requests: requests.map(\.id), at: now()))
         var load: [String: Int] = [:]
         for r in requests { for (item, qty) in r.remaining { load[item, default: 0] += qty } }
         let stops = requests.map { r -> JSON in
@@ -291,8 +292,7 @@ extension SuppliesPlugin {
                             "seq": .number(seq)], lines: lines, message: "run \(id) planned")
     }
 
-    func runDone(_ request: Request) async throws -> Reply {
-        let id = try request.int("run")!
+    func runDone(_ id: Int, by: String?) async throws -> Reply {
         guard let run = state.runs[id] else { throw ControlError.notFound("run \(id) does not exist") }
         guard run.doneAt == nil else { throw ControlError.conflict("run \(id) is already done") }
         var delivered: [Int] = [], skipped: [JSON] = []
@@ -306,7 +306,7 @@ extension SuppliesPlugin {
                 skipped.append(["request": .number(rid), "reason": .string("not enough \(short.key) on hand")])
                 continue
             }
-            try await record(Delivered(id: rid, items: items, by: request.string("by"), note: "run \(id)", at: Self.now()))
+            try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()))
             checkLow(Array(items.keys))
             delivered.append(rid)
             if let need = state.requests[rid]?.need, state.requests[rid]?.status == .delivered {
@@ -314,7 +314,7 @@ extension SuppliesPlugin {
                                                                             "note": .string("delivered on run \(id)")])
             }
         }
-        let seq = try await record(RunDone(id: id, at: Self.now()))
+        let seq = try await record(RunDone(id: id, at: now()))
         return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0) }), "skipped": .array(skipped),
                             "seq": .number(seq)],
                      message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
@@ -341,9 +341,10 @@ extension SuppliesPlugin {
         ], lines: lines, message: "balance ¥\(Self.yuan(totalIn - totalOut))")
     }
 
-    func report(_ request: Request) throws -> Reply {
+    /// `date` is the text of `date=` as written (YYYY-MM-DD), or nil for today.
+    func report(date: String?) throws -> Reply {
         let offset: Int64 = 8 * 3600
-        let (dayStart, dayEnd) = try ValueParser.localDay(request.string("date"), utcOffsetSeconds: offset, now: Self.now())
+        let (dayStart, dayEnd) = try ValueParser.localDay(date, utcOffsetSeconds: offset, now: now())
         let all = Array(state.requests.values)
         let opened = all.filter { $0.openedAt >= dayStart && $0.openedAt < dayEnd }.count
         let delivered = all.filter { r in r.history.contains { $0.status == "delivered" && $0.at >= dayStart && $0.at < dayEnd } }.count

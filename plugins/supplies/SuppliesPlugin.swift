@@ -5,7 +5,6 @@ public import PluginAPI
 public actor SuppliesPlugin: StatefulPlugin {
     public static let id = "supplies"
     public static let summary = "requests to doorstep delivery, stock, donations ledger"
-    public static let commands: [CommandSpec] = SuppliesCommands.specs
 
     var state = SuppliesState()
     let context: PluginContext
@@ -36,37 +35,13 @@ public actor SuppliesPlugin: StatefulPlugin {
             do {
                 let priority = category == "food" ? "normal" : "high"
                 try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                              note: "from visit need \(need)", need: Int(need), at: Self.now()))
+                                              note: "from visit need \(need)", need: Int(need), at: now()))
             } catch {
                 context.logger.error("cannot open a request for a need", metadata: ["need": "\(need)", "error": "\(error)"])
             }
         }
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
-
-    public func handle(_ request: Request) async throws -> Reply {
-        switch request.command {
-        case "supplies.request.add": return try await addRequest(request)
-        case "supplies.request.assign": return try await transition(request, to: .assigned, assignee: request.string("to"))
-        case "supplies.request.dispatch": return try await transition(request, to: .out)
-        case "supplies.request.cancel": return try await transition(request, to: .cancelled, note: request.string("reason"))
-        case "supplies.request.deliver": return try await deliver(request)
-        case "supplies.requests": return requests(request)
-        case "supplies.request": return try requestDetail(try request.int("id")!, full: request.caller.role >= .operator)
-        case "supplies.stock.receive": return try await receive(request)
-        case "supplies.stock.adjust": return try await adjust(request)
-        case "supplies.stock": return stock()
-        case "supplies.stock.moves": return stockMoves(request.string("item"))
-        case "supplies.donation.add": return try await donation(request)
-        case "supplies.cash.spend": return try await spend(request)
-        case "supplies.ledger": return ledger(full: request.caller.role >= .operator)
-        case "supplies.ledger.public": return publicStatement(anonymise: try request.bool("anonymise") ?? false)
-        case "supplies.stock.threshold": return try await threshold(request)
-        case "supplies.run.plan": return try await planRun(request)
-        case "supplies.run.done": return try await runDone(request)
-        case "supplies.report": return try report(request)
-        default: throw ControlError.unknownCommand("supplies has no command \(request.command)")
-        }
-    }
+    /// The community's wall clock (manual in tests).
+    nonisolated func now() -> Int64 { context.clock.now() }
 }

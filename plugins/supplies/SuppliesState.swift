@@ -177,52 +177,52 @@ struct SuppliesState: Codable, Sendable {
         requests.values.filter { $0.status == .assigned || $0.status == .out }.reduce(0) { $0 + ($1.remaining[item] ?? 0) }
     }
 
-    mutating func apply(_ event: RecordedEvent) throws {
-        switch (event.type, event.version) {
-        case ("request.add", 1):
-            let a = try event.decode(RequestAdded.self)
-            requests[nextRequest] = SupplyRequest(id: nextRequest, household: a.household, items: a.items, delivered: [:],
-                                                  priority: a.priority, neededBy: a.neededBy, note: a.note, need: a.need,
-                                                  status: .open, assignee: nil, openedAt: a.at,
-                                                  history: [HistoryEntry(at: a.at, status: "open", by: nil, note: a.note)])
-            nextRequest += 1
-        case ("request.status", 1):
-            let s = try event.decode(StatusChanged.self)
-            requests[s.id]?.status = s.status
-            if let assignee = s.assignee { requests[s.id]?.assignee = assignee }
-            requests[s.id]?.history.append(HistoryEntry(at: s.at, status: s.status.rawValue, by: s.by, note: s.note))
-        case ("delivery", 1):
-            let d = try event.decode(Delivered.self)
+    /// The supplies journal records, each type and version with the function applying it.
+    static let events = EventHandlers<SuppliesState>(
+        .on(RequestAdded.self) { state, a, _ in
+            state.requests[state.nextRequest] = SupplyRequest(
+                id: state.nextRequest, household: a.household, items: a.items, delivered: [:], priority: a.priority,
+                neededBy: a.neededBy, note: a.note, need: a.need, status: .open, assignee: nil, openedAt: a.at,
+                history: [HistoryEntry(at: a.at, status: "open", by: nil, note: a.note)])
+            state.nextRequest += 1
+        },
+        .on(StatusChanged.self) { state, s, _ in
+            state.requests[s.id]?.status = s.status
+            if let assignee = s.assignee { state.requests[s.id]?.assignee = assignee }
+            state.requests[s.id]?.history.append(HistoryEntry(at: s.at, status: s.status.rawValue, by: s.by, note: s.note))
+        },
+        .on(Delivered.self) { state, d, _ in
             for (item, qty) in d.items.sorted(by: { $0.key < $1.key }) {
-                requests[d.id]?.delivered[item, default: 0] += qty
-                stock[item]?.onHand -= qty
-                moves.append(StockMove(at: d.at, item: item, delta: -qty, kind: "issue",
-                                       detail: "request \(d.id) to \(requests[d.id]?.household ?? "?")"))
+                state.requests[d.id]?.delivered[item, default: 0] += qty
+                state.stock[item]?.onHand -= qty
+                state.moves.append(StockMove(at: d.at, item: item, delta: -qty, kind: "issue",
+                                             detail: "request \(d.id) to \(state.requests[d.id]?.household ?? "?")"))
             }
-            let done = requests[d.id]?.remaining.values.allSatisfy { $0 == 0 } ?? false
-            if done { requests[d.id]?.status = .delivered }
+            let done = state.requests[d.id]?.remaining.values.allSatisfy { $0 == 0 } ?? false
+            if done { state.requests[d.id]?.status = .delivered }
             let what = d.items.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
-            requests[d.id]?.history.append(HistoryEntry(at: d.at, status: done ? "delivered" : "partly delivered: \(what)",
-                                                        by: d.by, note: d.note))
-        case ("stock", 1):
-            let m = try event.decode(StockMoved.self)
-            stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
-            moves.append(StockMove(at: m.at, item: m.item, delta: m.delta, kind: m.source == "adjust" ? "adjust" : "receive",
-                                   detail: m.source == "adjust" ? m.reason : [m.source, m.from].compactMap { $0 }.joined(separator: " ")))
-        case ("stock.threshold", 1):
-            let t = try event.decode(Threshold.self)
-            stock[t.item]?.low = t.low
-        case ("run.plan", 1):
-            let p = try event.decode(RunPlanned.self)
-            runs[nextRun] = Run(id: nextRun, buildings: p.buildings, requests: p.requests, at: p.at, doneAt: nil)
-            nextRun += 1
-        case ("run.done", 1):
-            let d = try event.decode(RunDone.self)
-            runs[d.id]?.doneAt = d.at
-        case ("cash", 1):
-            ledger.append(try event.decode(CashMoved.self).movement)
-        default:
-            throw ControlError.internalError("supplies cannot apply \(event.type) v\(event.version)")
+            state.requests[d.id]?.history.append(HistoryEntry(at: d.at, status: done ? "delivered" : "partly delivered: \(what)",
+                                                              by: d.by, note: d.note))
+        },
+        .on(StockMoved.self) { state, m, _ in
+            state.stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
+            state.moves.append(StockMove(at: m.at, item: m.item, delta: m.delta, kind: m.source == "adjust" ? "adjust" : "receive",
+                                         detail: m.source == "adjust" ? m.reason : [m.source, m.from].compactMap { $0 }.joined(separator: " ")))
+        },
+        .on(Threshold.self) { state, t, _ in
+            state.stock[t.item]?.low = t.low
+        },
+        .on(RunPlanned.self) { state, p, _ in
+            state.runs[state.nextRun] = Run(id: state.nextRun, buildings: p.buildings, requests: p.requests, at: p.at, doneAt: nil)
+            state.nextRun += 1
+        },
+        .on(RunDone.self) { state, d, _ in
+            state.runs[d.id]?.doneAt = d.at
+        },
+        .on(CashMoved.self) { state, c, _ in
+            state.ledger.append(c.movement)
         }
-    }
+    )
+
+    mutating func apply(_ event: RecordedEvent) throws { try Self.events.apply(event, to: &self) }
 }

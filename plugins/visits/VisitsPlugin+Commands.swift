@@ -3,14 +3,14 @@ import PluginAPI
 
 extension VisitsPlugin {
     func startCampaign(_ request: Request) async throws -> Reply {
-        let name = request.string("name")!
+        let name = try request[VisitsArgs.campaignName], deadline = try request[VisitsArgs.deadline]
         if let existing = state.campaigns[name] {
             throw ControlError.conflict("campaign \(name) already exists (\(existing.closedAt == nil ? "open" : "closed")); choose another name")
         }
-        let buildings = request.string("buildings").map {
+        let buildings = try request[VisitsArgs.buildings].map {
             $0.split(whereSeparator: { $0 == "," || $0 == "，" }).map { $0.trimmingCharacters(in: .whitespaces) }
         }
-        let households = await try roster.households(buildings: buildings)
+        let households = try await roster.households(buildings: buildings)
         if let buildings {
             let known = Set(households.map(\.building))
             let unknown = buildings.filter { !known.contains($0) }
@@ -18,17 +18,17 @@ extension VisitsPlugin {
                 throw ControlError.notFound("buildings \(unknown.joined(separator: ", ")) have no households in the roster")
             }
         }
-        guard try request.time("deadline")! > Self.now() else {
-            throw ControlError.invalidArgument("argument 'deadline': \(request.string("deadline")!) has already passed")
+        guard deadline > now() else {
+            let given = request.text(VisitsArgs.deadline) ?? ValueParser.iso8601(deadline)
+            throw ControlError.invalidArgument("argument 'deadline': \(given) has already passed")
         }
         guard !households.isEmpty else {
             throw ControlError.notFound("no households in " + (buildings.map { "buildings \($0.joined(separator: ", "))" } ?? "the roster")
                 + "; import the roster first (roster.import)")
         }
-        let deadline = try request.time("deadline")!
         let c = Campaign(name: name, deadline: deadline, buildings: buildings, households: households.map(\.id),
                          buildingOf: Dictionary(uniqueKeysWithValues: households.map { ($0.id, $0.building) }),
-                         startedAt: Self.now(), closedAt: nil)
+                         startedAt: now(), closedAt: nil)
         let seq = try await record(CampaignStarted(campaign: c))
         return Reply(data: ["campaign": .string(name), "households": .number(c.households.count), "seq": .number(seq)], lines: [],
                      message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.iso8601(deadline))")
@@ -56,12 +56,11 @@ extension VisitsPlugin {
     func closeCampaign(_ name: String) async throws -> Reply {
         let c = try campaign(name)
         guard c.closedAt == nil else { throw ControlError.conflict("campaign \(name) is already closed") }
-        let seq = try await record(CampaignClosed(name: name, at: Self.now()))
+        let seq = try await record(CampaignClosed(name: name, at: now()))
         return Reply(data: ["campaign": .string(name), "seq": .number(seq)], lines: [], message: "campaign \(name) closed")
     }
 
-    func assign(_ request: Request) async throws -> Reply {
-        let building = request.string("building")!, visitor = request.string("visitor")!
+    func assign(building: String, visitor: String) async throws -> Reply {
         guard await !(try roster.households(buildings: [building])).isEmpty else {
             throw ControlError.notFound("building \(building) has no households in the roster")
         }
@@ -70,9 +69,8 @@ extension VisitsPlugin {
                      message: "building \(building) assigned to \(visitor)")
     }
 
-    func worklist(_ request: Request) throws -> Reply {
-        let c = try campaign(request.string("campaign"))
-        let visitor = request.string("visitor"), building = request.string("building")
+    func worklist(campaign name: String?, visitor: String?, building: String?) throws -> Reply {
+        let c = try campaign(name)
         let attempts = state.attempts[c.name] ?? [:]
         var revisit: [JSON] = [], fresh: [JSON] = []
         for h in c.households {
@@ -107,25 +105,26 @@ extension VisitsPlugin {
     }
 
     func recordVisit(_ request: Request) async throws -> Reply {
-        let household = request.string("household")!
+        let household = try request[VisitsArgs.household]
         guard let c = state.openCampaign(for: household) else {
             if await (try roster.household(household)) == nil {
                 throw ControlError.notFound("household \(household) does not exist")
             }
             throw ControlError.conflict("no open campaign covers household \(household); start one with visits.campaign.start")
         }
-        guard let outcome = Outcome(rawValue: request.string("outcome")!) else { throw ControlError.invalidArgument("outcome") }
-        let needs = try Self.parseNeeds(request.string("needs"))
+        let outcome = try request[VisitsArgs.outcome], people = try request[VisitsArgs.people]
+        let needs = try Self.parseNeeds(try request[VisitsArgs.needs])
         if let done = state.latestVisit(c.name, household), done.outcome.visited, !outcome.visited {
             throw ControlError.conflict("\(household) was already visited in \(c.name) (\(done.outcome.rawValue) at "
                 + "\(ValueParser.iso8601(done.at))); a \(outcome.rawValue) now would undo it")
         }
-        if outcome != .answered, try request.int("people") != nil || !needs.isEmpty {
+        if outcome != .answered, people != nil || !needs.isEmpty {
             throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
         }
-        let visit = Visit(campaign: c.name, household: household, outcome: outcome, people: try request.int("people"),
-                          note: request.string("note"), visitor: request.string("visitor") ?? state.assignments[c.buildingOf[household] ?? ""],
-                          at: try request.time("at") ?? Self.now())
+        let visit = Visit(campaign: c.name, household: household, outcome: outcome, people: people,
+                          note: try request[VisitsArgs.note],
+                          visitor: try request[VisitsArgs.knocker] ?? state.assignments[c.buildingOf[household] ?? ""],
+                          at: try request[VisitsArgs.visitedAt] ?? now())
         let firstNeed = state.nextNeed
         let seq = try await record(Recorded(visit: visit, needs: needs))
         var opened: [JSON] = []
@@ -144,8 +143,8 @@ extension VisitsPlugin {
                         + (outcome == .noAnswer ? "; revisit (attempt \(attempts))" : ""))
     }
 
-    func revisits(_ request: Request) throws -> Reply {
-        let c = try campaign(request.string("campaign"))
+    func revisits(campaign name: String?) throws -> Reply {
+        let c = try campaign(name)
         let rows = c.households.compactMap { h -> JSON? in
             guard let n = state.attempts[c.name]?[h], n > 0 else { return nil }
             return ["household": .string(h), "attempts": .number(n),
@@ -162,26 +161,24 @@ extension VisitsPlugin {
          "resolved": n.resolvedAt.map { .string(ValueParser.iso8601($0)) } ?? .null, "by": .optional(n.resolvedBy)]
     }
 
-    func needs(_ request: Request) -> Reply {
-        let status = request.string("status") ?? "open", household = request.string("household")
+    func needs(status: String, household: String?, full: Bool) -> Reply {
         let rows = state.needs.values.sorted { $0.id < $1.id }.filter { n in
             (household == nil || n.household == household)
                 && (status == "all" || (status == "open") == (n.resolvedAt == nil))
-        }.map { needJSON($0, full: request.caller.role >= .operator) }
+        }.map { needJSON($0, full: full) }
         return Reply(data: .array(rows), message: "\(rows.count) \(status == "all" ? "" : status + " ")needs")
     }
 
-    func resolveNeed(_ request: Request) async throws -> Reply {
-        let id = try request.int("id")!
+    func resolveNeed(_ id: Int, by: String?, note: String?) async throws -> Reply {
         guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist") }
         guard need.resolvedAt == nil else { throw ControlError.conflict("need \(id) is already resolved") }
-        let seq = try await record(NeedResolved(id: id, by: request.string("by"), note: request.string("note"), at: Self.now()))
+        let seq = try await record(NeedResolved(id: id, by: by, note: note, at: now()))
         _ = try? context.events.publish("visits.need.resolved", ["id": .number(id), "household": .string(need.household)])
         return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved")
     }
 
-    func coverage(_ request: Request) throws -> Reply {
-        let c = try campaign(request.string("campaign"))
+    func coverage(campaign name: String?, by: String?) throws -> Reply {
+        let c = try campaign(name)
         func figures(_ households: [String]) -> [(String, JSON)] {
             var visited = 0, people = 0, revisit = 0
             for h in households {
@@ -197,14 +194,14 @@ extension VisitsPlugin {
                     ("residents_counted", .number(people)), ("percent", .double(percent))]
         }
         var data = [("campaign", JSON.string(c.name))] + figures(c.households)
-        let now = c.closedAt ?? Self.now()
+        let now = c.closedAt ?? now()
         let span = max(1, c.deadline - c.startedAt)
         let elapsed = min(max(0, now - c.startedAt), span)
         let expected = Int((Double(c.households.count) * Double(elapsed) / Double(span)).rounded(.up))
         let visited = data.first { $0.0 == "households_visited" }.map { if case .int(let v) = $0.1 { Int(v) } else { 0 } } ?? 0
         data += [("deadline", .string(ValueParser.iso8601(c.deadline))), ("expected_by_now", .number(expected)),
                  ("on_track", .bool(visited >= expected || visited == c.households.count))]
-        if let by = request.string("by") {
+        if let by {
             var groups: [String: [String]] = [:]
             for h in c.households {
                 let b = c.buildingOf[h] ?? ""
@@ -218,8 +215,8 @@ extension VisitsPlugin {
         return Reply(data: .object(data), message: "coverage of \(c.name)")
     }
 
-    func report(_ request: Request) async throws -> Reply {
-        let (dayStart, dayEnd) = try ValueParser.localDay(request.string("date"), utcOffsetSeconds: Int64(utcOffset), now: Self.now())
+    func report(date: String?) async throws -> Reply {
+        let (dayStart, dayEnd) = try ValueParser.localDay(date, utcOffsetSeconds: Int64(utcOffset), now: now())
         let today = state.visits.filter { $0.at >= dayStart && $0.at < dayEnd }
         var households = Set<String>(), people = 0
         var latestToday: [String: Visit] = [:]

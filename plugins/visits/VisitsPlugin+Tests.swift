@@ -7,11 +7,11 @@ extension VisitsPlugin {
     /// Without `since`, "not tested" means not in the last three days.
     static let defaultWindow: Int64 = 72 * 3600
 
-    func testsImport(_ request: Request) async throws -> Reply {
+    func testsImport(body: String) async throws -> Reply {
         let roster = try self.roster
         let rows: [CSV.Row]
         do {
-            rows = try CSV.parse(request.body ?? "")
+            rows = try CSV.parse(body)
         } catch {
             throw ControlError.invalidArgument("body line \(error.line): \(error.message)")
         }
@@ -51,7 +51,7 @@ extension VisitsPlugin {
                 ambiguous.append(["line": .number(line), "name": .string(name), "households": .array(candidates.map(JSON.string))])
             }
         }
-        if !matched.isEmpty { try await record(Flagged(residents: matched, at: Self.now())) }
+        if !matched.isEmpty { try await record(Flagged(residents: matched, at: now())) }
         var text = ["matched: \(matched.count)", "unknown: \(unknown.count)", "ambiguous: \(ambiguous.count)"]
         text += unknown.map { "unknown line \($0["line"]!.plainText): \($0["reason"]!.plainText)" }
         text += ambiguous.map { "ambiguous line \($0["line"]!.plainText): \($0["name"]!.plainText) lives in \($0["households"]!.plainText)" }
@@ -60,9 +60,8 @@ extension VisitsPlugin {
                      message: "\(matched.count) matched, \(unknown.count) unknown, \(ambiguous.count) ambiguous")
     }
 
-    func testRecord(_ request: Request) async throws -> Reply {
+    func testRecord(_ target: String, at: Int64, site: String?) async throws -> Reply {
         let roster = try self.roster
-        let target = request.string("target")!
         var household: String, names: [String]
         if let slash = target.firstIndex(of: "/") {
             household = String(target[..<slash])
@@ -84,18 +83,17 @@ extension VisitsPlugin {
             household = found[0]
             names = [target]
         }
-        let at = try request.time("at")!
-        let seq = try await record(Tested(household: household, names: names, at: at, site: request.string("site")))
+        let seq = try await record(Tested(household: household, names: names, at: at, site: site))
         return Reply(data: ["household": .string(household), "residents": .array(names.map(JSON.string)), "seq": .number(seq)], lines: [],
                      message: "tested \(names.count) in \(household) at \(ValueParser.iso8601(at))")
     }
 
-    func since(_ request: Request) throws -> Int64 { try request.time("since") ?? (Self.now() - Self.defaultWindow) }
+    /// `since=`, or three days ago.
+    func since(_ given: Int64?) -> Int64 { given ?? (now() - Self.defaultWindow) }
 
-    func untested(_ request: Request) async throws -> Reply {
-        let since = try self.since(request)
-        let building = request.string("building")
-        let households = await try roster.households(buildings: building.map { [$0] })
+    func untested(building: String?, since given: Int64?) async throws -> Reply {
+        let since = self.since(given)
+        let households = try await roster.households(buildings: building.map { [$0] })
         var rows: [JSON] = []
         var residents = 0
         for h in households {
@@ -111,9 +109,9 @@ extension VisitsPlugin {
                      message: "\(rows.count) households, \(residents) residents not tested since \(ValueParser.iso8601(since))")
     }
 
-    func testsCoverage(_ request: Request) async throws -> Reply {
-        let since = try self.since(request)
-        let households = await try roster.households(buildings: nil)
+    func testsCoverage(since given: Int64?) async throws -> Reply {
+        let since = self.since(given)
+        let households = try await roster.households(buildings: nil)
         var byBuilding: [String: (residents: Int, tested: Int)] = [:]
         for h in households {
             for r in h.residents {

@@ -5,7 +5,6 @@ public import PluginAPI
 public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     public static let id = "visits"
     public static let summary = "door-knocking campaigns: worklists, visits, revisits, needs, coverage, daily report"
-    public static let commands: [CommandSpec] = VisitsCommands.specs
 
     /// The state behind a lock: `roster.household` reads activity from an event loop.
     let shared = LockedState(VisitsState())
@@ -26,12 +25,12 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
-    /// Offers household activity (latest visit, open needs, tests) to the roster while running,
-    /// and closes needs that another plugin reports fulfilled (`*.need.fulfilled` events with
+    /// Household activity (latest visit, open needs, tests), offered to the roster while visits runs.
+    public static let offers: [ServiceOffer<VisitsPlugin>] = [.offer((any HouseholdActivity).self) { $0 }]
+
+    /// Closes needs that another plugin reports fulfilled (`*.need.fulfilled` events with
     /// `{"need": ID}`, e.g. from supplies when the last item is delivered).
     public func run() async throws {
-        context.services.provide((any HouseholdActivity).self, self)
-        defer { context.services.withdraw((any HouseholdActivity).self) }
         for await event in context.events.subscribe(["*.need.fulfilled"]) {
             guard case .int(let id)? = event.data["need"], let need = state.needs[Int(id)], need.resolvedAt == nil else {
                 context.logger.warning("ignored a need.fulfilled event without an open need",
@@ -41,7 +40,7 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
             let source = String(event.name.prefix { $0 != "." })
             let note: String? = if case .string(let text)? = event.data["note"] ?? event.data["text"] { text } else { nil }
             do {
-                try await record(NeedResolved(id: need.id, by: source, note: note, at: Self.now()))
+                try await record(NeedResolved(id: need.id, by: source, note: note, at: now()))
                 _ = try? context.events.publish("visits.need.resolved",
                                                 ["id": .number(need.id), "household": .string(need.household), "by": .string(source)])
             } catch {
@@ -75,27 +74,6 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         }
     }
 
-    public func handle(_ request: Request) async throws -> Reply {
-        switch request.command {
-        case "visits.campaign.start": return try await startCampaign(request)
-        case "visits.campaign.list": return campaignList()
-        case "visits.campaign.close": return try await closeCampaign(request.string("name")!)
-        case "visits.assign": return try await assign(request)
-        case "visits.worklist": return try worklist(request)
-        case "visits.record": return try await recordVisit(request)
-        case "visits.revisits": return try revisits(request)
-        case "visits.needs": return needs(request)
-        case "visits.need.resolve": return try await resolveNeed(request)
-        case "visits.coverage": return try coverage(request)
-        case "visits.report": return try await report(request)
-        case "visits.tests.import": return try await testsImport(request)
-        case "visits.test.record": return try await testRecord(request)
-        case "visits.untested": return try await untested(request)
-        case "visits.tests.coverage": return try await testsCoverage(request)
-        default: throw ControlError.unknownCommand("visits has no command \(request.command)")
-        }
-    }
-
     func campaign(_ name: String?) throws -> Campaign {
         if let name {
             guard let c = state.campaigns[name] else { throw ControlError.notFound("campaign \(name) does not exist") }
@@ -107,5 +85,6 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         return c
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    /// The community's wall clock (manual in tests).
+    nonisolated func now() -> Int64 { context.clock.now() }
 }

@@ -169,60 +169,60 @@ struct VisitsState: Codable, Sendable {
         testedNames[String(key[..<slash]), default: []].insert(String(key[key.index(after: slash)...]))
     }
 
-    mutating func apply(_ event: RecordedEvent) throws {
-        switch (event.type, event.version) {
-        case ("campaign.start", 1):
-            let c = try event.decode(CampaignStarted.self).campaign
-            campaigns[c.name] = c
-            campaignOrder.removeAll { $0 == c.name }
-            campaignOrder.append(c.name)
-        case ("campaign.close", 1):
-            let close = try event.decode(CampaignClosed.self)
-            campaigns[close.name]?.closedAt = close.at
-        case ("assign", 1):
-            let a = try event.decode(Assigned.self)
-            assignments[a.building] = a.visitor
-        case ("visit", 1):
-            let r = try event.decode(Recorded.self)
+    /// The visits plugin's journal records, each type and version with the function applying it.
+    static let events = EventHandlers<VisitsState>(
+        .on(CampaignStarted.self) { state, started, _ in
+            let c = started.campaign
+            state.campaigns[c.name] = c
+            state.campaignOrder.removeAll { $0 == c.name }
+            state.campaignOrder.append(c.name)
+        },
+        .on(CampaignClosed.self) { state, close, _ in
+            state.campaigns[close.name]?.closedAt = close.at
+        },
+        .on(Assigned.self) { state, a, _ in
+            state.assignments[a.building] = a.visitor
+        },
+        .on(Recorded.self) { state, r, record in
             let v = r.visit
-            visits.append(v)
-            latest[v.campaign, default: [:]][v.household] = visits.count - 1
-            lastVisit[v.household] = visits.count - 1
+            state.visits.append(v)
+            state.latest[v.campaign, default: [:]][v.household] = state.visits.count - 1
+            state.lastVisit[v.household] = state.visits.count - 1
             if v.outcome == .noAnswer {
-                attempts[v.campaign, default: [:]][v.household, default: 0] += 1
+                state.attempts[v.campaign, default: [:]][v.household, default: 0] += 1
             } else {
-                attempts[v.campaign]?.removeValue(forKey: v.household)
+                state.attempts[v.campaign]?.removeValue(forKey: v.household)
             }
             for need in r.needs {
-                needs[nextNeed] = Need(id: nextNeed, household: v.household, category: need.category, text: need.text,
-                                       openedAt: v.at, visit: event.seq == 0 ? 0 : Int64(event.seq))
-                openNeeds[v.household, default: []].insert(nextNeed)
-                nextNeed += 1
+                state.needs[state.nextNeed] = Need(id: state.nextNeed, household: v.household, category: need.category,
+                                                   text: need.text, openedAt: v.at, visit: record.seq == 0 ? 0 : Int64(record.seq))
+                state.openNeeds[v.household, default: []].insert(state.nextNeed)
+                state.nextNeed += 1
             }
-        case ("test", 1):
-            let t = try event.decode(Tested.self)
+        },
+        .on(Tested.self) { state, t, _ in
             for name in t.names {
                 let key = t.household + "/" + name
-                if (tests[key] ?? .min) <= t.at {
-                    tests[key] = t.at
-                    testSites[key] = t.site
-                    indexTest(key)
+                if (state.tests[key] ?? .min) <= t.at {
+                    state.tests[key] = t.at
+                    state.testSites[key] = t.site
+                    state.indexTest(key)
                 }
-                flagged.removeValue(forKey: key)
+                state.flagged.removeValue(forKey: key)
             }
-        case ("tests.flagged", 1):
-            let f = try event.decode(Flagged.self)
-            for key in f.residents where (tests[key] ?? .min) < f.at { flagged[key] = f.at }
-        case ("need.resolve", 1):
-            let r = try event.decode(NeedResolved.self)
-            needs[r.id]?.resolvedAt = r.at
-            needs[r.id]?.resolvedBy = r.by
-            needs[r.id]?.resolution = r.note
-            if let household = needs[r.id]?.household { openNeeds[household]?.remove(r.id) }
-        default:
-            throw ControlError.internalError("visits cannot apply \(event.type) v\(event.version)")
+        },
+        .on(Flagged.self) { state, f, _ in
+            for key in f.residents where (state.tests[key] ?? .min) < f.at { state.flagged[key] = f.at }
+        },
+        .on(NeedResolved.self) { state, r, _ in
+            state.needs[r.id]?.resolvedAt = r.at
+            state.needs[r.id]?.resolvedBy = r.by
+            state.needs[r.id]?.resolution = r.note
+            if let household = state.needs[r.id]?.household { state.openNeeds[household]?.remove(r.id) }
         }
-    }
+    )
+
+    mutating func apply(_ event: RecordedEvent) throws { try Self.events.apply(event, to: &self) }
 
     /// The open campaign covering `household` (the latest started).
     func openCampaign(for household: String) -> Campaign? {

@@ -180,13 +180,13 @@ struct CoreCommands {
             if case .failed(let why) = state { reason = .string(why) }
             rows.append([
                 "id": .string(type.id), "enabled": .bool(state != .disabled), "state": .string(state.name),
-                "commands": .number(type.commands.count), "summary": .string(type.summary), "error": reason,
+                "commands": .number(type.commandSpecs.count), "summary": .string(type.summary), "error": reason,
                 "detail": detail,
             ])
         }
         let lines = TextRenderer.table(
             header: ["plugin", "state", "commands", "summary"],
-            rows: runtime.host.states().map { [$0.type.id, $0.state.name, String($0.type.commands.count), $0.type.summary] })
+            rows: runtime.host.states().map { [$0.type.id, $0.state.name, String($0.type.commandSpecs.count), $0.type.summary] })
         return Reply(data: .array(rows), lines: lines, message: "\(rows.count) plugins")
     }
 }

@@ -24,7 +24,7 @@ final class Dispatcher: Sendable {
     let runtime: DaemonRuntime
     let routes: [String: Route]
     /// Commands answered on the event loop (``handleNow(_:session:)``): `ping` and the plugins'
-    /// ``ImmediateReads/immediateCommands``.
+    /// immediate commands (``Command/immediate(_:summary:role:arguments:answer:)``).
     let immediate: Set<String>
     /// First words that can start an immediate command (`roster.household`, or `roster` of
     /// `roster household`): anything else goes straight to the request loop, resolved once.
@@ -37,13 +37,13 @@ final class Dispatcher: Sendable {
         var routes: [String: Route] = [:]
         for spec in CoreCommands.specs + StateCommands.specs { routes[spec.name] = .core(spec) }
         for type in runtime.host.registry {
-            for spec in type.commands { routes[spec.name] = .plugin(id: type.id, spec) }
+            for spec in type.commandSpecs { routes[spec.name] = .plugin(id: type.id, spec) }
         }
         self.routes = routes
         self.names = routes.keys.sorted()
         var immediate: Set<String> = ["ping"]
         for type in runtime.host.registry {
-            if let reads = type as? any ImmediateReads.Type { immediate.formUnion(reads.immediateCommands) }
+            immediate.formUnion(type.immediateCommandNames)
         }
         self.immediate = immediate
         self.immediateLeads = immediate.union(immediate.compactMap { $0.split(separator: ".").first.map(String.init) })
@@ -64,10 +64,8 @@ final class Dispatcher: Sendable {
             try authorize(route.spec, session)
             let request = try Self.bind(args, to: route.spec, body: body, caller: session.caller)
             guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong"))) }
-            let (plugin, state) = runtime.host.plugin(id)
-            guard state == .running, let reader = plugin as? any ImmediateReads else { return nil }
-            guard let reply = try reader.answerNow(request) else { return nil }
-            return Outcome(tag: line.tag, result: .success(reply))
+            guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
+            return Outcome(tag: line.tag, result: .success(try answer(request)))
         } catch let error as ControlError {
             return Outcome(tag: line.tag, result: .failure(error))
         } catch {
@@ -114,7 +112,7 @@ final class Dispatcher: Sendable {
 
     private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {
         let (plugin, state) = runtime.host.plugin(id)
-        guard let plugin, state == .running else {
+        guard plugin != nil, state == .running, let command = runtime.host.command(id, request.command) else {
             switch state {
             case .disabled:
                 throw ControlError.unavailable("plugin \(id) is disabled; set [plugins.\(id)] enabled = true and reload")
@@ -125,7 +123,7 @@ final class Dispatcher: Sendable {
         try runtime.host.beginRequest(id)
         defer { runtime.host.endRequest(id) }
         do {
-            return try await plugin.handle(request)
+            return try await command.run(request)
         } catch let error as ControlError {
             throw error
         } catch is CancellationError {

@@ -22,15 +22,23 @@ public final class EventHub: Sendable {
     /// Events a slow subscriber may have queued.
     public static let backlog = 10_000
     private let state = Mutex(State())
+    /// Stamps events.
+    let clock: any WallClock
+    /// Sees every event as it is published, under the hub's lock (in-process tests).
+    let tap: (@Sendable (Event) -> Void)?
 
-    public init() {}
+    public init(clock: any WallClock = SystemClock(), tap: (@Sendable (Event) -> Void)? = nil) {
+        self.clock = clock
+        self.tap = tap
+    }
 
     /// Publishes `name` and returns its sequence number.
     @discardableResult
     public func publish(_ name: String, _ data: JSON) -> UInt64 {
         state.withLock { s in
             s.seq += 1
-            let event = Event(name: name, seq: s.seq, time: Int64(time(nil)), data: data)
+            let event = Event(name: name, seq: s.seq, time: clock.now(), data: data)
+            tap?(event)
             for sub in s.subscribers.values where sub.patterns.contains(where: { EventPattern.matches($0, name) }) {
                 sub.continuation.yield(event)
             }

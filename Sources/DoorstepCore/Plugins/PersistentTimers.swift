@@ -7,7 +7,7 @@ import PluginAPI
 actor PersistentTimers: StatefulPlugin {
     static let id = "timers"
     static let summary = "persistent timers (host)"
-    static let commands: [CommandSpec] = []
+    static let commands: [Command<PersistentTimers>] = []
 
     struct Set: StateEvent {
         static let eventType = "set"
@@ -40,20 +40,13 @@ actor PersistentTimers: StatefulPlugin {
 
     init(config: PluginConfig, context: PluginContext) throws { self.context = context }
 
-    func handle(_ request: Request) async throws -> Reply { throw ControlError.unknownCommand("timers has no commands") }
+    /// The timers' journal records, each with the function applying it.
+    static let events = EventHandlers<[Key: Int64]>(
+        .on(Set.self) { pending, set, _ in pending[Key(plugin: set.plugin, name: set.name)] = set.due },
+        .on(Done.self) { pending, done, _ in pending.removeValue(forKey: Key(plugin: done.plugin, name: done.name)) }
+    )
 
-    func apply(_ event: RecordedEvent) throws {
-        switch event.type {
-        case "set":
-            let set = try event.decode(Set.self)
-            pending[Key(plugin: set.plugin, name: set.name)] = set.due
-        case "done":
-            let done = try event.decode(Done.self)
-            pending.removeValue(forKey: Key(plugin: done.plugin, name: done.name))
-        default:
-            throw ControlError.internalError("timers cannot apply \(event.type)")
-        }
-    }
+    func apply(_ event: RecordedEvent) throws { try Self.events.apply(event, to: &pending) }
 
     func encodeSnapshot() throws -> [UInt8] {
         let rows = pending.sorted { $0.key < $1.key }.map { Set(plugin: $0.key.plugin, name: $0.key.name, due: $0.value) }

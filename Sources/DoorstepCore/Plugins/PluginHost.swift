@@ -27,6 +27,8 @@ public final class PluginHost: Sendable {
     /// A created plugin with the host services made for it.
     struct Instance: Sendable {
         let plugin: any DoorstepPlugin
+        /// The plugin's commands bound to this instance, by name.
+        let commands: [String: BoundCommand]
         let bus: PluginEventBus
         let timers: PluginTimers
         let config: PluginConfig
@@ -34,7 +36,7 @@ public final class PluginHost: Sendable {
 
     struct Slot {
         var instance: Instance?
-        var task: Task<Void, Never>?
+        var runner: PluginRunner?
         var state: State
     }
 
@@ -42,7 +44,12 @@ public final class PluginHost: Sendable {
     struct Activity {
         var inFlight: [String: Int] = [:]
         var recovering: Set<String> = []
+        /// Waiting for a plugin's last request in flight to end (``drain(_:)``).
+        var drainWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     }
+
+    /// How long a stop or restart waits for requests in flight before it goes on anyway.
+    static let drainLimit: Duration = .seconds(30)
 
     /// Every plugin linked into this binary, in registration order.
     public let registry: [any DoorstepPlugin.Type]
@@ -54,12 +61,21 @@ public final class PluginHost: Sendable {
     let journalRef: JournalRef
     private let storeBox = Mutex<StateStore?>(nil)
 
+    /// Runners handed to ``PluginSupervisor``, which runs them in the daemon's service group.
+    let launches = Launches()
+
     /// Persistent timers of all plugins (host-owned state under the id `timers`).
     let persistentTimers: PersistentTimers
     /// Services plugins offer each other.
     let services = HostServices()
+    /// Failures the daemon cannot go on from (reported by the journal and by rebuilds).
+    let fatal = FatalStop()
 
-    public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger) {
+    /// The wall clock every plugin reads (a manual one in tests).
+    let clock: any WallClock
+
+    public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger, clock: any WallClock = SystemClock()) {
+        self.clock = clock
         self.registry = registry
         self.hub = hub
         self.logger = logger
@@ -89,7 +105,7 @@ public final class PluginHost: Sendable {
             else {
                 throw ConfigFileError(nil, file: "(plugins)", "plugin id '\(id)' is invalid or used twice")
             }
-            for spec in type.commands {
+            for spec in type.commandSpecs {
                 guard spec.name.hasPrefix(id + "."), seen.insert(spec.name).inserted else {
                     throw ConfigFileError(nil, file: "(plugins)", "plugin \(id) declares command '\(spec.name)': "
                         + "names must start with '\(id).' and be unique")
@@ -129,7 +145,8 @@ public final class PluginHost: Sendable {
         let bus = PluginEventBus(pluginID: id, hub: hub)
         let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
         let state: any StateService = store?.service(for: id) ?? PluginStateService(pluginID: id, ref: journalRef)
-        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services)
+        let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services,
+                                    clock: clock)
         let plugin: any DoorstepPlugin
         do {
             plugin = try type.init(config: config, context: context)
@@ -143,7 +160,7 @@ public final class PluginHost: Sendable {
             throw ConfigFileError(section?.locations[unknown] ?? section?.location, file: file,
                                   "unknown key '\(unknown)' in [plugins.\(id)]")
         }
-        return Instance(plugin: plugin, bus: bus, timers: timers, config: config)
+        return Instance(plugin: plugin, commands: plugin.boundCommands(), bus: bus, timers: timers, config: config)
     }
 
     /// Fresh instances of the registered stateful plugins that are not in `running`, for
@@ -165,42 +182,64 @@ public final class PluginHost: Sendable {
             if let instance = instances[type.id] {
                 run(type.id, instance)
             } else {
-                slots.withLock { $0[type.id] = Slot(instance: nil, task: nil, state: .disabled) }
+                slots.withLock { $0[type.id] = Slot(instance: nil, runner: nil, state: .disabled) }
             }
         }
     }
 
+    /// Hands a plugin to the supervisor as a service of its own; it serves at once.
     private func run(_ id: String, _ instance: Instance) {
-        let logger = self.logger
-        slots.withLock { $0[id] = Slot(instance: instance, task: nil, state: .running) }
-        let task = Task { [weak self] in
-            var final: State = .stopped
-            do {
-                try await instance.plugin.run()
-            } catch is CancellationError {
-            } catch {
-                if !Task.isCancelled {
-                    logger.error("plugin failed", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
-                    final = .failed("\(error)")
-                }
-            }
+        let plugin = instance.plugin
+        let runner = PluginRunner(id: id, plugin: plugin, logger: logger) { [weak self] final in
             self?.slots.withLock { slots in
-                if slots[id]?.instance?.plugin === instance.plugin { slots[id]?.state = final }
+                if slots[id]?.instance?.plugin === plugin { slots[id]?.state = final }
             }
         }
-        slots.withLock { $0[id]?.task = task }
+        // Offered before it serves, so no consumer races its run().
+        plugin.provideServices(to: services)
+        slots.withLock { $0[id] = Slot(instance: instance, runner: runner, state: .running) }
+        launches.launch(runner)
         logger.info("plugin started", metadata: ["plugin.id": "\(id)"])
     }
 
-    /// Stops one plugin: cancels its run task, timers and subscriptions.
+    /// Stops one plugin: lets its requests in flight finish, stops its runner, timers and
+    /// subscriptions.
     func stop(_ id: String, newState: State = .stopped) async {
         guard let slot = slots.withLock({ $0[id] }) else { return }
-        slot.task?.cancel()
-        await slot.task?.value
+        await drain(id)
+        await slot.runner?.stop()
+        if let plugin = slot.instance?.plugin { type(of: plugin).withdrawServices(from: services) }
         slot.instance?.timers.cancelAll()
         slot.instance?.bus.close()
-        slots.withLock { $0[id] = Slot(instance: nil, task: nil, state: newState) }
+        slots.withLock { $0[id] = Slot(instance: nil, runner: nil, state: newState) }
         if slot.instance != nil { logger.info("plugin stopped", metadata: ["plugin.id": "\(id)"]) }
+    }
+
+    /// Waits until no request to `id` is in flight, or ``drainLimit`` has passed (a request
+    /// stuck for that long does not hold a reload or a stop for ever).
+    func drain(_ id: String) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let idle = activity.withLock { a -> Bool in
+                        if a.inFlight[id, default: 0] == 0 { return true }
+                        a.drainWaiters[id, default: []].append(continuation)
+                        return false
+                    }
+                    if idle { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: Self.drainLimit) }
+            await group.next()
+            group.cancelAll()
+            // The sleep ends on cancellation; a drain that timed out is released here.
+            releaseDrainWaiters(id)
+            await group.waitForAll()
+        }
+    }
+
+    private func releaseDrainWaiters(_ id: String) {
+        for waiter in activity.withLock({ $0.drainWaiters.removeValue(forKey: id) ?? [] }) { waiter.resume() }
     }
 
     /// Stops every plugin, last registered first.
@@ -247,7 +286,7 @@ public final class PluginHost: Sendable {
             return nil
         } catch {
             logger.error("cannot load plugin state", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
-            slots.withLock { $0[id] = Slot(instance: nil, task: nil, state: .failed("cannot load state: \(error)")) }
+            slots.withLock { $0[id] = Slot(instance: nil, runner: nil, state: .failed("cannot load state: \(error)")) }
             return "\(id): failed to load its state: \(error)"
         }
     }
@@ -274,7 +313,14 @@ public final class PluginHost: Sendable {
         }
     }
 
-    func endRequest(_ id: String) { activity.withLock { $0.inFlight[id, default: 1] -= 1 } }
+    func endRequest(_ id: String) {
+        let waiters = activity.withLock { a -> [CheckedContinuation<Void, Never>] in
+            a.inFlight[id, default: 1] -= 1
+            guard a.inFlight[id] == 0 else { return [] }
+            return a.drainWaiters.removeValue(forKey: id) ?? []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
 
     /// After a failed journal write: rebuilds the plugins' state from disk, then lets them
     /// record again. Until then the journal refuses their commits (`503`), so no change is
@@ -290,7 +336,9 @@ public final class PluginHost: Sendable {
             } catch {
                 logger.critical("cannot rebuild plugin state after a failed write; stopping", metadata: [
                     "plugin.id": "\(id)", "error": "\(error)"])
-                exit(74)
+                // Its commits stay refused (poisoned) while the daemon ends with status 74.
+                fatal.trigger(status: 74, reason: "cannot rebuild plugin \(id) after a failed write: \(error)")
+                return
             }
         }
         store.journal.clearPoison(ids)
@@ -302,9 +350,7 @@ public final class PluginHost: Sendable {
     private func swap(_ id: String, old: Instance?, new: Instance) async -> String? {
         activity.withLock { _ = $0.recovering.insert(id) }
         defer { activity.withLock { _ = $0.recovering.remove(id) } }
-        for _ in 0..<6000 where activity.withLock({ $0.inFlight[id, default: 0] > 0 }) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await drain(id)
         if old != nil { await stop(id) }
         if let journal = store?.journal { await journal.waitDurable(journal.lastSeq) }
         if let failure = await restoreState(id, new) { return failure }
@@ -318,6 +364,14 @@ public final class PluginHost: Sendable {
             guard let self, let target = self.plugin(plugin).plugin, self.plugin(plugin).state == .running else { return false }
             await target.persistentTimerFired(name)
             return true
+        }
+    }
+
+    /// The command `name` of the running plugin `id`, if it runs.
+    func command(_ id: String, _ name: String) -> BoundCommand? {
+        slots.withLock { slots in
+            guard let slot = slots[id], slot.state == .running else { return nil }
+            return slot.instance?.commands[name]
         }
     }
 

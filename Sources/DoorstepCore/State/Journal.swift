@@ -75,6 +75,8 @@ final class Journal: @unchecked Sendable {
     /// host rebuilds them, then calls the closure, which answers the failed requests, so a
     /// client told "507" never reads the refused change afterwards.
     let onWriteFailure: @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void
+    /// Where a failure the daemon cannot go on from is reported (the writer then stops).
+    let fatal: FatalStop
 
     // Guarded by `lock` (value 1 when there is work or a stop request).
     private let lock = ConditionLock(value: 0)
@@ -104,7 +106,9 @@ final class Journal: @unchecked Sendable {
     ///   - lastSegment: the newest segment and its valid size, or nil to start one.
     ///   - nextSeq: the first sequence number to hand out.
     init(directory: String, lastSegment: (path: String, size: Int)?, nextSeq: UInt64, fsync: FsyncMode, segmentBytes: Int,
-         logger: Logger, onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) throws(FileSystem.Failure) {
+         logger: Logger, fatal: FatalStop,
+         onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) throws(FileSystem.Failure) {
+        self.fatal = fatal
         self.directory = directory
         self.fsyncMode = fsync
         self.segmentBytes = segmentBytes
@@ -276,7 +280,7 @@ final class Journal: @unchecked Sendable {
                                 metadata: ["file": "\(segmentPath)", "error": "\(String(cString: strerror(code)))",
                                            "message_id": "\(MessageID.fsyncFailed)"])
                 SystemdNotifier().send("STATUS=fatal: fdatasync \(segmentPath) failed: \(String(cString: strerror(code)))", "ERRNO=\(code)")
-                Glibc.exit(74)
+                failFatally(batch, "fdatasync \(segmentPath) failed: \(String(cString: strerror(code)))")
             }
             let micros = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000
             stats.withLock { $0.lastSyncMicros = micros }
@@ -295,12 +299,31 @@ final class Journal: @unchecked Sendable {
         releaseDurableWaiters()
     }
 
+    /// After a failure nothing may be acknowledged any more: refuses new commits, answers the
+    /// batch and everything queued "outcome unknown" (what the kernel kept is unknown, and the
+    /// next start replays whatever is on disk), reports the failure for the daemon to stop with
+    /// status 74, and parks the writer thread.
+    private func failFatally(_ batch: [Entry], _ reason: String) -> Never {
+        let error = ControlError.unavailable("\(reason); the daemon is stopping: this change may or may not have been "
+            + "recorded (check after the restart)")
+        lock.lock()
+        stopping = true
+        let queued = queue
+        queue = []
+        writingFirstSeq = nil
+        lock.unlock()
+        fatal.trigger(status: 74, reason: reason)
+        for entry in batch + queued { entry.finish(error) }
+        releaseDurableWaiters()
+        fatal.park()
+    }
+
     /// Cuts a failed batch off the file, fails it and everything queued by the same plugins.
     private func writeFailed(_ batch: [Entry], _ failure: FileSystem.Failure) {
         if ftruncate(fd, off_t(segmentSize)) != 0 {
             logger.critical("cannot cut a failed write off the journal; stopping",
                             metadata: ["file": "\(segmentPath)", "error": "\(String(cString: strerror(errno)))"])
-            Glibc.exit(74)
+            failFatally(batch, "cannot cut a failed write off \(segmentPath)")
         }
         let error: ControlError = failure.isNoSpace
             ? .storageFull("the state directory is full (\(failure)); nothing was recorded; free space and retry")

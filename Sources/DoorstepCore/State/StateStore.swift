@@ -31,7 +31,11 @@ public final class StateStore: Sendable {
     var snapshotDir: String { root + "/snapshots" }
     var journal: Journal { ref.journal! }
 
-    init(root: String, settings: StateSettings, logger: Logger, ref: JournalRef) {
+    /// Where failures the daemon cannot go on from are reported.
+    let fatal: FatalStop
+
+    init(root: String, settings: StateSettings, logger: Logger, ref: JournalRef, fatal: FatalStop = FatalStop()) {
+        self.fatal = fatal
         self.root = root
         self.settings = settings
         self.logger = logger
@@ -74,10 +78,15 @@ public final class StateStore: Sendable {
         covered.withLock { $0 = coveredByPlugin }
 
         var replayed = 0
-        let scan = try await replayJournal(plugins: plugins, covered: coveredByPlugin) { batch in
-            if batch.expected > 0 { await batch.plugin.willReplay(count: batch.expected) }
-            try await batch.plugin.applyAll(batch.events)
-            replayed += batch.events.count
+        let scan: JournalScan
+        do {
+            scan = try await replayJournal(plugins: plugins, covered: coveredByPlugin) { batch in
+                if batch.expected > 0 { await batch.plugin.willReplay(count: batch.expected) }
+                try await batch.plugin.applyAll(batch.events)
+                replayed += batch.events.count
+            }
+        } catch let error as UnknownEventError {
+            throw ReplayFailure(error: error, at: locate(seq: error.seq))
         }
         report.segments = scan.segments
         report.records = scan.records
@@ -88,7 +97,8 @@ public final class StateStore: Sendable {
         recorded.withLock { $0 = scan.lastSeqByPlugin }
         let nextSeq = max(lastSeq, coveredByPlugin.values.max() ?? 0) + 1
         let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
-                                  segmentBytes: settings.segmentBytes, logger: logger, onWriteFailure: onWriteFailure)
+                                  segmentBytes: settings.segmentBytes, logger: logger, fatal: fatal,
+                                  onWriteFailure: onWriteFailure)
         ref.set(journal)
         report.millis = Int64((ContinuousClock.now - start).components.seconds * 1000
             + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)
@@ -133,6 +143,23 @@ public final class StateStore: Sendable {
             }
             last = max(last, result.lastSeq)
         }
+    }
+
+    /// The segment and byte offset of the record `seq` (for error messages; a cold path).
+    func locate(seq: UInt64) -> (file: String, offset: Int)? {
+        for segment in SegmentFile.list(journalDir) {
+            guard let bytes = try? FileSystem.readAll(segment.path) else { continue }
+            let found: Int? = bytes.withUnsafeBytes { b in
+                var offset = 0
+                while offset < b.count, case .record(let event, let size) = JournalRecord.parse(b, at: offset) {
+                    if event.seq == seq { return offset }
+                    offset += size
+                }
+                return nil
+            }
+            if let found { return (segment.path, found) }
+        }
+        return nil
     }
 
     /// Rebuilds `plugin` from its snapshot and the durable journal (after a failed write).
@@ -189,5 +216,16 @@ final class AsyncGate: Sendable {
             return s.waiters.removeFirst()
         }
         next?.resume()
+    }
+}
+
+/// A journal record that start-up cannot apply, with where it is.
+struct ReplayFailure: Error, CustomStringConvertible {
+    let error: UnknownEventError
+    let at: (file: String, offset: Int)?
+
+    var description: String {
+        let place = at.map { "\($0.file) at byte offset \($0.offset)" } ?? "the journal"
+        return "cannot replay \(place): \(error)"
     }
 }

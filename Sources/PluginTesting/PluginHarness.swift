@@ -1,0 +1,139 @@
+public import DoorstepCore
+import Foundation
+public import PluginAPI
+import Synchronization
+
+/// Runs one or more plugins in process, against a journal in a temporary directory and a
+/// ``ManualClock``: send commands as a role, then look at replies, recorded journal events and
+/// published events. No daemon, no socket; the same dispatch, validation and journal as
+/// `doorstepd`.
+///
+/// ```swift
+/// let harness = try await PluginHarness([RosterPlugin.self, VisitsPlugin.self])
+/// defer { harness.remove() }
+/// let reply = try await harness.ok("roster.household.add 1-1-101", as: .operator)
+/// #expect(try harness.recorded(plugin: "roster").map(\.type) == ["residents.put"])
+/// await harness.stop()
+/// ```
+public final class PluginHarness: Sendable {
+    /// The clock every plugin reads.
+    public let clock: ManualClock
+    /// The state directory (journal and snapshots).
+    public let stateDir: String
+    private let registry: [any DoorstepPlugin.Type]
+    private let configFile: String?
+    private let host: Mutex<InProcessHost?>
+    private let events = EventLog()
+
+    /// Starts `plugins` with `config` (TOML, as in `doorstep.toml`; e.g. `[plugins.probe]\nenabled = true`).
+    ///
+    /// - Throws: the config error (with its line) or what opening the state throws.
+    public init(_ plugins: [any DoorstepPlugin.Type], config: String = "", clock: ManualClock = ManualClock()) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("doorstep-harness-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        self.stateDir = dir + "/state"
+        self.clock = clock
+        self.registry = plugins
+        if config.isEmpty {
+            configFile = nil
+        } else {
+            let file = dir + "/doorstep.toml"
+            try config.write(toFile: file, atomically: true, encoding: .utf8)
+            configFile = file
+        }
+        host = Mutex(nil)
+        try await start()
+    }
+
+    private func start() async throws {
+        let events = self.events
+        let started = try await InProcessHost(registry: registry, configFile: configFile, stateDir: stateDir, clock: clock) { event in
+            events.list.withLock { $0.append(event) }
+        }
+        host.withLock { $0 = started }
+    }
+
+    private var running: InProcessHost {
+        get throws {
+            guard let host = host.withLock({ $0 }) else { throw HarnessError("the harness is stopped") }
+            return host
+        }
+    }
+
+    /// Sends `line` (with an optional heredoc `body`) as a caller with `role`.
+    public func send(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> Result<Reply, ControlError> {
+        await (try running).send(line, body: body, role: role)
+    }
+
+    /// The reply to `line`, which must succeed.
+    ///
+    /// - Throws: ``HarnessError`` with the error the daemon answered.
+    @discardableResult
+    public func ok(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> Reply {
+        switch try await send(line, body: body, as: role) {
+        case .success(let reply): return reply
+        case .failure(let error): throw HarnessError("\(line): expected success, got \(error.code) \(error.name): \(error.message)")
+        }
+    }
+
+    /// The error `line` is answered with, which must fail.
+    ///
+    /// - Throws: ``HarnessError`` when it succeeded.
+    public func error(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> ControlError {
+        switch try await send(line, body: body, as: role) {
+        case .success(let reply): throw HarnessError("\(line): expected an error, got \(reply.message)")
+        case .failure(let error): return error
+        }
+    }
+
+    /// The journal records written so far (of `plugin`, or all), once they are durable.
+    public func recorded(plugin: String? = nil) async throws -> [RecordedEvent] {
+        let host = try running
+        await host.flush()
+        return try host.records(of: plugin)
+    }
+
+    /// Events published on the bus so far (matching `pattern`, or all), in order.
+    public func published(_ pattern: String = "*") -> [Event] {
+        events.list.withLock { $0.filter { EventPattern.matches(pattern, $0.name) } }
+    }
+
+    /// Forgets the published events seen so far.
+    public func clearPublished() { events.list.withLock { $0.removeAll() } }
+
+    /// Takes a snapshot of every plugin (as `state.snapshot`).
+    public func snapshot() async throws { try await (try running).snapshot() }
+
+    /// Stops the plugins and starts them again from the journal and snapshots (a restart).
+    public func restart() async throws {
+        await stop()
+        try await start()
+    }
+
+    /// Stops the plugins and closes the journal.
+    public func stop() async {
+        guard let host = host.withLock({ h in defer { h = nil }; return h }) else { return }
+        await host.stop()
+    }
+
+    /// Removes the temporary directory (call after ``stop()``).
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: (stateDir as NSString).deletingLastPathComponent)
+    }
+}
+
+/// Published events, shared with the hub's tap (a `Mutex` itself cannot be captured).
+private final class EventLog: Sendable {
+    let list = Mutex<[Event]>([])
+}
+
+/// A harness expectation that did not hold, or a harness used after it stopped.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Reply {
+    /// The reply's data member `key` (for `.object` data).
+    public subscript(key: String) -> JSON? { data[key] }
+}
