@@ -4,6 +4,8 @@ import PackageDescription
 /// Settings every target shares: strict Swift 6 with explicit existentials.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -29,23 +31,36 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
-        // The wire protocol: lexer, reply codes, JSON and text rendering. No Foundation, no NIO,
-        // so the thin client can link it.
-        .target(name: "DoorstepProtocol", swiftSettings: strict),
-        // The only library a plugin may import.
+        // What a reply carries: Reply, JSON, ControlError and CJK-aligned text tables. No
+        // Foundation; the vocabulary plugins and the wire protocol share.
+        .target(name: "DoorstepValues", swiftSettings: strict),
+        // The wire protocol: lexer, framing, reply encoding. No Foundation, no NIO, so the thin
+        // client can link it. Re-exports DoorstepValues.
+        .target(name: "DoorstepProtocol", dependencies: ["DoorstepValues"], swiftSettings: strict),
+        // Helpers plugins may import: value parsing, CSV, the payload decoder, snapshot coding,
+        // the read-write lock of immediate reads.
+        .target(name: "PluginSupport", dependencies: ["DoorstepValues"], swiftSettings: strict),
+        // The plugin contract (docs/plugins.md): plugin protocol, context, commands, events,
+        // state, config, errors, roles. Re-exports DoorstepValues and Logging, nothing else.
         .target(
             name: "PluginAPI",
             dependencies: [
+                "DoorstepValues",
                 "DoorstepProtocol",
+                "PluginSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        // Services one plugin offers others, each in a small interface target of its own.
+        .target(name: "RosterInterface", path: "Sources/RosterInterface", swiftSettings: strict),
+        .target(name: "VisitsInterface", dependencies: ["DoorstepValues"], swiftSettings: strict),
         // The daemon's internals: config, access control, control server, systemd, plugin host.
         .target(
             name: "DoorstepCore",
             dependencies: [
                 "PluginAPI",
+                "PluginSupport",
                 "DoorstepProtocol",
                 "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,37 +92,31 @@ let package = Package(
         // The thin client: Glibc sockets only, no Foundation.
         .executableTarget(name: "doorstepctl", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
 
-        // Plugins: one target each under plugins/NAME, depending only on PluginAPI.
-        .target(name: "ProbePlugin", dependencies: ["PluginAPI"], path: "plugins/probe",
+        // Plugins: one target each under plugins/NAME, depending only on the contract (PluginAPI),
+        // the helpers (PluginSupport) and the interface targets they offer or consume.
+        .target(name: "ProbePlugin", dependencies: ["PluginAPI", "PluginSupport"], path: "plugins/probe",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
-        .target(name: "RosterPlugin", dependencies: ["PluginAPI"], path: "plugins/roster",
+        .target(name: "RosterPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface", "VisitsInterface"], path: "plugins/roster",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
-        .target(name: "VisitsPlugin", dependencies: ["PluginAPI"], path: "plugins/visits",
+        .target(name: "VisitsPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface", "VisitsInterface"], path: "plugins/visits",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
-        .target(name: "SuppliesPlugin", dependencies: ["PluginAPI"], path: "plugins/supplies",
+        .target(name: "SuppliesPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface"], path: "plugins/supplies",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
 
         // Runs plugins in process (temporary journal, manual clock) for the plugins' own tests.
-        .target(name: "PluginTesting", dependencies: ["DoorstepCore", "PluginAPI"], swiftSettings: strict),
+        .target(name: "PluginTesting", dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport"], swiftSettings: strict),
         // Each plugin's own in-process tests, next to its code.
         .testTarget(name: "ProbePluginTests", dependencies: ["ProbePlugin", "PluginTesting", "PluginAPI"],
                     path: "plugins/probe/Tests", swiftSettings: strict),
-        .testTarget(name: "RosterPluginTests", dependencies: ["RosterPlugin", "PluginTesting", "PluginAPI"],
-                    path: "plugins/roster/Tests", swiftSettings: strict),
-        .testTarget(name: "VisitsPluginTests", dependencies: ["VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
-                    path: "plugins/visits/Tests", swiftSettings: strict),
-        .testTarget(name: "SuppliesPluginTests",
-                    dependencies: ["SuppliesPlugin", "VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
-                    path: "plugins/supplies/Tests", swiftSettings: strict),
-        .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
-        .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI"], swiftSettings: strict),
+        .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol", "DoorstepValues"], swiftSettings: strict),
+        .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(
             name: "DoorstepCoreTests",
-            dependencies: ["DoorstepCore", "PluginAPI", "DoorstepProtocol", "ProbePlugin", "RosterPlugin",
+            dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport", "DoorstepProtocol", "ProbePlugin", "RosterPlugin",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["DoorstepProtocol"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

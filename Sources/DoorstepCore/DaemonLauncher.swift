@@ -1,7 +1,8 @@
 import Glibc
 public import PluginAPI
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
+import Synchronization
 
 /// Starts `doorstepd`: loads and validates the config, starts the plugins, serves the control
 /// socket, reloads on SIGHUP, and stops cleanly on SIGTERM/SIGINT.

@@ -1,3 +1,5 @@
+import PluginSupport
+
 /// Declares one command: its name, arguments, role and help, so the host can validate
 /// requests, answer `help` and `commands`, and check access before the plugin sees anything.
 public struct CommandSpec: Sendable {
@@ -129,6 +131,29 @@ public enum ArgumentType: Sendable, Equatable {
         case .int: return "N"
         case .bool: return "true|false"
         default: return name.uppercased()
+        }
+    }
+}
+
+extension ArgumentType {
+    /// Why `value` is not a valid `type`, or nil when it is.
+    public func problem(with value: String) -> String? {
+        switch self {
+        case .string, .pattern:
+            return nil
+        case .int(let lo, let hi):
+            guard let v = ValueParser.int(value) else { return "expected an integer, got '\(ValueParser.shown(value))'" }
+            if let lo, v < lo { return "expected an integer ≥ \(lo), got \(v)" }
+            if let hi, v > hi { return "expected an integer ≤ \(hi), got \(v)" }
+            return nil
+        case .bool:
+            return ValueParser.bool(value) == nil ? "expected true or false, got '\(ValueParser.shown(value))'" : nil
+        case .choice(let values):
+            return values.contains(value) ? nil : "expected one of \(values.joined(separator: ", ")), got '\(ValueParser.shown(value))'"
+        case .duration:
+            return ValueParser.duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(ValueParser.shown(value))'" : nil
+        case .time:
+            return ValueParser.time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(ValueParser.shown(value))'" : nil
         }
     }
 }

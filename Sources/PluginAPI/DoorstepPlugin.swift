@@ -1,4 +1,5 @@
-@_exported public import DoorstepProtocol
+/// A plugin sees the reply values (Reply, JSON, ControlError), not the wire protocol.
+@_exported public import DoorstepValues
 @_exported public import Logging
 
 /// A module hosted by `doorstepd`, such as `visits` or `reading-promotion`.

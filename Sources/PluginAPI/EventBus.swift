@@ -1,3 +1,5 @@
+import DoorstepProtocol
+
 /// An event published on the host's bus; connections see it after `subscribe`.
 public struct Event: Sendable {
     /// Dotted name starting with the publishing plugin's id (`visits.need.opened`).

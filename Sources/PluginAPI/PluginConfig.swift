@@ -1,4 +1,5 @@
 import Synchronization
+import PluginSupport
 
 /// A config value as read from `[plugins.NAME]`, independent of the file format.
 public enum ConfigValue: Sendable, Equatable {

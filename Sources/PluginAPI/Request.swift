@@ -1,3 +1,5 @@
+import PluginSupport
+
 /// Who sent a request, from the kernel's peer credentials.
 public struct Caller: Sendable {
     public var uid: UInt32

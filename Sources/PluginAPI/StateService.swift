@@ -1,4 +1,5 @@
 import Foundation
+import PluginSupport
 
 /// A change a plugin records: a Codable payload with a type name and a schema version.
 ///
@@ -99,7 +100,7 @@ public protocol StatefulPlugin: DoorstepPlugin, Actor {
 
     /// Replaces the state with a snapshot plus the events after it (after a failed write, the
     /// host rebuilds the plugin from disk). The default restores and applies in place; a plugin
-    /// whose state is read outside its actor (``ImmediateReads``) should build the new state
+    /// whose state is read outside its actor (immediate commands) should build the new state
     /// aside and swap it in with one assignment, so no reader sees it half rebuilt.
     func rebuild(snapshot: [UInt8]?, events: [RecordedEvent]) throws
 

@@ -1,4 +1,5 @@
 public import PluginAPI
+import PluginSupport
 import Synchronization
 
 /// A wall clock that moves only when a test says so.

@@ -3,6 +3,7 @@ import Logging
 import PluginAPI
 import ProbePlugin
 import Testing
+import Foundation
 
 @Suite("Config")
 struct ConfigLoaderTests {

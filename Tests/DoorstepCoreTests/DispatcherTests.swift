@@ -4,6 +4,7 @@ import PluginAPI
 import Logging
 import ProbePlugin
 import Testing
+import PluginSupport
 
 @Suite("Argument binding")
 struct DispatcherTests {

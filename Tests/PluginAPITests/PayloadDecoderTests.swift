@@ -1,6 +1,7 @@
 import Foundation
 import PluginAPI
 import Testing
+import PluginSupport
 
 /// `PayloadDecoder` must read back whatever `JSONEncoder` writes exactly as `JSONDecoder` does,
 /// and turn every kind of bad input into a `DecodingError` that says where.

@@ -1,5 +1,6 @@
 import Foundation
 public import PluginAPI
+import PluginSupport
 
 /// Exercises the plugin API end to end for the integration tests.
 public actor ProbePlugin: StatefulPlugin {

@@ -1,4 +1,6 @@
 import PluginAPI
+import PluginSupport
+import Foundation
 
 /// Turns an import body (CSV, English or Chinese headers) into residents and row problems.
 enum RosterImport {

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginSupport
 
 /// A household id `BUILDING-UNIT-ROOM` (`3-2-501`), ordered in walking order: building, unit,
 /// floor, room, with numbers compared as numbers.

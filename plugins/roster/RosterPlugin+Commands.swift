@@ -1,4 +1,5 @@
 import PluginAPI
+import Foundation
 
 extension RosterPlugin {
     nonisolated func householdID(_ text: String) throws -> HouseholdID {

@@ -1,5 +1,8 @@
 import Foundation
 public import PluginAPI
+import PluginSupport
+public import RosterInterface
+import VisitsInterface
 
 /// The community roster: buildings, households, residents and building leaders.
 public actor RosterPlugin: StatefulPlugin, RosterDirectory {

@@ -1,4 +1,4 @@
-import PluginAPI
+public import PluginAPI
 
 /// The supplies arguments, each declared once and shared by the commands that take it.
 enum SuppliesArgs {

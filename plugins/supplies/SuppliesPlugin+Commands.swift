@@ -1,5 +1,7 @@
 import Foundation
 import PluginAPI
+import PluginSupport
+import RosterInterface
 
 extension SuppliesPlugin {
     /// `大米:10kg;食用油:1L` → items.

@@ -1,5 +1,6 @@
 import Foundation
 public import PluginAPI
+import PluginSupport
 
 /// Supplies: needs found on visits become doorstep deliveries; stock and the donations ledger.
 public actor SuppliesPlugin: StatefulPlugin {

@@ -1,4 +1,5 @@
-import PluginAPI
+public import PluginAPI
+import PluginSupport
 
 /// The visits plugin's arguments, each declared once and shared by the commands that take it.
 enum VisitsArgs {

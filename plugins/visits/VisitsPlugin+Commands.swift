@@ -1,5 +1,7 @@
 import Foundation
 import PluginAPI
+import PluginSupport
+import RosterInterface
 
 extension VisitsPlugin {
     func startCampaign(_ request: Request) async throws -> Reply {

@@ -1,5 +1,7 @@
 import Foundation
-import PluginAPI
+public import PluginAPI
+import PluginSupport
+import RosterInterface
 
 /// 应检尽检: everyone who should be tested is tested.
 extension VisitsPlugin {

@@ -1,5 +1,8 @@
 import Foundation
 public import PluginAPI
+import PluginSupport
+import RosterInterface
+public import VisitsInterface
 
 /// The door-knocking action (敲门行动): campaigns, worklists, visits, revisits, needs, coverage.
 public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {

@@ -1,6 +1,7 @@
 import Glibc
 import PluginAPI
 import TOMLKit
+import PluginSupport
 
 /// Reads and strictly validates the TOML config (`config/doorstep.toml` documents every key).
 ///

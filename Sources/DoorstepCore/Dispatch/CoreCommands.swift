@@ -1,5 +1,8 @@
 import Glibc
 import PluginAPI
+import PluginSupport
+import DoorstepProtocol
+import Synchronization
 
 /// The daemon's own commands (docs/protocol.md §8).
 struct CoreCommands {

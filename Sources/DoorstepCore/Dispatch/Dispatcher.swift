@@ -1,4 +1,5 @@
 import PluginAPI
+import DoorstepProtocol
 
 /// Routes a request to a core command or a plugin: resolves the name, checks the role,
 /// validates the arguments against the command's spec, and turns every failure into a reply.
@@ -203,7 +204,7 @@ final class Dispatcher: Sendable {
             }
             let checked = argSpec.variadic ? rest : [value]
             for v in checked {
-                if let problem = ValueParser.problem(with: v, as: argSpec.type) {
+                if let problem = argSpec.type.problem(with: v) {
                     throw .invalidArgument("argument '\(argSpec.name)': \(problem)")
                 }
                 if argSpec.type == .pattern, let problem = EventPattern.problem(with: v) {

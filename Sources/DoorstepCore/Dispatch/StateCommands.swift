@@ -1,5 +1,7 @@
 import Glibc
 import PluginAPI
+import PluginSupport
+import Synchronization
 
 /// `state.*`: the durable state's operator commands (docs/protocol.md §8).
 struct StateCommands {

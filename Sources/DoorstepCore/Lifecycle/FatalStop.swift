@@ -1,5 +1,5 @@
 import Dispatch
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// A failure after which the daemon must not go on (an `fdatasync` that failed: what the

@@ -1,5 +1,5 @@
 import PluginAPI
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// One running plugin as a service: runs the plugin's `run()` until it is stopped (reload,

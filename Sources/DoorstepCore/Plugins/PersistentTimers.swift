@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PluginAPI
+import PluginSupport
 
 /// The persistent timers of every plugin, kept in the journal under the reserved id `timers`
 /// like a plugin's state: `set` and `done` events, a snapshot of what is pending.

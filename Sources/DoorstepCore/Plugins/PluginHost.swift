@@ -1,6 +1,7 @@
 import Glibc
 public import PluginAPI
 import Synchronization
+public import DoorstepProtocol
 
 /// Creates, runs, reloads and stops the plugins; the one place that knows plugin lifecycles.
 ///
@@ -144,7 +145,7 @@ public final class PluginHost: Sendable {
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
         let bus = PluginEventBus(pluginID: id, hub: hub)
         let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
-        let state: any StateService = store?.service(for: id) ?? PluginStateService(pluginID: id, ref: journalRef)
+        let state: any StateService = store?.service(for: id, clock: clock) ?? PluginStateService(pluginID: id, ref: journalRef, clock: clock)
         let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services,
                                     clock: clock)
         let plugin: any DoorstepPlugin

@@ -1,10 +1,12 @@
 import CSystemd
 import Glibc
-import NIOCore
-import NIOPosix
-import PluginAPI
-import ServiceLifecycle
+public import NIOCore
+public import NIOPosix
+public import PluginAPI
+public import ServiceLifecycle
 import Synchronization
+public import PluginSupport
+public import DoorstepProtocol
 
 /// The control socket: accepts connections, identifies peers, and serves each connection's
 /// requests in order while its events are pumped alongside. A `Service`: `run()` serves until

@@ -1,5 +1,6 @@
 import DoorstepProtocol
 import NIOCore
+import Synchronization
 
 /// Closes a connection that sent no byte for the idle timeout, unless a request is being
 /// served or it has subscriptions; it tells the client why (`408 idle_timeout`) first.

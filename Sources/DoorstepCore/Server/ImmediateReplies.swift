@@ -1,5 +1,7 @@
 import NIOCore
 import PluginAPI
+import DoorstepProtocol
+import Synchronization
 
 /// What the request loop writes: a reply to a request it was handed, or anything else (events,
 /// a refusal). Only replies end a request's time in flight.

@@ -1,5 +1,6 @@
 import PluginAPI
 import Synchronization
+import DoorstepProtocol
 
 /// What the event loop's handlers and the request loop both track for one connection:
 /// whether it may be closed for idleness, and in which format to say so.

@@ -14,16 +14,19 @@ final class JournalRef: Sendable {
 final class PluginStateService: StateService {
     let pluginID: String
     let ref: JournalRef
-    init(pluginID: String, ref: JournalRef) {
+    /// Stamps records (the host's clock: a manual one in tests).
+    let clock: any WallClock
+    init(pluginID: String, ref: JournalRef, clock: any WallClock = SystemClock()) {
         self.pluginID = pluginID
         self.ref = ref
+        self.clock = clock
     }
 
     func prepare<E: StateEvent>(_ event: E) throws -> RecordedEvent {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let payload = try encoder.encode(event)
-        return RecordedEvent(seq: 0, time: Int64(Date().timeIntervalSince1970), plugin: pluginID, type: E.eventType,
+        return RecordedEvent(seq: 0, time: clock.now(), plugin: pluginID, type: E.eventType,
                              version: E.schemaVersion, payload: Array(payload))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PluginAPI
 
 /// Offline tools on a state directory: `--repair` and `--restore` (docs/state.md).
 public enum StateRepair {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PluginAPI
+import PluginSupport
 
 /// A consistent copy of the state up to one sequence number: the snapshots and the journal
 /// records they do not include, cut at that number. As a directory (same layout as a state

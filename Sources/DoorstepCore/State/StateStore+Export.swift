@@ -1,4 +1,5 @@
 import PluginAPI
+import PluginSupport
 
 extension StateStore {
     /// The durable events as JSON objects for other tools (`state.export`).

@@ -1,5 +1,6 @@
 import Glibc
 import PluginAPI
+import Synchronization
 
 extension StateStore {
     /// Snapshots every given plugin, then removes the journal segments all snapshots include.

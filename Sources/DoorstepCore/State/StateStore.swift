@@ -175,7 +175,9 @@ public final class StateStore: Sendable {
     }
 
     /// A journal handle for `plugin`.
-    func service(for plugin: String) -> PluginStateService { PluginStateService(pluginID: plugin, ref: ref) }
+    func service(for plugin: String, clock: any WallClock = SystemClock()) -> PluginStateService {
+        PluginStateService(pluginID: plugin, ref: ref, clock: clock)
+    }
 
     /// Plugins with records in the journal: found at recovery or recorded since.
     var pluginsWithRecords: Set<String> { Set(recorded.withLock { $0.keys }).union(journal.recordedPlugins) }

@@ -1,6 +1,7 @@
 import Foundation
 public import PluginAPI
 import Synchronization
+public import DoorstepProtocol
 
 /// The daemon's plugin host, journal and dispatcher in one process, without sockets: what
 /// `PluginTesting` drives. Requests go through the same resolution, role checks, argument

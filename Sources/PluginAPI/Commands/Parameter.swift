@@ -1,3 +1,5 @@
+import PluginSupport
+
 /// Anything that can stand in a command's argument list: its ``spec`` is what `help`,
 /// `commands` and the host's validation read.
 public protocol ArgumentDeclaration: Sendable {

@@ -16,7 +16,7 @@ public struct EventHandlers<State>: Sendable {
     private let table: [EventKey: EventHandler<State>]
     /// The registered (type, version) pairs, in declaration order.
     public let declared: [EventKey]
-    /// Pairs registered more than once (the first wins); the host refuses such a plugin.
+    /// Pairs registered more than once (the first wins): a plugin's own tests assert it is empty.
     public let duplicates: [EventKey]
 
     public init(_ handlers: EventHandler<State>...) { self.init(handlers) }

@@ -1,3 +1,5 @@
+import RosterInterface
+
 /// A read-only service a plugin offers other plugins while it runs, declared once:
 ///
 /// ```swift

@@ -1,4 +1,5 @@
 import Foundation
+public import DoorstepValues
 
 /// Decodes JSON written by Foundation's `JSONEncoder` (default strategies) straight from its bytes.
 ///

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A plugin's state behind a lock, so read commands can be answered on any thread (see
-/// ``ImmediateReads``) while the plugin's actor stays the only writer.
+/// immediate commands, `Command.immediate`) while the plugin's actor stays the only writer.
 ///
 /// The actor reaches the value through accessors that hold the lock for exactly one access:
 ///

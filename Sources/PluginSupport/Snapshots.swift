@@ -1,4 +1,5 @@
 import Foundation
+public import DoorstepValues
 
 /// JSON for snapshots: sorted keys, so equal states give equal bytes.
 public enum SnapshotJSON {

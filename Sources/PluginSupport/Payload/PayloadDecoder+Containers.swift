@@ -1,3 +1,5 @@
+public import DoorstepValues
+
 /// The members of one JSON object: where each key is and where its value starts, found in one pass.
 ///
 /// Look-ups try the member after the last one found first, so fields read in the order they

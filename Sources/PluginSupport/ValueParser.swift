@@ -115,26 +115,5 @@ public enum ValueParser {
     }
 
     /// A value as echoed in an error message: at most 80 characters.
-    static func shown(_ value: String) -> String { value.count <= 80 ? value : String(value.prefix(77)) + "…" }
-
-    /// Why `value` is not a valid `type`, or nil when it is.
-    public static func problem(with value: String, as type: ArgumentType) -> String? {
-        switch type {
-        case .string, .pattern:
-            return nil
-        case .int(let lo, let hi):
-            guard let v = int(value) else { return "expected an integer, got '\(shown(value))'" }
-            if let lo, v < lo { return "expected an integer ≥ \(lo), got \(v)" }
-            if let hi, v > hi { return "expected an integer ≤ \(hi), got \(v)" }
-            return nil
-        case .bool:
-            return bool(value) == nil ? "expected true or false, got '\(shown(value))'" : nil
-        case .choice(let values):
-            return values.contains(value) ? nil : "expected one of \(values.joined(separator: ", ")), got '\(shown(value))'"
-        case .duration:
-            return duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(shown(value))'" : nil
-        case .time:
-            return time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(shown(value))'" : nil
-        }
-    }
+    public static func shown(_ value: String) -> String { value.count <= 80 ? value : String(value.prefix(77)) + "…" }
 }

@@ -1,3 +1,5 @@
+public import DoorstepValues
+
 /// The bytes of one JSON document and the scanning primitives the payload decoder is built on.
 ///
 /// Positions are byte offsets. Reading past the end yields 0, which JSON never allows outside a

@@ -12,7 +12,7 @@ public enum TextRenderer {
     }
 
     /// Appends the lines for `data` to `sink`.
-    static func render(_ data: JSON, into sink: inout TextLines) {
+    package static func render(_ data: JSON, into sink: inout TextLines) {
         switch data {
         case .null: return
         case .object(let fields): objectLines(fields, indent: 0, into: &sink)
@@ -114,23 +114,23 @@ public enum TextRenderer {
 /// Where text lines are written: one string, each line started with a lead (`@tag 200-`),
 /// its pieces kept on one line (newlines shown as `\n`, other control characters but tab as
 /// `\u{HEX}`), and ended with a newline.
-struct TextLines {
-    var out = ""
-    let lead: String
+package struct TextLines {
+    package var out = ""
+    package let lead: String
 
-    init(lead: String) {
+    package init(lead: String) {
         self.lead = lead
         out.reserveCapacity(512)
     }
 
-    mutating func start(indent: Int) {
+    package mutating func start(indent: Int) {
         out += lead
         spaces(indent)
     }
 
-    mutating func end() { out += "\n" }
+    package mutating func end() { out += "\n" }
 
-    mutating func spaces(_ n: Int) {
+    package mutating func spaces(_ n: Int) {
         if n > 0 { out += n < Self.pads.count ? Self.pads[n] : String(repeating: " ", count: n) }
     }
 
@@ -138,10 +138,10 @@ struct TextLines {
     private static let pads: [String] = (0...64).map { String(repeating: " ", count: $0) }
 
     /// Whether `s` has characters ``text(_:)`` shows escaped.
-    static func needsEscaping(_ s: String) -> Bool { s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) }
+    package static func needsEscaping(_ s: String) -> Bool { s.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) }
 
     /// The columns `s` takes once written by ``text(_:)`` (escapes included), for alignment.
-    static func width(_ s: String) -> Int {
+    package static func width(_ s: String) -> Int {
         guard needsEscaping(s) else { return DisplayWidth.of(s) }
         var shown = TextLines(lead: "")
         shown.text(s)
@@ -149,7 +149,7 @@ struct TextLines {
     }
 
     /// Appends `s`, escaping what would break the line or the terminal.
-    mutating func text(_ s: String) {
+    package mutating func text(_ s: String) {
         guard Self.needsEscaping(s) else {
             out += s
             return
