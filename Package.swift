@@ -10,7 +10,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "doorstep",
-    platforms: [.macOS(.v15)],
+    // Linux only (Debian 12): the daemon links libsystemd and Glibc; SwiftPM names no Linux
+    // platform, so no Apple platform is claimed either.
     products: [
         .executable(name: "doorstepd", targets: ["doorstepd"]),
         .executable(name: "doorstepctl", targets: ["doorstepctl"]),
@@ -108,6 +109,13 @@ let package = Package(
         // Each plugin's own in-process tests, next to its code.
         .testTarget(name: "ProbePluginTests", dependencies: ["ProbePlugin", "PluginTesting", "PluginAPI"],
                     path: "plugins/probe/Tests", swiftSettings: strict),
+        .testTarget(name: "RosterPluginTests", dependencies: ["RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/roster/Tests", swiftSettings: strict),
+        .testTarget(name: "VisitsPluginTests", dependencies: ["VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/visits/Tests", swiftSettings: strict),
+        .testTarget(name: "SuppliesPluginTests",
+                    dependencies: ["SuppliesPlugin", "VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
+                    path: "plugins/supplies/Tests", swiftSettings: strict),
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol", "DoorstepValues"], swiftSettings: strict),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(

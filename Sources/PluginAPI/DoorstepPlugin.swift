@@ -24,6 +24,8 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     static var commands: [Command<Self>] { get }
     /// Read-only services this plugin offers other plugins while it runs (``ServiceOffer``).
     static var offers: [ServiceOffer<Self>] { get }
+    /// Reactions to events other plugins publish, subscribed before the plugin serves (``EventReaction``).
+    static var reactions: [EventReaction<Self>] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
@@ -48,6 +50,8 @@ extension DoorstepPlugin {
     public static var enabledByDefault: Bool { true }
 
     public static var offers: [ServiceOffer<Self>] { [] }
+
+    public static var reactions: [EventReaction<Self>] { [] }
 
     public func run() async throws {
         while !Task.isCancelled {

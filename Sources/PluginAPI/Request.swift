@@ -28,8 +28,13 @@ public struct Request: Sendable {
     public var body: String?
     /// Who asked.
     public var caller: Caller
+    /// The arguments the command declares (set by the host's binding), so reading one it does
+    /// not declare is an error even when the argument is optional; nil skips that check.
+    public var declared: [ArgumentSpec]?
 
-    public init(command: String, values: [String: String], rest: [String] = [], body: String? = nil, caller: Caller) {
+    public init(command: String, values: [String: String], rest: [String] = [], body: String? = nil, caller: Caller,
+                declared: [ArgumentSpec]? = nil) {
+        self.declared = declared
         self.command = command
         self.values = values
         self.rest = rest

@@ -26,20 +26,22 @@ public actor SuppliesPlugin: StatefulPlugin {
     }
 
     /// Opens a request for every food, medicine or heating need a visit finds.
-    public func run() async throws {
-        for await event in context.events.subscribe(["visits.need.opened"]) {
-            guard case .int(let need)? = event.data["id"], case .string(let household)? = event.data["household"],
-                case .string(let category)? = event.data["category"], ["food", "medicine", "heating"].contains(category),
-                !state.requests.values.contains(where: { $0.need == Int(need) })
-            else { continue }
-            let item = Item(name: category, quantity: 1, unit: "份")
-            do {
-                let priority = category == "food" ? "normal" : "high"
-                try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                              note: "from visit need \(need)", need: Int(need), at: now()))
-            } catch {
-                context.logger.error("cannot open a request for a need", metadata: ["need": "\(need)", "error": "\(error)"])
-            }
+    public static let reactions: [EventReaction<SuppliesPlugin>] = [
+        .on("visits.need.opened") { supplies, event in await supplies.needOpened(event) },
+    ]
+
+    func needOpened(_ event: Event) async {
+        guard case .int(let need)? = event.data["id"], case .string(let household)? = event.data["household"],
+            case .string(let category)? = event.data["category"], ["food", "medicine", "heating"].contains(category),
+            !state.requests.values.contains(where: { $0.need == Int(need) })
+        else { return }
+        let item = Item(name: category, quantity: 1, unit: "份")
+        do {
+            let priority = category == "food" ? "normal" : "high"
+            try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
+                                          note: "from visit need \(need)", need: Int(need), at: now()))
+        } catch {
+            context.logger.error("cannot open a request for a need", metadata: ["need": "\(need)", "error": "\(error)"])
         }
     }
 

@@ -33,22 +33,24 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
 
     /// Closes needs that another plugin reports fulfilled (`*.need.fulfilled` events with
     /// `{"need": ID}`, e.g. from supplies when the last item is delivered).
-    public func run() async throws {
-        for await event in context.events.subscribe(["*.need.fulfilled"]) {
-            guard case .int(let id)? = event.data["need"], let need = state.needs[Int(id)], need.resolvedAt == nil else {
-                context.logger.warning("ignored a need.fulfilled event without an open need",
-                                       metadata: ["event": "\(event.name)", "data": "\(event.data.serialized)"])
-                continue
-            }
-            let source = String(event.name.prefix { $0 != "." })
-            let note: String? = if case .string(let text)? = event.data["note"] ?? event.data["text"] { text } else { nil }
-            do {
-                try await record(NeedResolved(id: need.id, by: source, note: note, at: now()))
-                _ = try? context.events.publish("visits.need.resolved",
-                                                ["id": .number(need.id), "household": .string(need.household), "by": .string(source)])
-            } catch {
-                context.logger.error("cannot resolve a fulfilled need", metadata: ["need": "\(need.id)", "error": "\(error)"])
-            }
+    public static let reactions: [EventReaction<VisitsPlugin>] = [
+        .on("*.need.fulfilled") { visits, event in await visits.needFulfilled(event) },
+    ]
+
+    func needFulfilled(_ event: Event) async {
+        guard case .int(let id)? = event.data["need"], let need = state.needs[Int(id)], need.resolvedAt == nil else {
+            context.logger.warning("ignored a need.fulfilled event without an open need",
+                                   metadata: ["event": "\(event.name)", "data": "\(event.data.serialized)"])
+            return
+        }
+        let source = String(event.name.prefix { $0 != "." })
+        let note: String? = if case .string(let text)? = event.data["note"] ?? event.data["text"] { text } else { nil }
+        do {
+            try await record(NeedResolved(id: need.id, by: source, note: note, at: now()))
+            _ = try? context.events.publish("visits.need.resolved",
+                                            ["id": .number(need.id), "household": .string(need.household), "by": .string(source)])
+        } catch {
+            context.logger.error("cannot resolve a fulfilled need", metadata: ["need": "\(need.id)", "error": "\(error)"])
         }
     }
 

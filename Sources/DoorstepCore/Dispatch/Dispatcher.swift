@@ -217,7 +217,7 @@ final class Dispatcher: Sendable {
         case (.required, nil): throw .missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
         default: break
         }
-        return Request(command: spec.name, values: values, rest: rest, body: body, caller: caller)
+        return Request(command: spec.name, values: values, rest: rest, body: body, caller: caller, declared: spec.arguments)
     }
 }
 

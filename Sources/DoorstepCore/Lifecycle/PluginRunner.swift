@@ -22,15 +22,19 @@ final class PluginRunner: Service, Sendable {
 
     let id: String
     let plugin: any DoorstepPlugin
+    /// The plugin's reaction loops, already subscribed (they run beside `run()`).
+    let reactions: [@Sendable () async -> Void]
     private let phase = Mutex(Phase.created)
     private let finishWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     private let onEnd: @Sendable (PluginHost.State) -> Void
     private let logger: Logger
 
     /// - Parameter onEnd: called once when `run()` ends by itself: `.stopped`, or `.failed` when it threw.
-    init(id: String, plugin: any DoorstepPlugin, logger: Logger, onEnd: @escaping @Sendable (PluginHost.State) -> Void) {
+    init(id: String, plugin: any DoorstepPlugin, reactions: [@Sendable () async -> Void] = [], logger: Logger,
+         onEnd: @escaping @Sendable (PluginHost.State) -> Void) {
         self.id = id
         self.plugin = plugin
+        self.reactions = reactions
         self.logger = logger
         self.onEnd = onEnd
     }
@@ -43,15 +47,21 @@ final class PluginRunner: Service, Sendable {
         }
         guard proceed else { return finish() }
         let plugin = self.plugin
-        let outcome: PluginHost.State? = await withTaskGroup(of: PluginHost.State?.self) { group in
+        /// How a child of the runner's group ended.
+        enum Ended: Sendable {
+            case run(PluginHost.State?)
+            case stopRequested
+            case reactionLoop
+        }
+        let outcome: PluginHost.State? = await withTaskGroup(of: Ended.self) { group in
             group.addTask {
                 do {
                     try await plugin.run()
-                    return .stopped
+                    return .run(.stopped)
                 } catch is CancellationError {
-                    return nil
+                    return .run(nil)
                 } catch {
-                    return Task.isCancelled ? nil : .failed("\(error)")
+                    return .run(Task.isCancelled ? nil : .failed("\(error)"))
                 }
             }
             group.addTask { [self] in
@@ -61,11 +71,23 @@ final class PluginRunner: Service, Sendable {
                 } onCancel: {
                     signalStop()?.resume()
                 }
-                return nil
+                return .stopRequested
             }
-            let first = await group.next() ?? nil
+            for loop in reactions {
+                group.addTask {
+                    await loop()
+                    return .reactionLoop
+                }
+            }
+            // A reaction loop ends only with its subscription; run() or a stop ends the plugin.
+            var first: PluginHost.State?
+            while let ended = await group.next() {
+                if case .reactionLoop = ended { continue }
+                if case .run(let state) = ended { first = state }
+                break
+            }
             group.cancelAll()
-            // The plugin's run() may still be finishing its cancellation: wait for it.
+            // The plugin's run() and reaction handlers may still be finishing: wait for them.
             while await group.next() != nil {}
             return first
         }

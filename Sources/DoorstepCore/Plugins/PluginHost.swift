@@ -191,7 +191,9 @@ public final class PluginHost: Sendable {
     /// Hands a plugin to the supervisor as a service of its own; it serves at once.
     private func run(_ id: String, _ instance: Instance) {
         let plugin = instance.plugin
-        let runner = PluginRunner(id: id, plugin: plugin, logger: logger) { [weak self] final in
+        // Subscribed now, before it serves: an event published once it answers is never missed.
+        let reactions = plugin.subscribeReactions(on: instance.bus)
+        let runner = PluginRunner(id: id, plugin: plugin, reactions: reactions, logger: logger) { [weak self] final in
             self?.slots.withLock { slots in
                 if slots[id]?.instance?.plugin === plugin { slots[id]?.state = final }
             }

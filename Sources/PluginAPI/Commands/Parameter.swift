@@ -172,9 +172,13 @@ extension Request {
     ///   argument (a plugin bug: the request was bound against another declaration).
     public subscript<Value>(_ parameter: Parameter<Value>) -> Value {
         get throws(ControlError) {
-            guard let value = parameter.read(self) else {
-                throw .internalError("\(command) reads argument '\(parameter.spec.name)', which it does not declare")
-            }
+            let name = parameter.spec.name
+            // A function, not a value: the message is built only for the error.
+            func undeclared() -> ControlError { .internalError("\(command) reads argument '\(name)', which it does not declare") }
+            guard let value = parameter.read(self) else { throw undeclared() }
+            // Checked only when the value is absent: an optional argument the command does not
+            // declare would otherwise read as nil for ever.
+            if values[name] == nil, let declared, !declared.contains(where: { $0.name == name }) { throw undeclared() }
             return value
         }
     }
