@@ -118,7 +118,9 @@ public enum DaemonLauncher {
             services: [
                 // Stops last: after the server has answered its requests in flight.
                 .init(service: PluginSupervisor(host: host, store: store)),
-                .init(service: FatalStopService(fatal: host.fatal)),
+                // A fatal failure shuts the group down gracefully: the server still answers
+                // what it has in flight (those writes were answered "outcome unknown").
+                .init(service: FatalStopService(fatal: host.fatal), failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: SnapshotPolicy(host: host, store: store)),
                 .init(service: server),
                 .init(service: ReloadOnHangup(runtime: runtime, signals: hangups)),
@@ -127,6 +129,11 @@ public enum DaemonLauncher {
             logger: logger))
         do {
             try await group.run()
+            if let failure = host.fatal.failure {
+                // Reported during the shutdown itself (the last snapshot's flush, say).
+                logger.critical("doorstepd stopped after a fatal failure: \(failure.reason)")
+                return failure.status
+            }
             logger.info("stopped")
             return 0
         } catch let failure as FatalFailure {
@@ -134,6 +141,10 @@ public enum DaemonLauncher {
             logger.critical("doorstepd stopped after a fatal failure: \(failure.reason)")
             return failure.status
         } catch {
+            if let failure = host.fatal.failure {
+                logger.critical("doorstepd stopped after a fatal failure: \(failure.reason)")
+                return failure.status
+            }
             logger.critical("doorstepd failed: \(error)")
             SystemdNotifier().send("STATUS=failed: \(error)")
             await host.stopAll()

@@ -1,4 +1,3 @@
-import RosterInterface
 
 /// What the host hands a plugin at creation. Plugins never create loggers, pick paths or open
 /// sockets: everything they touch comes from here.

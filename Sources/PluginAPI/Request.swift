@@ -15,7 +15,8 @@ public struct Caller: Sendable {
     }
 }
 
-/// A validated request for one command: every value has been checked against the command's
+/// A validated request for one command (plugins read its arguments through their declared
+/// ``Parameter``s: `try request[household]`; the string-keyed getters are the host's own): every value has been checked against the command's
 /// ``CommandSpec``, so the typed getters only fail for arguments the spec does not declare.
 public struct Request: Sendable {
     /// The full command name.
@@ -43,31 +44,31 @@ public struct Request: Sendable {
     }
 
     /// The raw value of `name`, if given.
-    public func string(_ name: String) -> String? { values[name] }
+    package func string(_ name: String) -> String? { values[name] }
 
     /// The integer value of `name`, if given.
-    public func int(_ name: String) throws(ControlError) -> Int? {
+    package func int(_ name: String) throws(ControlError) -> Int? {
         guard let raw = values[name] else { return nil }
         guard let v = ValueParser.int(raw) else { throw .invalidArgument("\(name): '\(raw)' is not an integer") }
         return v
     }
 
     /// The boolean value of `name`, if given.
-    public func bool(_ name: String) throws(ControlError) -> Bool? {
+    package func bool(_ name: String) throws(ControlError) -> Bool? {
         guard let raw = values[name] else { return nil }
         guard let v = ValueParser.bool(raw) else { throw .invalidArgument("\(name): '\(raw)' is not true or false") }
         return v
     }
 
     /// The duration value of `name`, if given.
-    public func duration(_ name: String) throws(ControlError) -> Duration? {
+    package func duration(_ name: String) throws(ControlError) -> Duration? {
         guard let raw = values[name] else { return nil }
         guard let v = ValueParser.duration(raw) else { throw .invalidArgument("\(name): '\(raw)' is not a duration") }
         return v
     }
 
     /// The time value of `name` as seconds since the Unix epoch (UTC), if given.
-    public func time(_ name: String) throws(ControlError) -> Int64? {
+    package func time(_ name: String) throws(ControlError) -> Int64? {
         guard let raw = values[name] else { return nil }
         guard let v = ValueParser.time(raw) else { throw .invalidArgument("\(name): '\(raw)' is not an ISO-8601 time") }
         return v

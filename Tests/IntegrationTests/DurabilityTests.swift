@@ -195,8 +195,10 @@ struct DurabilityTests {
         var work = Workload()
         work.run(socket: daemon.socket, clients: 4, perClient: 10, prefix: "w")
         let status = daemon.waitExit(timeout: 10)
-        #expect(status != nil && status != 0, "an fsync error stops the daemon")
+        // Ended from the top level (the service group), with the status of a storage failure.
+        #expect(status == 74, "an fsync error stops the daemon with status 74 (EX_IOERR), got \(String(describing: status))")
         #expect(daemon.stderr.contains("fdatasync failed"))
+        #expect(daemon.stderr.contains("stopped after a fatal failure"))
         #expect(work.acknowledged.count < work.sent.count, "the failed batch was not acknowledged")
         let restarted = try start(dir, stateDir: state)
         defer { restarted.stop() }

@@ -66,7 +66,7 @@ public actor ProbePlugin: StatefulPlugin {
     enum Args {
         static let text = Arg.words("text", summary: "words to echo")
         static let upper = Arg.named("upper", .bool, summary: "upper-case the text")
-        static let eventName = Arg.optionalPositional("name", summary: "event name after 'probe.'")
+        static let eventName = Arg.positional("name", summary: "event name after 'probe.'")
         static let payloadText = Arg.named("text", summary: "payload text")
         static let need = Arg.named("need", .int(min: 1), summary: "a need id, for need.fulfilled events")
         static let ms = Arg.required("ms", .int(min: 0, max: 60_000), summary: "milliseconds")
@@ -175,7 +175,7 @@ public actor ProbePlugin: StatefulPlugin {
     struct Failure: Error {}
 
     func publish(_ request: Request) throws -> Reply {
-        let name = "probe." + (try request[Args.eventName] ?? "announce")
+        let name = "probe." + (try request[Args.eventName])
         var payload: [(String, JSON)] = [("text", .optional(try request[Args.payloadText]))]
         if let need = try request[Args.need] { payload.append(("need", .number(need))) }
         let seq = try context.events.publish(name, .object(payload))

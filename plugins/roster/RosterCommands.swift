@@ -4,6 +4,8 @@ import PluginSupport
 /// The roster's arguments, each declared once and shared by the commands that take it.
 enum RosterArgs {
     static let household = Arg.positional("household", summary: "household id BUILDING-UNIT-ROOM")
+    /// The same argument as the resident and leader commands describe it.
+    static let householdID = household.summary("household id")
     static let name = Arg.required("name", summary: "name")
     static let currentName = Arg.positional("name", summary: "current name")
     static let residentName = Arg.positional("name", summary: "name")
@@ -44,16 +46,16 @@ extension RosterPlugin {
             try await roster.addHousehold(try request[RosterArgs.household])
         },
         Command("roster.resident.add", summary: "add a resident to a household", role: .operator,
-                arguments: [RosterArgs.household, RosterArgs.name] + RosterArgs.residentFields, mutates: true) { roster, request in
+                arguments: [RosterArgs.householdID, RosterArgs.name] + RosterArgs.residentFields, mutates: true) { roster, request in
             try await roster.addResident(request)
         },
         Command("roster.resident.update", summary: "change a resident's fields (new_name renames)", role: .operator,
-                arguments: [RosterArgs.household, RosterArgs.currentName, RosterArgs.newName] + RosterArgs.residentFields,
+                arguments: [RosterArgs.householdID, RosterArgs.currentName, RosterArgs.newName] + RosterArgs.residentFields,
                 mutates: true) { roster, request in
             try await roster.updateResident(request)
         },
         Command("roster.resident.remove", summary: "remove a resident", role: .operator,
-                arguments: [RosterArgs.household, RosterArgs.residentName], mutates: true) { roster, request in
+                arguments: [RosterArgs.householdID, RosterArgs.residentName], mutates: true) { roster, request in
             try await roster.removeResident(try request[RosterArgs.household], try request[RosterArgs.residentName])
         },
         Command("roster.export", summary: "the roster as CSV (round-trips with import)", role: .operator,
@@ -69,7 +71,7 @@ extension RosterPlugin {
         Command("roster.leaders", summary: "building leaders and their buildings") { roster, request in
             await roster.leaders(full: request.caller.role >= .operator)
         },
-        .immediate("roster.leader.for", summary: "whom a household should call", arguments: [RosterArgs.household]) { roster, request in
+        .immediate("roster.leader.for", summary: "whom a household should call", arguments: [RosterArgs.householdID]) { roster, request in
             let text = try request[RosterArgs.household]
             return try roster.shared.read { try roster.leaderFor(text, full: request.caller.role >= .operator, in: $0) }
         },

@@ -112,8 +112,8 @@ final class Dispatcher: Sendable {
     }
 
     private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {
-        let (plugin, state) = runtime.host.plugin(id)
-        guard plugin != nil, state == .running, let command = runtime.host.command(id, request.command) else {
+        let (state, found) = runtime.host.route(id, request.command)
+        guard let command = found else {
             switch state {
             case .disabled:
                 throw ControlError.unavailable("plugin \(id) is disabled; set [plugins.\(id)] enabled = true and reload")

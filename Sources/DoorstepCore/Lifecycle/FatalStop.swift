@@ -19,6 +19,9 @@ final class FatalStop: Sendable {
     /// Whether a fatal failure was reported.
     var isTriggered: Bool { state.withLock { $0.failure != nil } }
 
+    /// The fatal failure reported, if any.
+    var failure: (status: Int32, reason: String)? { state.withLock { $0.failure } }
+
     /// Reports a fatal failure (the first one wins).
     func trigger(status: Int32, reason: String) {
         let waiters = state.withLock { s -> [CheckedContinuation<(status: Int32, reason: String)?, Never>] in
@@ -73,10 +76,11 @@ struct FatalStopService: Service {
 
     func run() async throws {
         let fatal = self.fatal
-        // Ends quietly at a graceful shutdown; throws (ending the group) on a fatal failure.
-        let failure = await withGracefulShutdownHandler {
+        // Ends quietly at a graceful shutdown or when the group is cancelled for another
+        // reason; throws (shutting the group down) on a fatal failure.
+        let failure = await withTaskCancellationOrGracefulShutdownHandler {
             await fatal.wait()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             fatal.release()
         }
         if let failure { throw FatalFailure(status: failure.status, reason: failure.reason) }

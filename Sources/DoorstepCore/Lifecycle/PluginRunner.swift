@@ -45,7 +45,7 @@ final class PluginRunner: Service, Sendable {
             p = .running(stop: nil)
             return true
         }
-        guard proceed else { return finish() }
+        guard proceed else { return }
         let plugin = self.plugin
         /// How a child of the runner's group ended.
         enum Ended: Sendable {
@@ -53,6 +53,7 @@ final class PluginRunner: Service, Sendable {
             case stopRequested
             case reactionLoop
         }
+        var askedToStop = false
         let outcome: PluginHost.State? = await withTaskGroup(of: Ended.self) { group in
             group.addTask {
                 do {
@@ -86,12 +87,14 @@ final class PluginRunner: Service, Sendable {
                 if case .run(let state) = ended { first = state }
                 break
             }
+            // Read before cancelling: cancelling the stop waiter marks the runner stopping.
+            askedToStop = isStopping
             group.cancelAll()
             // The plugin's run() and reaction handlers may still be finishing: wait for them.
             while await group.next() != nil {}
             return first
         }
-        if let outcome, !isStopping {
+        if let outcome, !askedToStop {
             if case .failed(let why) = outcome {
                 logger.error("plugin failed", metadata: ["plugin.id": "\(id)", "error": "\(why)"])
             }
@@ -132,7 +135,8 @@ final class PluginRunner: Service, Sendable {
         phase.withLock { p in
             switch p {
             case .created:
-                p = .stopping
+                // Never started: it never will (run() returns at once), and nobody waits.
+                p = .finished
                 return (nil, false)
             case .running(let stop):
                 p = .stopping
@@ -175,18 +179,17 @@ struct PluginSupervisor: Service {
             group.addTask {
                 try? await gracefulShutdown()
                 await host.persistentTimers.stopAll()
-                if !host.fatal.isTriggered {
-                    // A snapshot on the way out keeps the next start-up short.
-                    _ = await store.snapshotAll(host.statefulPlugins())
-                    await host.stopAll()
-                }
+                // A snapshot on the way out keeps the next start-up short; not after a fatal
+                // failure, when memory may hold changes that were answered "outcome unknown".
+                if !host.fatal.isTriggered { _ = await store.snapshotAll(host.statefulPlugins()) }
+                await host.stopAll()
                 host.launches.finish()
             }
             for await runner in host.launches.stream {
                 group.addTask { await runner.run() }
             }
         }
-        if !host.fatal.isTriggered { store.close() }
+        store.close()
     }
 }
 

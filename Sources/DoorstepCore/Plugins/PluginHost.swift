@@ -45,6 +45,8 @@ public final class PluginHost: Sendable {
     struct Activity {
         var inFlight: [String: Int] = [:]
         var recovering: Set<String> = []
+        /// Plugins being stopped (disabled or the daemon stopping): new requests are refused.
+        var stopping: Set<String> = []
         /// Waiting for a plugin's last request in flight to end (``drain(_:)``).
         var drainWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     }
@@ -209,6 +211,8 @@ public final class PluginHost: Sendable {
     /// subscriptions.
     func stop(_ id: String, newState: State = .stopped) async {
         guard let slot = slots.withLock({ $0[id] }) else { return }
+        activity.withLock { _ = $0.stopping.insert(id) }
+        defer { activity.withLock { _ = $0.stopping.remove(id) } }
         await drain(id)
         await slot.runner?.stop()
         if let plugin = slot.instance?.plugin { type(of: plugin).withdrawServices(from: services) }
@@ -312,6 +316,7 @@ public final class PluginHost: Sendable {
             if a.recovering.contains(id) {
                 throw ControlError.unavailable("plugin \(id) is restarting after a reload; try again in a moment")
             }
+            if a.stopping.contains(id) { throw ControlError.unavailable("plugin \(id) is stopping") }
             a.inFlight[id, default: 0] += 1
         }
     }
@@ -319,7 +324,7 @@ public final class PluginHost: Sendable {
     func endRequest(_ id: String) {
         let waiters = activity.withLock { a -> [CheckedContinuation<Void, Never>] in
             a.inFlight[id, default: 1] -= 1
-            guard a.inFlight[id] == 0 else { return [] }
+            guard a.inFlight[id] == 0, !a.drainWaiters.isEmpty else { return [] }
             return a.drainWaiters.removeValue(forKey: id) ?? []
         }
         for waiter in waiters { waiter.resume() }
@@ -372,9 +377,15 @@ public final class PluginHost: Sendable {
 
     /// The command `name` of the running plugin `id`, if it runs.
     func command(_ id: String, _ name: String) -> BoundCommand? {
+        // One lock, no copy of the slot: this is on every plugin request's path.
+        slots.withLock { slots in slots[id]?.state == .running ? slots[id]?.instance?.commands[name] : nil }
+    }
+
+    /// The command `name` of plugin `id` and the plugin's state, under one lock.
+    func route(_ id: String, _ name: String) -> (state: State, command: BoundCommand?) {
         slots.withLock { slots in
-            guard let slot = slots[id], slot.state == .running else { return nil }
-            return slot.instance?.commands[name]
+            let state = slots[id]?.state ?? .disabled
+            return (state, state == .running ? slots[id]?.instance?.commands[name] : nil)
         }
     }
 

@@ -302,7 +302,7 @@ final class Journal: @unchecked Sendable {
     /// After a failure nothing may be acknowledged any more: refuses new commits, answers the
     /// batch and everything queued "outcome unknown" (what the kernel kept is unknown, and the
     /// next start replays whatever is on disk), reports the failure for the daemon to stop with
-    /// status 74, and parks the writer thread.
+    /// status 74, and parks the writer thread (marked stopped, so closing the journal returns).
     private func failFatally(_ batch: [Entry], _ reason: String) -> Never {
         let error = ControlError.unavailable("\(reason); the daemon is stopping: this change may or may not have been "
             + "recorded (check after the restart)")
@@ -312,9 +312,13 @@ final class Journal: @unchecked Sendable {
         queue = []
         writingFirstSeq = nil
         lock.unlock()
-        fatal.trigger(status: 74, reason: reason)
+        // Answered before the daemon is told to stop, so the replies still go out.
         for entry in batch + queued { entry.finish(error) }
         releaseDurableWaiters()
+        fatal.trigger(status: 74, reason: reason)
+        // The writer is done: `stop()` must not wait for it (the daemon's shutdown closes us).
+        stopped.lock()
+        stopped.unlock(withValue: 1)
         fatal.park()
     }
 

@@ -169,7 +169,11 @@ public final class StateStore: Sendable {
         defer { exclusive.leave() }
         let snapshot = try readSnapshot(id)
         let events = try records(of: id, after: snapshot?.covered ?? 0)
-        try await plugin.rebuild(snapshot: snapshot?.payload, events: events)
+        do {
+            try await plugin.rebuild(snapshot: snapshot?.payload, events: events)
+        } catch let error as UnknownEventError {
+            throw ReplayFailure(error: error, at: locate(seq: error.seq))
+        }
         logger.notice("plugin state rebuilt from disk after a failed write",
                       metadata: ["plugin.id": "\(id)", "events": "\(events.count)"])
     }

@@ -71,13 +71,12 @@ public struct Command<Plugin: DoorstepPlugin>: Sendable {
 }
 
 /// A command bound to one running plugin instance, as the host calls it: the handler no longer
-/// needs to know the plugin's type.
-public struct BoundCommand: Sendable {
-    public let spec: CommandSpec
+/// needs to know the plugin's type. Host plumbing (`package`), not part of the contract.
+package struct BoundCommand: Sendable {
     /// Answers in a task.
-    public let run: @Sendable (Request) async throws -> Reply
+    package let run: @Sendable (Request) async throws -> Reply
     /// Answers at once on an event loop, for immediate commands.
-    public let runNow: (@Sendable (Request) throws -> Reply)?
+    package let runNow: (@Sendable (Request) throws -> Reply)?
 }
 
 extension Command {
@@ -85,22 +84,22 @@ extension Command {
     func bound(to plugin: Plugin) -> BoundCommand {
         switch handler {
         case .later(let run):
-            return BoundCommand(spec: spec, run: { try await run(plugin, $0) }, runNow: nil)
+            return BoundCommand(run: { try await run(plugin, $0) }, runNow: nil)
         case .now(let now):
-            return BoundCommand(spec: spec, run: { try now(plugin, $0) }, runNow: { try now(plugin, $0) })
+            return BoundCommand(run: { try now(plugin, $0) }, runNow: { try now(plugin, $0) })
         }
     }
 }
 
 extension DoorstepPlugin {
     /// The specs of ``commands`` (for `help` and `commands` without an instance).
-    public static var commandSpecs: [CommandSpec] { commands.map(\.spec) }
+    package static var commandSpecs: [CommandSpec] { commands.map(\.spec) }
 
     /// Names of the commands declared with ``Command/immediate(_:summary:role:arguments:answer:)``.
-    public static var immediateCommandNames: Set<String> { Set(commands.filter(\.isImmediate).map(\.spec.name)) }
+    package static var immediateCommandNames: Set<String> { Set(commands.filter(\.isImmediate).map(\.spec.name)) }
 
     /// Every command bound to this instance, by name (the host makes this once per instance).
-    public func boundCommands() -> [String: BoundCommand] {
+    package func boundCommands() -> [String: BoundCommand] {
         var out: [String: BoundCommand] = [:]
         for command in Self.commands where out[command.spec.name] == nil { out[command.spec.name] = command.bound(to: self) }
         return out

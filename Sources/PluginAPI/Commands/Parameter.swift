@@ -7,10 +7,6 @@ public protocol ArgumentDeclaration: Sendable {
     var spec: ArgumentSpec { get }
 }
 
-extension ArgumentSpec: ArgumentDeclaration {
-    public var spec: ArgumentSpec { self }
-}
-
 /// How a value of an argument is written and read: its ``ArgumentType`` (what the host checks
 /// before the handler runs) and how the checked text becomes a `Value`.
 public struct ValueKind<Value: Sendable>: Sendable {
@@ -175,7 +171,13 @@ extension Request {
             let name = parameter.spec.name
             // A function, not a value: the message is built only for the error.
             func undeclared() -> ControlError { .internalError("\(command) reads argument '\(name)', which it does not declare") }
-            guard let value = parameter.read(self) else { throw undeclared() }
+            guard let value = parameter.read(self) else {
+                if let raw = values[name] {
+                    // Validation passed but the kind's parse did not (a custom ValueKind disagreeing with its type).
+                    throw .internalError("\(command) cannot read argument '\(name)' ('\(raw)') as its declared kind")
+                }
+                throw undeclared()
+            }
             // Checked only when the value is absent: an optional argument the command does not
             // declare would otherwise read as nil for ever.
             if values[name] == nil, let declared, !declared.contains(where: { $0.name == name }) { throw undeclared() }

@@ -24,7 +24,7 @@ public struct EventReaction<Plugin: DoorstepPlugin>: Sendable {
 extension DoorstepPlugin {
     /// Subscribes this instance's ``DoorstepPlugin/reactions`` on `bus` now, and returns the
     /// loops that deliver them (the host runs them beside `run()` until the plugin stops).
-    public func subscribeReactions(on bus: any EventBus) -> [@Sendable () async -> Void] {
+    package func subscribeReactions(on bus: any EventBus) -> [@Sendable () async -> Void] {
         Self.reactions.map { reaction in
             let events = bus.subscribe(reaction.patterns)
             return { for await event in events { await reaction.handle(self, event) } }

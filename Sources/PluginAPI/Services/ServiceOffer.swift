@@ -1,4 +1,3 @@
-import RosterInterface
 
 /// A read-only service a plugin offers other plugins while it runs, declared once:
 ///
@@ -22,12 +21,12 @@ public struct ServiceOffer<Plugin: DoorstepPlugin>: Sendable {
 
 extension DoorstepPlugin {
     /// Provides this instance's ``DoorstepPlugin/offers`` in `registry` (the host calls it).
-    public func provideServices(to registry: any ServiceRegistry) {
+    package func provideServices(to registry: any ServiceRegistry) {
         for offer in Self.offers { offer.provide(self, registry) }
     }
 
     /// Withdraws what ``provideServices(to:)`` provided.
-    public static func withdrawServices(from registry: any ServiceRegistry) {
+    package static func withdrawServices(from registry: any ServiceRegistry) {
         for offer in offers { offer.withdraw(registry) }
     }
 }
