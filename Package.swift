@@ -120,7 +120,8 @@ let package = Package(
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(
             name: "DoorstepCoreTests",
-            dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport", "DoorstepProtocol", "ProbePlugin", "RosterPlugin",
+            dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport", "PluginTesting", "DoorstepProtocol", "ProbePlugin",
+                           "RosterPlugin",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strict

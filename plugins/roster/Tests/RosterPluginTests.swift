@@ -23,13 +23,6 @@ enum Community {
     static let residents = 7
 }
 
-extension JSON {
-    var int: Int? { if case .int(let v) = self { Int(v) } else { nil } }
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    var array: [JSON] { if case .array(let a) = self { a } else { [] } }
-}
-
 /// The roster in process: import, residents, leaders, privacy, the journal, restarts.
 @Suite struct RosterPluginTests {
     // MARK: bad input first

@@ -23,12 +23,6 @@ enum Block {
     }
 }
 
-extension JSON {
-    var int: Int? { if case .int(let v) = self { Int(v) } else { nil } }
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var array: [JSON] { if case .array(let a) = self { a } else { [] } }
-}
-
 extension PluginHarness {
     /// The row of `supplies.stock` for `item`.
     func stock(_ item: String) async throws -> JSON? {

@@ -27,20 +27,6 @@ enum Neighbourhood {
     }
 }
 
-extension JSON {
-    var int: Int? { if case .int(let v) = self { Int(v) } else { nil } }
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    var double: Double? {
-        switch self {
-        case .double(let d): d
-        case .int(let i): Double(i)
-        default: nil
-        }
-    }
-    var array: [JSON] { if case .array(let a) = self { a } else { [] } }
-}
-
 extension PluginHarness {
     /// The payloads of the visits plugin's `visit` records, in order.
     func visitRecords() async throws -> [Recorded] {
