@@ -48,7 +48,9 @@ public final class PluginHost: Sendable {
         /// Plugins being stopped (disabled or the daemon stopping): new requests are refused.
         var stopping: Set<String> = []
         /// Waiting for a plugin's last request in flight to end (``drain(_:)``).
-        var drainWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+        var drainWaiters: [String: [(token: UInt64, continuation: CheckedContinuation<Void, Never>)]] = [:]
+        /// Tells one drain's waiter from another's (a timed-out drain releases only its own).
+        var nextDrainToken: UInt64 = 0
     }
 
     /// How long a stop or restart waits for requests in flight before it goes on anyway.
@@ -225,12 +227,16 @@ public final class PluginHost: Sendable {
     /// Waits until no request to `id` is in flight, or ``drainLimit`` has passed (a request
     /// stuck for that long does not hold a reload or a stop for ever).
     func drain(_ id: String) async {
+        let token = activity.withLock { a in
+            a.nextDrainToken += 1
+            return a.nextDrainToken
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let idle = activity.withLock { a -> Bool in
                         if a.inFlight[id, default: 0] == 0 { return true }
-                        a.drainWaiters[id, default: []].append(continuation)
+                        a.drainWaiters[id, default: []].append((token, continuation))
                         return false
                     }
                     if idle { continuation.resume() }
@@ -240,13 +246,17 @@ public final class PluginHost: Sendable {
             await group.next()
             group.cancelAll()
             // The sleep ends on cancellation; a drain that timed out is released here.
-            releaseDrainWaiters(id)
+            releaseDrainWaiter(id, token)
             await group.waitForAll()
         }
     }
 
-    private func releaseDrainWaiters(_ id: String) {
-        for waiter in activity.withLock({ $0.drainWaiters.removeValue(forKey: id) ?? [] }) { waiter.resume() }
+    private func releaseDrainWaiter(_ id: String, _ token: UInt64) {
+        let mine = activity.withLock { a -> CheckedContinuation<Void, Never>? in
+            guard let i = a.drainWaiters[id]?.firstIndex(where: { $0.token == token }) else { return nil }
+            return a.drainWaiters[id]?.remove(at: i).continuation
+        }
+        mine?.resume()
     }
 
     /// Stops every plugin, last registered first.
@@ -325,7 +335,7 @@ public final class PluginHost: Sendable {
         let waiters = activity.withLock { a -> [CheckedContinuation<Void, Never>] in
             a.inFlight[id, default: 1] -= 1
             guard a.inFlight[id] == 0, !a.drainWaiters.isEmpty else { return [] }
-            return a.drainWaiters.removeValue(forKey: id) ?? []
+            return (a.drainWaiters.removeValue(forKey: id) ?? []).map(\.continuation)
         }
         for waiter in waiters { waiter.resume() }
     }
