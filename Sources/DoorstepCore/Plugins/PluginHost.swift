@@ -87,7 +87,8 @@ public final class PluginHost: Sendable {
         let ref = JournalRef()
         self.journalRef = ref
         let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: PersistentTimers.id, hub: hub),
-                                    timers: PluginTimers(logger: logger), state: PluginStateService(pluginID: PersistentTimers.id, ref: ref))
+                                    timers: PluginTimers(logger: logger),
+                                    state: PluginStateService(pluginID: PersistentTimers.id, ref: ref, clock: clock), clock: clock)
         // Creating it cannot fail: it reads no config.
         self.persistentTimers = try! PersistentTimers(config: PluginConfig(pluginID: PersistentTimers.id, values: [:]), context: context)
     }
