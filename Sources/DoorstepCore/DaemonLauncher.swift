@@ -76,17 +76,9 @@ public enum DaemonLauncher {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let store = StateStore(root: config.daemon.stateDir, settings: config.daemon.state, logger: logger, ref: host.journalRef,
                                fatal: host.fatal)
-        host.store = store
         SystemdNotifier().status("replaying the journal")
         do {
-            var stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
-            stateful[PersistentTimers.id] = host.persistentTimers
-            let recovery = try await store.open(plugins: stateful) { ids, answer in
-                Task {
-                    await host.recoverAfterWriteFailure(ids)
-                    answer()
-                }
-            }
+            let recovery = try await host.open(store, plugins: plugins)
             // A disabled plugin's records would pin every journal segment: snapshot them once.
             let covered = store.covered.withLock { $0 }
             let dormant = host.dormantStatefulPlugins(config, running: plugins).filter {

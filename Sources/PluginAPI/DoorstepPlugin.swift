@@ -24,7 +24,7 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     static var commands: [Command<Self>] { get }
     /// Read-only services this plugin offers other plugins while it runs (``ServiceOffer``).
     static var offers: [ServiceOffer<Self>] { get }
-    /// Reactions to events other plugins publish, subscribed before the plugin serves (``EventReaction``).
+    /// Durable reactions to events other plugins announce with their committed changes (``EventReaction``).
     static var reactions: [EventReaction<Self>] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have

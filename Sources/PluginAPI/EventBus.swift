@@ -1,15 +1,19 @@
 import DoorstepProtocol
 
-/// An event published on the host's bus; connections see it after `subscribe`.
+/// An event on the host's bus; connections see it after `subscribe`. Every event is committed:
+/// it lives in the journal record of the change that announced it.
 public struct Event: Sendable {
     /// Dotted name starting with the publishing plugin's id (`visits.need.opened`).
     public var name: String
-    /// Increases by one for every event the daemon publishes.
+    /// The journal sequence number of the record that announced it: increasing, stable across
+    /// restarts, with gaps (records announce nothing or several events).
     public var seq: UInt64
-    /// Wall-clock publication time, seconds since the epoch.
+    /// Wall-clock time of the record, seconds since the epoch.
     public var time: Int64
     /// The payload.
     public var data: JSON
+    /// Its place among the events of the same record (a record may announce several).
+    package var index: Int = 0
 
     public init(name: String, seq: UInt64, time: Int64, data: JSON) {
         self.name = name
@@ -22,7 +26,10 @@ public struct Event: Sendable {
 /// The host's event bus, as a plugin sees it. Plugins cooperate through it instead of
 /// importing each other.
 public protocol EventBus: Sendable {
-    /// Publishes an event. A plugin may only publish names in its own namespace (`id.…`).
+    /// Publishes an event that goes with no change of state: it is recorded in the journal on
+    /// its own (so subscribers can replay it) and delivered once durable. An event about a
+    /// change belongs in that change's record instead: ``StatefulPlugin/record(_:announcing:)``.
+    /// A plugin may only publish names in its own namespace (`id.…`).
     ///
     /// - Returns: the event's sequence number.
     /// - Throws: ``ControlError`` `internal_error` for a name outside the namespace.

@@ -26,6 +26,12 @@ public struct RecordedEvent: Sendable {
     public var version: Int
     /// The payload, JSON-encoded.
     public var payload: [UInt8]
+    /// Events the record announces, as a JSON array of `{"name":…,"data":…}` (empty: none).
+    /// Stored in the same record, so an event exists exactly when its change does.
+    package var announced: [UInt8] = []
+    /// When a reaction recorded this: the sequence number of the event it reacted to (0: none).
+    /// Replay reads the reacting plugin's cursor back from it.
+    package var reaction: UInt64 = 0
 
     public init(seq: UInt64, time: Int64, plugin: String, type: String, version: Int, payload: [UInt8]) {
         self.seq = seq
@@ -44,6 +50,21 @@ public struct RecordedEvent: Sendable {
 
     /// Whether this is `E` at its current schema version.
     public func `is`<E: StateEvent>(_ type: E.Type) -> Bool { self.type == E.eventType && version == E.schemaVersion }
+}
+
+/// An event a plugin announces with a change (``StatefulPlugin/record(_:announcing:)``):
+/// stored in the change's own journal record, so it is published exactly when the change is
+/// durable, and replayed to reactions and `subscribe … from=SEQ` after any restart.
+public struct Announcement: Sendable {
+    /// Dotted name in the plugin's namespace (`visits.need.opened`).
+    public var name: String
+    /// The payload. Events reach viewers: keep personal free text out.
+    public var data: JSON
+
+    public init(_ name: String, _ data: JSON) {
+        self.name = name
+        self.data = data
+    }
 }
 
 /// A committed event: ``durable()`` returns once it is on disk (group-committed with others).
@@ -65,8 +86,10 @@ public struct Commit: Sendable {
 
 /// The daemon's journal as one plugin sees it.
 public protocol StateService: Sendable {
-    /// Encodes `event` for this plugin (no side effects).
-    func prepare<E: StateEvent>(_ event: E) throws -> RecordedEvent
+    /// Encodes `event` for this plugin, with the events it announces (no side effects).
+    ///
+    /// - Throws: ``ControlError`` `internal_error` for an announcement outside the plugin's namespace.
+    func prepare<E: StateEvent>(_ event: E, announcing: [Announcement]) throws -> RecordedEvent
 
     /// Appends a prepared event to the journal: assigns its sequence number, calls `apply` with
     /// the numbered event, and, if `apply` succeeds, queues it for the next group commit.
@@ -78,6 +101,14 @@ public protocol StateService: Sendable {
 
     /// The last sequence number handed out by the journal (for snapshots).
     var lastSeq: UInt64 { get }
+
+    /// How far this plugin's reactions have consumed other plugins' events (for snapshots).
+    var reactionCursor: UInt64 { get }
+}
+
+extension StateService {
+    /// Encodes `event` for this plugin (no side effects).
+    public func prepare<E: StateEvent>(_ event: E) throws -> RecordedEvent { try prepare(event, announcing: []) }
 }
 
 /// A plugin whose state lives in the journal: every change is a ``StateEvent`` recorded with
@@ -118,9 +149,13 @@ extension StatefulPlugin {
     /// Validate before calling: an event that `apply` rejects is not recorded. Encoding,
     /// applying and committing happen in one actor turn, so concurrent requests see and
     /// journal changes in the same order.
+    ///
+    /// `announcing` events go into the same journal record: subscribers and other plugins'
+    /// reactions see them once the change is durable, never without it, and again after a
+    /// restart when they had not consumed them yet.
     @discardableResult
-    public func record<E: StateEvent>(_ event: E) async throws -> UInt64 {
-        let prepared = try stateService.prepare(event)
+    public func record<E: StateEvent>(_ event: E, announcing: [Announcement] = []) async throws -> UInt64 {
+        let prepared = try stateService.prepare(event, announcing: announcing)
         let commit = try stateService.commit(prepared) { try apply($0) }
         try await commit.durable()
         return commit.seq
@@ -131,9 +166,10 @@ extension StatefulPlugin {
         for event in events { try apply(event) }
     }
 
-    /// The encoded state and the journal position it includes, read in one actor turn.
-    public func captureSnapshot() throws -> (bytes: [UInt8], covered: UInt64) {
-        (try encodeSnapshot(), stateService.lastSeq)
+    /// The encoded state, the journal position it includes and the reaction cursor it
+    /// matches, read in one actor turn.
+    public func captureSnapshot() throws -> (bytes: [UInt8], covered: UInt64, cursor: UInt64) {
+        (try encodeSnapshot(), stateService.lastSeq, stateService.reactionCursor)
     }
 
     /// Restores a snapshot and applies events after it, in one actor turn.

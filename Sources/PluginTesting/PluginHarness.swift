@@ -21,7 +21,7 @@ public final class PluginHarness: Sendable {
     /// The state directory (journal and snapshots).
     public let stateDir: String
     private let registry: [any DoorstepPlugin.Type]
-    private let configFile: String?
+    private let configFile: String
     private let host: Mutex<InProcessHost?>
     private let events = EventLog()
 
@@ -34,13 +34,9 @@ public final class PluginHarness: Sendable {
         self.stateDir = dir + "/state"
         self.clock = clock
         self.registry = plugins
-        if config.isEmpty {
-            configFile = nil
-        } else {
-            let file = dir + "/doorstep.toml"
-            try config.write(toFile: file, atomically: true, encoding: .utf8)
-            configFile = file
-        }
+        // Always a file (empty: the defaults), so reload(config:) can change it.
+        configFile = dir + "/doorstep.toml"
+        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
         host = Mutex(nil)
         try await start()
     }
@@ -60,9 +56,37 @@ public final class PluginHarness: Sendable {
         }
     }
 
-    /// Sends `line` (with an optional heredoc `body`) as a caller with `role`.
+    /// Sends `line` (with an optional heredoc `body`) as a caller with `role`; returns once
+    /// what it committed is durable, so the events it announced have been published.
     public func send(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> Result<Reply, ControlError> {
-        await (try running).send(line, body: body, role: role)
+        let host = try running
+        let result = await host.send(line, body: body, role: role)
+        await host.flush()
+        return result
+    }
+
+    /// Replaces the config file with `config` and reloads it, as `reload` does (plugins newly
+    /// enabled start, disabled ones stop, changed ones reload in place or restart).
+    ///
+    /// - Returns: one line per change.
+    /// - Throws: ``HarnessError`` with the error `reload` answered.
+    @discardableResult
+    public func reload(config: String) async throws -> [String] {
+        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        switch await (try running).reload() {
+        case .success(let changes): return changes
+        case .failure(let error): throw HarnessError("reload: \(error.code) \(error.name): \(error.message)")
+        }
+    }
+
+    /// Waits until every plugin has reacted to everything committed so far (and to what those
+    /// reactions committed in turn).
+    ///
+    /// - Throws: ``HarnessError`` when they did not settle within `limit` (a failing handler).
+    public func settle(limit: Duration = .seconds(10)) async throws {
+        guard await (try running).settle(limit: limit) else {
+            throw HarnessError("reactions did not catch up with the journal within \(limit)")
+        }
     }
 
     /// The reply to `line`, which must succeed.

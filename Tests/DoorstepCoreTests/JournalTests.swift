@@ -103,10 +103,9 @@ struct JournalTests {
     }
 
     @Test func snapshotFilesAreChecksummed() throws {
-        let encoded = SnapshotFile.encode(covered: 77, payload: Array("{\"a\":\"1\"}".utf8))
-        let (covered, payload) = try SnapshotFile.decode(encoded, path: "p.snap")
-        #expect(covered == 77)
-        #expect(payload == Array("{\"a\":\"1\"}".utf8))
+        let encoded = SnapshotFile.encode(covered: 77, cursor: 70, payload: Array("{\"a\":\"1\"}".utf8))
+        let decoded = try SnapshotFile.decode(encoded, path: "p.snap")
+        #expect(decoded == SnapshotFile.Contents(covered: 77, cursor: 70, payload: Array("{\"a\":\"1\"}".utf8)))
         for i in 0..<encoded.count {
             var damaged = encoded
             damaged[i] ^= 0x01
@@ -121,7 +120,7 @@ struct StateStoreTests {
     let logger = Logger(label: "test")
 
     func makeProbe(_ ref: JournalRef) throws -> ProbePlugin {
-        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: "probe", hub: EventHub()),
+        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: "probe", hub: EventHub(), ref: ref, clock: SystemClock()),
                                     timers: PluginTimers(logger: logger), state: PluginStateService(pluginID: "probe", ref: ref))
         return try ProbePlugin(config: PluginConfig(pluginID: "probe", values: [:]), context: context)
     }

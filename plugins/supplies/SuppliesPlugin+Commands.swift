@@ -124,13 +124,9 @@ extension SuppliesPlugin {
             }
         }
         let seq = try await record(Delivered(id: id, items: items, by: try request[SuppliesArgs.by] ?? "uid \(request.caller.uid)",
-                                             note: try request[SuppliesArgs.note], at: now()))
-        checkLow(Array(items.keys))
+                                             note: try request[SuppliesArgs.note], at: now()),
+                                   announcing: deliveryAnnouncements(r, items, note: "delivered by supplies request \(id)"))
         let after = state.requests[id]!
-        if after.status == .delivered, let need = after.need {
-            _ = try? context.events.publish("supplies.need.fulfilled", ["need": .number(need), "request": .number(id),
-                                                                        "note": .string("delivered by supplies request \(id)")])
-        }
         return Reply(data: ["id": .number(id), "status": .string(after.status.rawValue), "seq": .number(seq)], lines: [],
                      message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered")
     }
@@ -193,8 +189,8 @@ extension SuppliesPlugin {
                 + (reserved > 0 ? "what assigned requests need" : "zero"))
         }
         let seq = try await record(StockMoved(item: item, delta: delta, unit: current.unit, source: "adjust", from: nil,
-                                              reason: try request[SuppliesArgs.reason], at: now()))
-        checkLow([item])
+                                              reason: try request[SuppliesArgs.reason], at: now()),
+                                   announcing: lowStock([item: delta]))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
                      message: "\(item): \(state.stock[item]!.onHand) on hand")
     }
@@ -243,18 +239,30 @@ extension SuppliesPlugin {
 }
 
 extension SuppliesPlugin {
-    /// Publishes `supplies.stock.low` for items at or below their threshold after a change.
-    func checkLow(_ items: [String]) {
-        for item in items {
-            guard let s = state.stock[item], let low = s.low, s.onHand <= low else { continue }
-            _ = try? context.events.publish("supplies.stock.low", ["item": .string(item), "on_hand": .number(s.onHand), "low": .number(low)])
+    /// `supplies.stock.low` for each item at or below its threshold once `deltas` are applied
+    /// (announced with the change that takes it there; `threshold` overrides the item's own).
+    func lowStock(_ deltas: [String: Int], threshold: Int? = nil) -> [Announcement] {
+        deltas.keys.sorted().compactMap { item in
+            guard let s = state.stock[item], let low = threshold ?? s.low, s.onHand + deltas[item]! <= low else { return nil }
+            return Announcement("supplies.stock.low", ["item": .string(item), "on_hand": .number(s.onHand + deltas[item]!),
+                                                       "low": .number(low)])
         }
+    }
+
+    /// What delivering `items` on request `r` announces: stock now low, and
+    /// `supplies.need.fulfilled` when it is the request's last delivery and it answers a need.
+    func deliveryAnnouncements(_ r: SupplyRequest, _ items: [String: Int], note: String) -> [Announcement] {
+        var out = lowStock(items.mapValues { -$0 })
+        let last = r.remaining.allSatisfy { $0.value <= (items[$0.key] ?? 0) }
+        if last, let need = r.need {
+            out.append(Announcement("supplies.need.fulfilled", ["need": .number(need), "request": .number(r.id), "note": .string(note)]))
+        }
+        return out
     }
 
     func threshold(_ item: String, low: Int) async throws -> Reply {
         guard state.stock[item] != nil else { throw ControlError.notFound("no stock of \(item); receive it first") }
-        let seq = try await record(Threshold(item: item, low: low))
-        checkLow([item])
+        let seq = try await record(Threshold(item: item, low: low), announcing: lowStock([item: 0], threshold: low))
         return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)")
     }
 
@@ -308,13 +316,9 @@ extension SuppliesPlugin {
                 skipped.append(["request": .number(rid), "reason": .string("not enough \(short.key) on hand")])
                 continue
             }
-            try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()))
-            checkLow(Array(items.keys))
+            try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()),
+                             announcing: deliveryAnnouncements(r, items, note: "delivered on run \(id)"))
             delivered.append(rid)
-            if let need = state.requests[rid]?.need, state.requests[rid]?.status == .delivered {
-                _ = try? context.events.publish("supplies.need.fulfilled", ["need": .number(need), "request": .number(rid),
-                                                                            "note": .string("delivered on run \(id)")])
-            }
         }
         let seq = try await record(RunDone(id: id, at: now()))
         return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0) }), "skipped": .array(skipped),

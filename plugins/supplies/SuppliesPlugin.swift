@@ -25,24 +25,23 @@ public actor SuppliesPlugin: StatefulPlugin {
          "balance_fen": .number(state.balance)]
     }
 
-    /// Opens a request for every food, medicine or heating need a visit finds.
+    /// Opens a request for every food, medicine or heating need a visit finds. Durable: fed
+    /// from the journal through this plugin's cursor, so a need recorded while supplies was
+    /// disabled, restarting or down still gets its request, exactly once.
     public static let reactions: [EventReaction<SuppliesPlugin>] = [
-        .on("visits.need.opened") { supplies, event in await supplies.needOpened(event) },
+        .on("visits.need.opened") { supplies, event in try await supplies.needOpened(event) },
     ]
 
-    func needOpened(_ event: Event) async {
+    func needOpened(_ event: Event) async throws {
+        // A need that already has a request (made before cursors existed, or by hand) is consumed.
         guard case .int(let need)? = event.data["id"], case .string(let household)? = event.data["household"],
             case .string(let category)? = event.data["category"], ["food", "medicine", "heating"].contains(category),
             !state.requests.values.contains(where: { $0.need == Int(need) })
         else { return }
         let item = Item(name: category, quantity: 1, unit: "份")
-        do {
-            let priority = category == "food" ? "normal" : "high"
-            try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                          note: "from visit need \(need)", need: Int(need), at: now()))
-        } catch {
-            context.logger.error("cannot open a request for a need", metadata: ["need": "\(need)", "error": "\(error)"])
-        }
+        let priority = category == "food" ? "normal" : "high"
+        try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
+                                      note: "from visit need \(need)", need: Int(need), at: now()))
     }
 
     /// The community's wall clock (manual in tests).

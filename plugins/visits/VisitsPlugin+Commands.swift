@@ -128,15 +128,17 @@ extension VisitsPlugin {
                           visitor: try request[VisitsArgs.knocker] ?? state.assignments[c.buildingOf[household] ?? ""],
                           at: try request[VisitsArgs.visitedAt] ?? now())
         let firstNeed = state.nextNeed
-        let seq = try await record(Recorded(visit: visit, needs: needs))
-        var opened: [JSON] = []
-        for (i, need) in needs.enumerated() {
-            let id = firstNeed + i
-            // Events reach viewers too: the free text (it may name people or drugs) stays out.
-            let event: JSON = ["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue)]
-            _ = try? context.events.publish("visits.need.opened", event)
-            opened.append(["id": .number(id), "household": .string(household), "category": .string(need.category.rawValue),
-                           "text": .optional(need.text)])
+        // Announced with the visit's own record: a need exists exactly when its event does, so
+        // supplies gets every one (after a crash too). Events reach viewers: the free text
+        // (it may name people or drugs) stays out.
+        let announced = needs.enumerated().map { i, need in
+            Announcement("visits.need.opened", ["id": .number(firstNeed + i), "household": .string(household),
+                                                 "category": .string(need.category.rawValue)])
+        }
+        let seq = try await record(Recorded(visit: visit, needs: needs), announcing: announced)
+        let opened: [JSON] = needs.enumerated().map { i, need in
+            ["id": .number(firstNeed + i), "household": .string(household), "category": .string(need.category.rawValue),
+             "text": .optional(need.text)]
         }
         let attempts = state.attempts[c.name]?[household] ?? 0
         return Reply(data: ["household": .string(household), "campaign": .string(c.name), "outcome": .string(outcome.rawValue),
@@ -174,8 +176,8 @@ extension VisitsPlugin {
     func resolveNeed(_ id: Int, by: String?, note: String?) async throws -> Reply {
         guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist") }
         guard need.resolvedAt == nil else { throw ControlError.conflict("need \(id) is already resolved") }
-        let seq = try await record(NeedResolved(id: id, by: by, note: note, at: now()))
-        _ = try? context.events.publish("visits.need.resolved", ["id": .number(id), "household": .string(need.household)])
+        let seq = try await record(NeedResolved(id: id, by: by, note: note, at: now()),
+                                   announcing: [Self.resolvedEvent(need, by: nil)])
         return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved")
     }
 

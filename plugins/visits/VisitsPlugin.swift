@@ -32,26 +32,31 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     public static let offers: [ServiceOffer<VisitsPlugin>] = [.offer((any HouseholdActivity).self) { $0 }]
 
     /// Closes needs that another plugin reports fulfilled (`*.need.fulfilled` events with
-    /// `{"need": ID}`, e.g. from supplies when the last item is delivered).
+    /// `{"need": ID}`, e.g. from supplies when the last item is delivered). Durable: the host
+    /// feeds it from the journal, so a fulfilment committed before a crash still closes its need.
     public static let reactions: [EventReaction<VisitsPlugin>] = [
-        .on("*.need.fulfilled") { visits, event in await visits.needFulfilled(event) },
+        .on("*.need.fulfilled") { visits, event in try await visits.needFulfilled(event) },
     ]
 
-    func needFulfilled(_ event: Event) async {
+    /// `visits.need.resolved`, announced with the record that resolves the need.
+    nonisolated static func resolvedEvent(_ need: Need, by source: String?) -> Announcement {
+        var fields: [(String, JSON)] = [("id", .number(need.id)), ("household", .string(need.household))]
+        if let source { fields.append(("by", .string(source))) }
+        return Announcement("visits.need.resolved", .object(fields))
+    }
+
+    /// Resolves the need an event names; one that is unknown or already resolved (a replay of
+    /// an event already handled, or a need closed by hand) is consumed without a change.
+    func needFulfilled(_ event: Event) async throws {
         guard case .int(let id)? = event.data["need"], let need = state.needs[Int(id)], need.resolvedAt == nil else {
-            context.logger.warning("ignored a need.fulfilled event without an open need",
-                                   metadata: ["event": "\(event.name)", "data": "\(event.data.serialized)"])
+            context.logger.notice("ignored a need.fulfilled event without an open need",
+                                  metadata: ["event": "\(event.name)", "seq": "\(event.seq)"])
             return
         }
         let source = String(event.name.prefix { $0 != "." })
         let note: String? = if case .string(let text)? = event.data["note"] ?? event.data["text"] { text } else { nil }
-        do {
-            try await record(NeedResolved(id: need.id, by: source, note: note, at: now()))
-            _ = try? context.events.publish("visits.need.resolved",
-                                            ["id": .number(need.id), "household": .string(need.household), "by": .string(source)])
-        } catch {
-            context.logger.error("cannot resolve a fulfilled need", metadata: ["need": "\(need.id)", "error": "\(error)"])
-        }
+        try await record(NeedResolved(id: need.id, by: source, note: note, at: now()),
+                         announcing: [Self.resolvedEvent(need, by: source)])
     }
 
     public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(state) }

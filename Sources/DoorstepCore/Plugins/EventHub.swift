@@ -2,52 +2,83 @@ import Glibc
 public import PluginAPI
 import Synchronization
 
-/// The daemon's event bus: plugins publish, plugins and connections subscribe.
+/// The daemon's event bus: what committed journal records announce, delivered to connections
+/// (`subscribe`), to plugins' own subscriptions, and to the reaction runners.
 ///
-/// Delivery happens under the hub's lock, so every subscriber sees events in `seq` order.
-/// Subscribers are async streams; a subscriber that falls `backlog` events behind loses the
-/// oldest ones rather than growing the daemon's memory without bound.
+/// The journal hands over every batch once it is durable (``deliver(_:)``), in sequence
+/// order, under the hub's lock, so every subscriber sees events in `seq` order and never an
+/// event whose change a failed write took back. Subscribers are async streams; one that falls
+/// `backlog` events behind loses the oldest ones rather than growing the daemon's memory
+/// without bound (it is told, see ``takeOverflow(_:)``; reaction runners then read the journal).
 public final class EventHub: Sendable {
     struct Subscriber {
         var patterns: [String]
         let continuation: AsyncStream<Event>.Continuation
+        var overflowed = false
+    }
+
+    /// What a reaction feed receives for each durable batch.
+    struct Delivery: Sendable {
+        /// The batch's events matching the feed's patterns (possibly none).
+        var events: [Event]
+        /// The `through` of the previous delivery this feed was given: when it is past what the
+        /// consumer has seen, deliveries were dropped and the journal has the rest.
+        var after: UInt64
+        /// The batch's last sequence number.
+        var through: UInt64
+    }
+
+    struct Feed {
+        let patterns: [String]
+        let continuation: AsyncStream<Delivery>.Continuation
+        var lastThrough: UInt64
     }
 
     struct State {
-        var seq: UInt64 = 0
+        var through: UInt64 = 0
         var nextID: UInt64 = 0
         var subscribers: [UInt64: Subscriber] = [:]
+        var feeds: [UInt64: Feed] = [:]
     }
 
     /// Events a slow subscriber may have queued.
     public static let backlog = 10_000
+    /// Batches a reaction feed may have queued before it falls back to reading the journal.
+    static let feedBacklog = 4_096
     private let state = Mutex(State())
-    /// Stamps events.
-    let clock: any WallClock
-    /// Sees every event as it is published, under the hub's lock (in-process tests).
+    /// Sees every event as it is delivered, under the hub's lock (in-process tests).
     let tap: (@Sendable (Event) -> Void)?
 
-    public init(clock: any WallClock = SystemClock(), tap: (@Sendable (Event) -> Void)? = nil) {
-        self.clock = clock
+    public init(tap: (@Sendable (Event) -> Void)? = nil) {
         self.tap = tap
     }
 
-    /// Publishes `name` and returns its sequence number.
-    @discardableResult
-    public func publish(_ name: String, _ data: JSON) -> UInt64 {
+    /// Sets the position delivery starts after (the journal's durable end once it is open).
+    func resume(after seq: UInt64) { state.withLock { $0.through = max($0.through, seq) } }
+
+    /// Delivers what a durable batch of journal records announces (the journal's writer calls this).
+    func deliver(_ records: [RecordedEvent]) {
+        guard let through = records.last?.seq else { return }
+        var events: [Event] = []
+        for record in records where !record.announced.isEmpty { events += AnnouncedEvents.of(record) }
         state.withLock { s in
-            s.seq += 1
-            let event = Event(name: name, seq: s.seq, time: clock.now(), data: data)
-            tap?(event)
-            for sub in s.subscribers.values where sub.patterns.contains(where: { EventPattern.matches($0, name) }) {
-                sub.continuation.yield(event)
+            s.through = max(s.through, through)
+            for event in events {
+                tap?(event)
+                for (id, sub) in s.subscribers where sub.patterns.contains(where: { EventPattern.matches($0, event.name) }) {
+                    if case .dropped = sub.continuation.yield(event) { s.subscribers[id]?.overflowed = true }
+                }
             }
-            return s.seq
+            for (id, feed) in s.feeds {
+                let mine = events.filter { e in feed.patterns.contains { EventPattern.matches($0, e.name) } }
+                feed.continuation.yield(Delivery(events: mine, after: feed.lastThrough, through: through))
+                s.feeds[id]?.lastThrough = through
+            }
         }
     }
 
-    /// The last sequence number handed out.
-    public var lastSeq: UInt64 { state.withLock { $0.seq } }
+    /// The last sequence number delivered (every event up to it has been handed out).
+    public var lastSeq: UInt64 { state.withLock { $0.through } }
 
     /// A new subscription with `patterns` (possibly none yet).
     public func subscribe(_ patterns: [String]) -> (id: UInt64, events: AsyncStream<Event>) {
@@ -61,35 +92,76 @@ public final class EventHub: Sendable {
         return (id, stream)
     }
 
+    /// A reaction feed: from now on, one ``Delivery`` per durable batch. The first delivery's
+    /// `after` is the position returned, so the consumer reads the journal up to it first.
+    func subscribeFeed(_ patterns: [String]) -> (id: UInt64, position: UInt64, deliveries: AsyncStream<Delivery>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(Self.feedBacklog))
+        let (id, position) = state.withLock { s in
+            s.nextID += 1
+            s.feeds[s.nextID] = Feed(patterns: patterns, continuation: continuation, lastThrough: s.through)
+            return (s.nextID, s.through)
+        }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        return (id, position, stream)
+    }
+
     /// Replaces the patterns of subscription `id`.
     func setPatterns(_ id: UInt64, _ patterns: [String]) {
         state.withLock { $0.subscribers[id]?.patterns = patterns }
     }
 
-    /// Ends subscription `id`.
+    /// Whether subscription `id` lost events since the last call (and clears the mark).
+    func takeOverflow(_ id: UInt64) -> Bool {
+        state.withLock { s in
+            guard s.subscribers[id]?.overflowed == true else { return false }
+            s.subscribers[id]?.overflowed = false
+            return true
+        }
+    }
+
+    /// Wakes subscription `id`'s reader with a marker event (empty name) so it looks at its
+    /// session again (a replay asked for by `subscribe … from=`).
+    func poke(_ id: UInt64) {
+        state.withLock { s in _ = s.subscribers[id]?.continuation.yield(Event(name: "", seq: 0, time: 0, data: .null)) }
+    }
+
+    /// Ends subscription or feed `id`.
     func remove(_ id: UInt64) {
-        let sub = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        let (sub, feed) = state.withLock { ($0.subscribers.removeValue(forKey: id), $0.feeds.removeValue(forKey: id)) }
         sub?.continuation.finish()
+        feed?.continuation.finish()
     }
 }
 
-/// One plugin's view of the hub: publishes only in its namespace; its subscriptions end when
-/// the plugin stops.
+/// One plugin's view of the hub: publishes only in its namespace, through the journal; its
+/// subscriptions end when the plugin stops.
 final class PluginEventBus: EventBus {
     let pluginID: String
     let hub: EventHub
+    let ref: JournalRef
+    let clock: any WallClock
     private let owned = Mutex<[UInt64]>([])
 
-    init(pluginID: String, hub: EventHub) {
+    init(pluginID: String, hub: EventHub, ref: JournalRef, clock: any WallClock) {
         self.pluginID = pluginID
         self.hub = hub
+        self.ref = ref
+        self.clock = clock
     }
 
+    /// Records the event on its own (plugin `@id`, type `@event`, no state) and returns its
+    /// sequence number; it is delivered once durable.
     func publish(_ name: String, _ data: JSON) throws(ControlError) -> UInt64 {
-        guard name.hasPrefix(pluginID + "."), name.count > pluginID.count + 1 else {
-            throw .internalError("plugin \(pluginID) may only publish events named \(pluginID).…, not '\(name)'")
+        var record = RecordedEvent(seq: 0, time: clock.now(), plugin: "@" + pluginID, type: "@event", version: 1, payload: [])
+        record.announced = try PluginStateService.encode([Announcement(name, data)], of: pluginID)
+        guard let journal = ref.journal else { throw .unavailable("the state store is not open; cannot publish \(name) yet") }
+        do {
+            return try journal.commit(record) { _ in }.event.seq
+        } catch let error as ControlError {
+            throw error
+        } catch {
+            throw .internalError("cannot publish \(name): \(error)")
         }
-        return hub.publish(name, data)
     }
 
     func subscribe(_ patterns: [String]) -> AsyncStream<Event> {

@@ -39,6 +39,8 @@ public final class PluginHost: Sendable {
         var instance: Instance?
         var runner: PluginRunner?
         var state: State
+        /// Feeds the plugin's reactions from the journal (nil: it declares none).
+        var reactions: ReactionRunner? = nil
     }
 
     /// Requests being handled and rebuilds in progress, per plugin.
@@ -86,11 +88,40 @@ public final class PluginHost: Sendable {
         self.logger = logger
         let ref = JournalRef()
         self.journalRef = ref
-        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: PersistentTimers.id, hub: hub),
+        let context = PluginContext(logger: logger, events: PluginEventBus(pluginID: PersistentTimers.id, hub: hub, ref: ref,
+                                                                                     clock: clock),
                                     timers: PluginTimers(logger: logger),
                                     state: PluginStateService(pluginID: PersistentTimers.id, ref: ref, clock: clock), clock: clock)
         // Creating it cannot fail: it reads no config.
         self.persistentTimers = try! PersistentTimers(config: PluginConfig(pluginID: PersistentTimers.id, values: [:]), context: context)
+    }
+
+    /// Opens `store` for `plugins` (their state and the host's timers): committed batches go
+    /// to the event hub once durable, a failed write rebuilds the plugins it touched, and the
+    /// journal keeps what reacting plugins have not consumed.
+    func open(_ store: StateStore, plugins: [String: Instance]) async throws -> StateStore.Recovery {
+        self.store = store
+        var stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
+        stateful[PersistentTimers.id] = persistentTimers
+        var reacting: Set<String> = []
+        for type in registry where !type.reactionPatterns.isEmpty { reacting.insert(type.id) }
+        store.reacting.withLock { [reacting] in $0 = reacting }
+        let hub = self.hub
+        let recovery = try await store.open(plugins: stateful, onWriteFailure: { [weak self] ids, answer in
+            Task {
+                await self?.recoverAfterWriteFailure(ids)
+                answer()
+            }
+        }, onDurable: { hub.deliver($0) })
+        hub.resume(after: store.journal.durableSeq)
+        return recovery
+    }
+
+    /// What each running plugin's reactions have done, by plugin id.
+    func reactionStatus() -> [String: (cursor: UInt64, status: ReactionRunner.Status)] {
+        let feeders = slots.withLock { $0.compactMapValues(\.reactions) }
+        let cursors = journalRef.cursors.all
+        return feeders.mapValues { (cursors[$0.id] ?? 0, $0.status) }
     }
 
     /// The open state store, once there is one.
@@ -148,7 +179,7 @@ public final class PluginHost: Sendable {
         let config = PluginConfig(pluginID: id, values: section?.values ?? [:])
         var pluginLogger = logger
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
-        let bus = PluginEventBus(pluginID: id, hub: hub)
+        let bus = PluginEventBus(pluginID: id, hub: hub, ref: journalRef, clock: clock)
         let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
         let state: any StateService = store?.service(for: id, clock: clock) ?? PluginStateService(pluginID: id, ref: journalRef, clock: clock)
         let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services,
@@ -196,16 +227,20 @@ public final class PluginHost: Sendable {
     /// Hands a plugin to the supervisor as a service of its own; it serves at once.
     private func run(_ id: String, _ instance: Instance) {
         let plugin = instance.plugin
-        // Subscribed now, before it serves: an event published once it answers is never missed.
-        let reactions = plugin.subscribeReactions(on: instance.bus)
-        let runner = PluginRunner(id: id, plugin: plugin, reactions: reactions, logger: logger) { [weak self] final in
+        // Subscribed now, before it serves: nothing committed once it answers is missed.
+        var feeder: ReactionRunner?
+        if !type(of: plugin).reactionPatterns.isEmpty, let store {
+            feeder = ReactionRunner(id: id, plugin: plugin, store: store, hub: hub, logger: logger)
+        }
+        let loops: [@Sendable () async -> Void] = feeder.map { f in [{ await f.run() }] } ?? []
+        let runner = PluginRunner(id: id, plugin: plugin, reactions: loops, logger: logger) { [weak self] final in
             self?.slots.withLock { slots in
                 if slots[id]?.instance?.plugin === plugin { slots[id]?.state = final }
             }
         }
         // Offered before it serves, so no consumer races its run().
         plugin.provideServices(to: services)
-        slots.withLock { $0[id] = Slot(instance: instance, runner: runner, state: .running) }
+        slots.withLock { $0[id] = Slot(instance: instance, runner: runner, state: .running, reactions: feeder) }
         launches.launch(runner)
         logger.info("plugin started", metadata: ["plugin.id": "\(id)"])
     }

@@ -77,6 +77,10 @@ final class Journal: @unchecked Sendable {
     let onWriteFailure: @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void
     /// Where a failure the daemon cannot go on from is reported (the writer then stops).
     let fatal: FatalStop
+    /// Called on the writer thread with each batch once it is durable, in sequence order (the
+    /// event hub publishes what the records announce from here, so nothing is published that
+    /// a failed write later takes back).
+    let onDurable: @Sendable ([RecordedEvent]) -> Void
 
     // Guarded by `lock` (value 1 when there is work or a stop request).
     private let lock = ConditionLock(value: 0)
@@ -107,8 +111,10 @@ final class Journal: @unchecked Sendable {
     ///   - nextSeq: the first sequence number to hand out.
     init(directory: String, lastSegment: (path: String, size: Int)?, nextSeq: UInt64, fsync: FsyncMode, segmentBytes: Int,
          logger: Logger, fatal: FatalStop,
-         onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) throws(FileSystem.Failure) {
+         onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void,
+         onDurable: @escaping @Sendable ([RecordedEvent]) -> Void = { _ in }) throws(FileSystem.Failure) {
         self.fatal = fatal
+        self.onDurable = onDurable
         self.directory = directory
         self.fsyncMode = fsync
         self.segmentBytes = segmentBytes
@@ -145,6 +151,9 @@ final class Journal: @unchecked Sendable {
     }
 
     var currentStats: Stats { stats.withLock { $0 } }
+
+    /// The last sequence number written and synced.
+    var durableSeq: UInt64 { stats.withLock { $0.durableSeq } }
 
     /// Plugins that recorded since the journal opened.
     var recordedPlugins: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(lastSeqByPlugin.keys) }
@@ -295,6 +304,9 @@ final class Journal: @unchecked Sendable {
         lock.lock()
         writingFirstSeq = nil
         lock.unlock()
+        // Published before the acknowledgements: whoever is told "done" can already have
+        // seen the events, and a reaction is on its way.
+        onDurable(batch.map(\.event))
         for entry in batch { entry.finish(nil) }
         releaseDurableWaiters()
     }

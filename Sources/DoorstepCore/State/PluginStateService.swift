@@ -8,6 +8,8 @@ final class JournalRef: Sendable {
     private let box = Mutex<Journal?>(nil)
     var journal: Journal? { box.withLock { $0 } }
     func set(_ journal: Journal?) { box.withLock { $0 = journal } }
+    /// Every plugin's reaction cursor, shared by the state services, the store and the runners.
+    let cursors = ReactionCursors()
 }
 
 /// One plugin's handle on the journal: JSON payloads, its own plugin id on every record.
@@ -22,19 +24,41 @@ final class PluginStateService: StateService {
         self.clock = clock
     }
 
-    func prepare<E: StateEvent>(_ event: E) throws -> RecordedEvent {
+    func prepare<E: StateEvent>(_ event: E, announcing: [Announcement]) throws -> RecordedEvent {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let payload = try encoder.encode(event)
-        return RecordedEvent(seq: 0, time: clock.now(), plugin: pluginID, type: E.eventType,
-                             version: E.schemaVersion, payload: Array(payload))
+        var recorded = RecordedEvent(seq: 0, time: clock.now(), plugin: pluginID, type: E.eventType,
+                                     version: E.schemaVersion, payload: Array(payload))
+        recorded.announced = try Self.encode(announcing, of: pluginID)
+        if let source = ReactionScope.source, source.plugin == pluginID { recorded.reaction = source.position }
+        return recorded
+    }
+
+    /// The announced events as stored in a record: a JSON array of `{"name","data"}`.
+    static func encode(_ announcements: [Announcement], of pluginID: String) throws(ControlError) -> [UInt8] {
+        guard !announcements.isEmpty else { return [] }
+        guard announcements.count <= EventPosition.maxPerRecord else {
+            throw .internalError("plugin \(pluginID) announces \(announcements.count) events with one change; at most \(EventPosition.maxPerRecord)")
+        }
+        for a in announcements where !(a.name.hasPrefix(pluginID + ".") && a.name.count > pluginID.count + 1) {
+            throw .internalError("plugin \(pluginID) may only announce events named \(pluginID).…, not '\(a.name)'")
+        }
+        return Array(JSON.array(announcements.map { ["name": .string($0.name), "data": $0.data] }).serialized.utf8)
     }
 
     func commit(_ event: RecordedEvent, applying apply: (RecordedEvent) throws -> Void) throws -> Commit {
         guard let journal = ref.journal else { throw ControlError.unavailable("the state store is not open") }
-        let entry = try journal.commit(event, applying: apply)
+        let cursors = ref.cursors
+        let entry = try journal.commit(event) { numbered in
+            try apply(numbered)
+            // In the same turn as the change: a snapshot sees both or neither.
+            if numbered.reaction != 0 { cursors.advance(numbered.plugin, to: numbered.reaction) }
+        }
         return Commit(seq: entry.event.seq) { try await entry.wait() }
     }
 
     var lastSeq: UInt64 { ref.journal?.lastSeq ?? 0 }
+
+    var reactionCursor: UInt64 { ref.cursors.cursor(pluginID) ?? 0 }
 }

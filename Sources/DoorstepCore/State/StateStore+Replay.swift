@@ -19,6 +19,8 @@ extension StateStore {
         var records = 0
         var lastSeq: UInt64 = 0
         var lastSeqByPlugin: [String: UInt64] = [:]
+        /// The largest reaction mark of each plugin's records (its reaction cursor, at least).
+        var reactionByPlugin: [String: UInt64] = [:]
         /// The newest segment and where its valid records end (the journal appends there).
         var lastSegment: (path: String, size: Int)?
         /// A torn final record that was cut off.
@@ -131,6 +133,7 @@ extension StateStore {
                         run = (event.plugin, plugins[event.plugin], covered[event.plugin] ?? 0, 0, events)
                     }
                     run!.last = event.seq
+                    if event.reaction != 0 { scan.reactionByPlugin[event.plugin] = max(scan.reactionByPlugin[event.plugin] ?? 0, event.reaction) }
                     if run!.plugin != nil, event.seq > run!.covered {
                         run!.events.append(event)
                         gathered += 1

@@ -18,7 +18,10 @@ extension StateStore {
             // it also includes everything up to now (read the position first: a record made
             // after it has a larger number, and then the plugin is not skipped next time).
             let now = journal.lastSeq
-            if let done = covered.withLock({ $0[id] }), done > 0, lastRecordedSeq(id) <= done {
+            let cursor = ref.cursors.cursor(id) ?? 0
+            if let done = covered.withLock({ $0[id] }), done > 0, lastRecordedSeq(id) <= done,
+                cursor == snapshotCursors.withLock({ $0[id] ?? 0 })
+            {
                 covered.withLock { $0[id] = max(done, now) }
                 highest = max(highest, done, now)
                 unchanged.append(id)
@@ -28,7 +31,7 @@ extension StateStore {
                 // A capture taken across a failed write may hold the refused change: skip it.
                 let before = journal.failureState(id)
                 if before.poisoned { continue }
-                let (bytes, position) = try await plugin.captureSnapshot()
+                let (bytes, position, cursor) = try await plugin.captureSnapshot()
                 await journal.waitDurable(position)
                 let after = journal.failureState(id)
                 guard after.count == before.count, !after.poisoned else {
@@ -36,8 +39,9 @@ extension StateStore {
                     continue
                 }
                 try FileSystem.writeAtomically(SnapshotFile.path(snapshotDir, plugin: id),
-                                               SnapshotFile.encode(covered: position, payload: bytes))
+                                               SnapshotFile.encode(covered: position, cursor: cursor, payload: bytes))
                 covered.withLock { $0[id] = position }
+                snapshotCursors.withLock { $0[id] = cursor }
                 highest = max(highest, position)
             } catch let error as FileSystem.Failure {
                 logger.error("snapshot failed", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
@@ -60,13 +64,12 @@ extension StateStore {
         return .success(info)
     }
 
-    /// Deletes segments whose every record is included in every plugin's snapshot. The
-    /// current segment is never deleted, and a plugin with records but no snapshot (for
-    /// example a disabled one) keeps every segment.
+    /// Deletes segments whose every record is included in every plugin's snapshot and
+    /// consumed by every reacting plugin's cursor. The current segment is never deleted, a
+    /// plugin with records but no snapshot keeps every segment, and a reacting plugin that is
+    /// disabled keeps the segments after its cursor (it resumes there when enabled again).
     func removeCoveredSegments() {
-        let known = pluginsWithRecords
-        let coveredNow = covered.withLock { $0 }
-        let floor = known.map { coveredNow[$0] ?? 0 }.min() ?? (coveredNow.values.min() ?? 0)
+        let floor = compactionFloor
         let segments = SegmentFile.list(journalDir)
         let current = journal.currentSegment
         var removed = 0
@@ -79,6 +82,23 @@ extension StateStore {
             try? FileSystem.syncDirectory(journalDir)
             logger.info("removed journal segments included in snapshots", metadata: ["segments": "\(removed)"])
         }
+    }
+
+    /// The journal position every segment wholly at or below may be removed.
+    var compactionFloor: UInt64 {
+        let known = pluginsWithRecords
+        let coveredNow = covered.withLock { $0 }
+        let snapshots = known.map { coveredNow[$0] ?? 0 }.min() ?? (coveredNow.values.min() ?? 0)
+        return min(snapshots, reactionPin.map { EventPosition.recordsThrough($0.cursor) } ?? .max)
+    }
+
+    /// The reacting plugin whose cursor on disk is furthest behind, if any has one. A plugin
+    /// that never ran has no cursor and pins nothing: enabled for the first time, it starts
+    /// from the oldest event still in the journal.
+    var reactionPin: (plugin: String, cursor: UInt64)? {
+        let running = ref.cursors.all
+        let onDisk = snapshotCursors.withLock { $0 }
+        return reacting.withLock { $0 }.compactMap { id in running[id].map { _ in (id, onDisk[id] ?? 0) } }.min { $0.1 < $1.1 }
     }
 
     /// Snapshots in the background when the journal since the last one passes a threshold.

@@ -16,6 +16,11 @@ public final class StateStore: Sendable {
     let covered = Mutex<[String: UInt64]>([:])
     /// Plugins with records in the journal found at recovery, with the last sequence number of each.
     let recorded = Mutex<[String: UInt64]>([:])
+    /// Plugins that declare reactions: the journal keeps what their cursors have not consumed.
+    let reacting = Mutex<Set<String>>([])
+    /// The reaction cursor in each plugin's snapshot file on disk: what a restart resumes from,
+    /// so the journal keeps what lies after it (the cursor in memory may be ahead).
+    let snapshotCursors = Mutex<[String: UInt64]>([:])
     /// Held while a snapshot round or a backup runs, so neither sees the other half done.
     let exclusive = AsyncGate()
     let lastSnapshot = Mutex<SnapshotInfo?>(nil)
@@ -59,7 +64,8 @@ public final class StateStore: Sendable {
     /// corruption), restores each stateful plugin's snapshot, replays the events after it,
     /// and starts the journal writer.
     func open(plugins: [String: any StatefulPlugin],
-              onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void) async throws
+              onWriteFailure: @escaping @Sendable (Set<String>, @escaping @Sendable () -> Void) -> Void,
+              onDurable: @escaping @Sendable ([RecordedEvent]) -> Void = { _ in }) async throws
         -> Recovery
     {
         let start = ContinuousClock.now
@@ -70,10 +76,13 @@ public final class StateStore: Sendable {
         for (id, plugin) in plugins {
             let snapshot = try readSnapshot(id)
             coveredByPlugin[id] = snapshot?.covered ?? 0
+            if let snapshot { noteSnapshotCursor(id, snapshot.cursor) }
             try await plugin.restoreSnapshot(snapshot?.payload)
         }
         for id in try snapshotPluginIDs() where coveredByPlugin[id] == nil {
-            coveredByPlugin[id] = try readSnapshot(id)?.covered ?? 0
+            let snapshot = try readSnapshot(id)
+            coveredByPlugin[id] = snapshot?.covered ?? 0
+            if let snapshot { noteSnapshotCursor(id, snapshot.cursor) }
         }
         covered.withLock { $0 = coveredByPlugin }
 
@@ -95,17 +104,24 @@ public final class StateStore: Sendable {
         if let torn = scan.torn { (report.tornFile, report.tornOffset, report.tornBytes) = (torn.file, torn.offset, torn.bytes) }
         let lastSeq = scan.lastSeq, lastSegment = scan.lastSegment
         recorded.withLock { $0 = scan.lastSeqByPlugin }
+        for (id, seq) in scan.reactionByPlugin { ref.cursors.advance(id, to: seq) }
         let nextSeq = max(lastSeq, coveredByPlugin.values.max() ?? 0) + 1
         let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
                                   segmentBytes: settings.segmentBytes, logger: logger, fatal: fatal,
-                                  onWriteFailure: onWriteFailure)
+                                  onWriteFailure: onWriteFailure, onDurable: onDurable)
         ref.set(journal)
         report.millis = Int64((ContinuousClock.now - start).components.seconds * 1000
             + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)
         return report
     }
 
-    func readSnapshot(_ plugin: String) throws -> (covered: UInt64, payload: [UInt8])? {
+    private func noteSnapshotCursor(_ id: String, _ cursor: UInt64) {
+        guard cursor > 0 else { return }
+        ref.cursors.set(id, cursor)
+        snapshotCursors.withLock { $0[id] = cursor }
+    }
+
+    func readSnapshot(_ plugin: String) throws -> SnapshotFile.Contents? {
         let path = SnapshotFile.path(snapshotDir, plugin: plugin)
         guard FileSystem.exists(path) else { return nil }
         return try SnapshotFile.decode(try FileSystem.readAll(path), path: path)
@@ -174,6 +190,9 @@ public final class StateStore: Sendable {
         } catch let error as UnknownEventError {
             throw ReplayFailure(error: error, at: locate(seq: error.seq))
         }
+        // A refused record may have moved the cursor: read it back from what is on disk.
+        let cursor = events.reduce(snapshot?.cursor ?? 0) { max($0, $1.reaction) }
+        if cursor > 0 || ref.cursors.cursor(id) != nil { ref.cursors.set(id, cursor) }
         logger.notice("plugin state rebuilt from disk after a failed write",
                       metadata: ["plugin.id": "\(id)", "events": "\(events.count)"])
     }
@@ -183,8 +202,11 @@ public final class StateStore: Sendable {
         PluginStateService(pluginID: plugin, ref: ref, clock: clock)
     }
 
-    /// Plugins with records in the journal: found at recovery or recorded since.
-    var pluginsWithRecords: Set<String> { Set(recorded.withLock { $0.keys }).union(journal.recordedPlugins) }
+    /// Plugins with records in the journal: found at recovery or recorded since. Records of
+    /// events published on their own (plugin `@id`) belong to no state and are left out.
+    var pluginsWithRecords: Set<String> {
+        Set(recorded.withLock { $0.keys }).union(journal.recordedPlugins).filter { !$0.hasPrefix("@") }
+    }
 
     /// The last sequence number `plugin` has in the journal (0: none).
     func lastRecordedSeq(_ plugin: String) -> UInt64 { max(journal.lastSeq(of: plugin), recorded.withLock { $0[plugin] ?? 0 }) }

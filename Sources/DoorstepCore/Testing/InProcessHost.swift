@@ -22,22 +22,14 @@ public final class InProcessHost: Sendable {
                 tap: (@Sendable (Event) -> Void)? = nil) async throws {
         var logger = Logger(label: "doorstep.test")
         logger.logLevel = .warning
-        let hub = EventHub(clock: clock, tap: tap)
+        let hub = EventHub(tap: tap)
         let host = PluginHost(registry: registry, hub: hub, logger: logger, clock: clock)
         try host.validateRegistry()
         let (config, plugins) = try DaemonRuntime.loadAndValidate(
             file: configFile, overrides: DaemonRuntime.Overrides(socket: stateDir + "/unused.sock", stateDir: stateDir), host: host)
         try FileIO.makeDirectories(stateDir)
         let store = StateStore(root: stateDir, settings: config.daemon.state, logger: logger, ref: host.journalRef, fatal: host.fatal)
-        host.store = store
-        var stateful = plugins.compactMapValues { $0.plugin as? any StatefulPlugin }
-        stateful[PersistentTimers.id] = host.persistentTimers
-        _ = try await store.open(plugins: stateful) { ids, answer in
-            Task {
-                await host.recoverAfterWriteFailure(ids)
-                answer()
-            }
-        }
+        _ = try await host.open(store, plugins: plugins)
         let runtime = DaemonRuntime(config: config, overrides: .init(), host: host, hub: hub, logger: logger)
         self.host = host
         self.store = store
@@ -80,6 +72,32 @@ public final class InProcessHost: Sendable {
     /// Waits until everything committed so far is on disk.
     public func flush() async {
         await store.journal.waitDurable(store.journal.lastSeq)
+    }
+
+    /// Reloads the config file as `reload` does.
+    ///
+    /// - Returns: one line per change, or the error `reload` answers.
+    public func reload() async -> Result<[String], ControlError> { await runtime.reload(reason: "test") }
+
+    /// Waits until every running plugin's reactions have consumed everything committed so far,
+    /// including what those reactions commit in turn (at most `limit`).
+    ///
+    /// - Returns: false if they had not settled in time (a handler failing, say).
+    @discardableResult
+    public func settle(limit: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            await flush()
+            let through = store.journal.durableSeq
+            let status = host.reactionStatus()
+            if store.journal.lastSeq == through,
+                status.values.allSatisfy({ $0.cursor >= EventPosition.through(through) && $0.status.failing == nil })
+            {
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
     }
 
     /// Stops the plugins and closes the journal (as a clean daemon stop, without the snapshot).

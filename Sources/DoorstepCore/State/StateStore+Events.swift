@@ -1,0 +1,85 @@
+import PluginAPI
+
+/// The events a journal record announces (``RecordedEvent/announced``), as the bus delivers them.
+enum AnnouncedEvents {
+    /// The record's events, numbered with its sequence number; none if it announces none or the
+    /// list cannot be read (it was written by this daemon, checksummed: a damaged one is a bug).
+    static func of(_ record: RecordedEvent) -> [Event] {
+        guard !record.announced.isEmpty, case .array(let items)? = try? JSON.parse(record.announced) else { return [] }
+        return items.enumerated().compactMap { index, item in
+            guard case .string(let name)? = item["name"] else { return nil }
+            var event = Event(name: name, seq: record.seq, time: record.time, data: item["data"] ?? .null)
+            event.index = index
+            return event
+        }
+    }
+}
+
+/// A place in the stream of committed events, as one `UInt64`: the record's sequence number
+/// times 256 plus the event's index in the record (a record announces at most 255 events).
+/// Reaction cursors and the reaction mark on records are positions, so a reaction that
+/// recorded for the first of a record's events still gets the others after a crash.
+enum EventPosition {
+    /// Records may announce at most this many events.
+    static let maxPerRecord = 255
+
+    static func of(_ event: Event) -> UInt64 { event.seq << 8 | UInt64(event.index) }
+
+    /// Every event of record `seq` and before.
+    static func through(_ seq: UInt64) -> UInt64 { seq << 8 | 0xFF }
+
+    /// The last record every event of which is at or before `position`.
+    static func recordsThrough(_ position: UInt64) -> UInt64 {
+        let seq = position >> 8
+        return position & 0xFF == 0xFF || seq == 0 ? seq : seq - 1
+    }
+}
+
+/// Why committed events cannot be replayed from a position.
+struct ReplayGap: Error, CustomStringConvertible {
+    /// The position asked for.
+    let after: UInt64
+    /// The first sequence number still in the journal.
+    let oldest: UInt64
+    var description: String {
+        "events after seq \(after) are no longer in the journal (compacted into snapshots; the oldest kept is \(oldest))"
+    }
+}
+
+extension StateStore {
+    /// Up to `limit` committed events with `after < seq <= through` whose name matches one of
+    /// `patterns`, in journal order, read from the segments on disk (segments wholly at or below
+    /// `after` are not read).
+    ///
+    /// - Returns: the events and the position read up to (`through`, or the last event's
+    ///   sequence number when `limit` stopped the read: call again from there).
+    /// - Throws: ``ReplayGap`` when records after `after` were compacted away; read errors.
+    func committedEvents(after: UInt64, through: UInt64, patterns: [String], limit: Int = 10_000) throws
+        -> (events: [Event], readThrough: UInt64)
+    {
+        let segments = SegmentFile.list(journalDir)
+        if let first = segments.first, first.firstSeq > after + 1 {
+            throw ReplayGap(after: after, oldest: first.firstSeq)
+        }
+        var out: [Event] = []
+        var last: UInt64 = 0
+        for (i, segment) in segments.enumerated() {
+            if i + 1 < segments.count, segments[i + 1].firstSeq - 1 <= after { continue }
+            if segment.firstSeq > through { break }
+            let bytes = try FileSystem.readAll(segment.path)
+            var full = false
+            let scanned = try bytes.withUnsafeBytes { b in
+                try JournalScanner.scan(b, file: segment.path, isLast: true, after: last) { record in
+                    guard !full, record.seq > after, record.seq <= through, !record.announced.isEmpty else { return }
+                    for event in AnnouncedEvents.of(record) where patterns.contains(where: { EventPattern.matches($0, event.name) }) {
+                        out.append(event)
+                    }
+                    if out.count >= limit { full = true }
+                }
+            }
+            if full, let lastEvent = out.last { return (out, lastEvent.seq) }
+            last = max(last, scanned.lastSeq)
+        }
+        return (out, through)
+    }
+}
