@@ -22,6 +22,7 @@ struct CoreCommands {
         CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin),
         CommandSpec("subscribe", summary: "receive events matching the patterns on this connection", arguments: [
             .positional("pattern", .pattern, required: true, variadic: true, summary: "event pattern such as visits.*"),
+            .named("from", .int(min: 1), summary: "first replay the committed events from this sequence number (first subscribe only)"),
         ]),
         CommandSpec("unsubscribe", summary: "stop receiving events (all, or the given patterns)", arguments: [
             .positional("pattern", .pattern, required: false, variadic: true, summary: "event pattern"),
@@ -32,6 +33,24 @@ struct CoreCommands {
     let runtime: DaemonRuntime
     let dispatcher: Dispatcher
     let session: Session
+
+    /// Refuses a `subscribe … from=SEQ` that cannot be served without a gap.
+    private func checkReplay(from: UInt64) throws(ControlError) {
+        guard session.patterns.isEmpty, !session.resumable else {
+            throw .conflict("from= is allowed only on a connection's first subscribe (this one is subscribed to "
+                + "\(session.patterns.joined(separator: " "))); open a new connection to replay")
+        }
+        let last = runtime.hub.lastSeq
+        guard from <= last + 1 else {
+            throw .invalidArgument("argument 'from': \(from) is beyond the next sequence number \(last + 1) "
+                + "(the last committed is \(last)); resume from at most \(last + 1)")
+        }
+        if let oldest = runtime.host.store?.oldestJournalSeq, from < oldest {
+            throw .notFound("events from seq \(from) are no longer in the journal: segments up to \(oldest - 1) were "
+                + "compacted into snapshots; subscribe from=\(oldest) (and read the state as it is with plugin reads "
+                + "or state.backup), or keep a cursor within [daemon.state] snapshot_every_events")
+        }
+    }
 
     /// Runs a core command; the flag asks the connection to close after the reply.
     func run(_ request: Request) async throws -> (Reply, Bool) {
@@ -50,12 +69,17 @@ struct CoreCommands {
             case .failure(let error): throw error
             }
         case "subscribe":
+            let from = try request.int("from").map(UInt64.init)
+            if let from { try checkReplay(from: from) }
             var patterns = session.patterns
             for p in request.rest where !patterns.contains(p) { patterns.append(p) }
             session.patterns = patterns
-            runtime.hub.setPatterns(session.subscriptionID, patterns)
-            return (Reply(data: ["patterns": .array(patterns.map(JSON.string)), "seq": .number(runtime.hub.lastSeq)],
-                          lines: [], message: "subscribed to \(patterns.joined(separator: " "))"), false)
+            let through = runtime.hub.setPatterns(session.subscriptionID, patterns)
+            if let from { session.startReplay(.init(after: from - 1, through: through, patterns: patterns)) }
+            let replayed = from.map { through >= $0 ? "; replaying \($0)…\(through) from the journal" : "" } ?? ""
+            return (Reply(data: ["patterns": .array(patterns.map(JSON.string)), "seq": .number(through),
+                                 "from": from.map { .number($0) } ?? .null],
+                          lines: [], message: "subscribed to \(patterns.joined(separator: " "))" + replayed), false)
         case "unsubscribe":
             let patterns = request.rest.isEmpty ? [] : session.patterns.filter { !request.rest.contains($0) }
             session.patterns = patterns

@@ -72,6 +72,12 @@ struct StateCommands {
                 ["time": .string(ValueParser.iso8601(s.time)), "seq": .number(s.seq), "millis": .number(s.millis)]
             } ?? .null,
             "snapshots": .object(covered.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }),
+            "reactions": .object(runtime.host.reactionStatus().sorted { $0.key < $1.key }.map { id, r in
+                (id, ["seq": .number(EventPosition.recordsThrough(r.cursor)), "handled": .number(r.status.handled),
+                      "failing": .optional(r.status.failing), "retries": .number(r.status.retries)])
+            }),
+            "oldest_seq": .number(store.oldestJournalSeq),
+            "compaction_held_by": store.reactionPin.map { .string("\($0.plugin) (consumed through seq \(EventPosition.recordsThrough($0.cursor)))") } ?? .null,
         ])
     }
 }

@@ -106,8 +106,15 @@ public final class EventHub: Sendable {
     }
 
     /// Replaces the patterns of subscription `id`.
-    func setPatterns(_ id: UInt64, _ patterns: [String]) {
-        state.withLock { $0.subscribers[id]?.patterns = patterns }
+    ///
+    /// - Returns: the last sequence number delivered before the change: every event after it
+    ///   that matches reaches the subscription (what `subscribe … from=` replays up to).
+    @discardableResult
+    func setPatterns(_ id: UInt64, _ patterns: [String]) -> UInt64 {
+        state.withLock { s in
+            s.subscribers[id]?.patterns = patterns
+            return s.through
+        }
     }
 
     /// Whether subscription `id` lost events since the last call (and clears the mark).

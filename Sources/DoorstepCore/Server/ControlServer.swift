@@ -180,18 +180,18 @@ public final class ControlServer: Service, Sendable {
                 // The session refers to the activity: break the cycle when the connection ends.
                 defer { accepted.activity.state.withLock { $0.session = nil } }
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await event in events {
-                            let line = ReplyEncoder.event(name: event.name, seq: event.seq,
-                                                          time: ValueParser.iso8601(event.time), data: event.data,
-                                                          format: session.format)
+                    group.addTask { [runtime] in
+                        let pump = EventPump(session: session, hub: runtime.hub, store: runtime.host.store) { line in
                             try await outbound.write(.other(ByteBuffer(string: line)))
                         }
+                        try await pump.run(events)
                     }
                     for try await frame in inbound {
                         let outcome = await dispatcher.handle(frame, session: session)
                         let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
                         try await outbound.write(.reply(ByteBuffer(string: text)))
+                        // A replay starts once its subscribe reply is out, so it follows the reply.
+                        if session.takePoke() { runtime.hub.poke(subscriptionID) }
                         if outcome.close { break }
                     }
                     group.cancelAll()

@@ -34,6 +34,25 @@ final class Session: Sendable {
     let subscriptionID: UInt64
     let activity: ConnectionActivity
     private let clientName = Mutex<String?>(nil)
+    private let replayBox = Mutex(ReplayState())
+
+    /// A replay of committed events asked for by `subscribe … from=SEQ`.
+    struct Replay: Sendable {
+        /// Events with a sequence number after this…
+        var after: UInt64
+        /// …up to this one are read from the journal; later ones arrive live.
+        var through: UInt64
+        var patterns: [String]
+    }
+
+    struct ReplayState {
+        /// Set once `from=` was used: the pump then writes each sequence number once, and reads
+        /// the journal when live events were dropped.
+        var resumable = false
+        var pending: Replay?
+        /// The subscription's reader must be woken once the reply has been written.
+        var poke = false
+    }
 
     init(id: UInt64, caller: Caller, userName: String, subscriptionID: UInt64, activity: ConnectionActivity) {
         self.id = id
@@ -57,6 +76,27 @@ final class Session: Sendable {
         get { activity.state.withLock { $0.patterns } }
         set { activity.state.withLock { $0.patterns = newValue } }
     }
+
+    /// Whether `subscribe … from=` was used on this connection.
+    var resumable: Bool { replayBox.withLock { $0.resumable } }
+
+    /// Asks for `replay` (the pump starts it once the subscribe reply has gone out).
+    func startReplay(_ replay: Replay) {
+        replayBox.withLock { r in
+            r.resumable = true
+            r.pending = replay
+            r.poke = true
+        }
+    }
+
+    /// Whether a replay was asked for and not yet started.
+    var hasPendingReplay: Bool { replayBox.withLock { $0.pending != nil } }
+
+    /// The replay asked for, once.
+    func takeReplay() -> Replay? { replayBox.withLock { r in defer { r.pending = nil }; return r.pending } }
+
+    /// Whether the pump must be woken now (once per replay asked for).
+    func takePoke() -> Bool { replayBox.withLock { r in defer { r.poke = false }; return r.poke } }
 
     /// `uid 1000 (alice)`, for messages and logs.
     var who: String { "uid \(caller.uid) (\(userName))" }

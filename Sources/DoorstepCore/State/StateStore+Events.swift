@@ -47,6 +47,9 @@ struct ReplayGap: Error, CustomStringConvertible {
 }
 
 extension StateStore {
+    /// The first sequence number the journal's segments still hold (what a replay can start from).
+    var oldestJournalSeq: UInt64 { SegmentFile.list(journalDir).first?.firstSeq ?? 1 }
+
     /// Up to `limit` committed events with `after < seq <= through` whose name matches one of
     /// `patterns`, in journal order, read from the segments on disk (segments wholly at or below
     /// `after` are not read).

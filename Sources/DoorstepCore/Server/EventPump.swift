@@ -1,0 +1,75 @@
+import Glibc
+import PluginAPI
+import PluginSupport
+import DoorstepValues
+import DoorstepProtocol
+
+/// Writes one connection's events: live ones from its hub subscription and, after
+/// `subscribe … from=SEQ`, the committed ones read back from the journal first.
+///
+/// A resumable connection (one that used `from=`) gets every matching event once, in `seq`
+/// order, with no gap: live events the replay already wrote are skipped, and when its live
+/// backlog overflowed the missing range is read from the journal again. A plain subscription
+/// keeps the old contract (a reader too slow loses the oldest queued events).
+struct EventPump {
+    let session: Session
+    let hub: EventHub
+    let store: StateStore?
+    let write: (String) async throws -> Void
+
+    /// Events read from the journal per chunk (the writes between chunks apply backpressure).
+    static let chunk = 1_000
+
+    /// Thrown after the connection was told that events it asked for are gone.
+    struct Lost: Error {}
+
+    func run(_ events: AsyncStream<Event>) async throws {
+        // The last sequence number written, for a resumable connection.
+        var written: UInt64 = 0
+        do {
+            for await event in events {
+                let marker = event.name.isEmpty
+                // A replay asked for goes first, even before its marker: live events can reach
+                // the stream while the subscribe reply is still on its way.
+                if marker || (session.resumable && (session.hasPendingReplay || hub.takeOverflow(session.subscriptionID))) {
+                    written = try await catchUp(after: written)
+                }
+                if marker || (session.resumable && event.seq <= written) { continue }
+                try await write(line(event))
+                written = event.seq
+            }
+        } catch is Lost {
+            throw CancellationError()
+        }
+    }
+
+    private func line(_ event: Event) -> String {
+        ReplyEncoder.event(name: event.name, seq: event.seq, time: ValueParser.iso8601(event.time), data: event.data,
+                           format: session.format)
+    }
+
+    /// Writes the replay asked for, or (after an overflow) what the journal holds past
+    /// `written`; returns the new last sequence number written.
+    private func catchUp(after written: UInt64) async throws -> UInt64 {
+        let replay = session.takeReplay()
+        guard let store, replay != nil || session.resumable else { return written }
+        var after = replay?.after ?? written
+        let through = replay?.through ?? hub.lastSeq
+        let patterns = replay?.patterns ?? session.patterns
+        while after < through {
+            let read: (events: [Event], readThrough: UInt64)
+            do {
+                read = try store.committedEvents(after: after, through: through, patterns: patterns, limit: Self.chunk)
+            } catch let gap as ReplayGap {
+                try await write(ReplyEncoder.event(name: "daemon.events_lost", seq: after, time: ValueParser.iso8601(Int64(time(nil))),
+                                                   data: ["after": .number(gap.after), "oldest": .number(gap.oldest),
+                                                          "message": .string("\(gap); subscribe again from=\(gap.oldest)")],
+                                                   format: session.format))
+                throw Lost()
+            }
+            for event in read.events { try await write(line(event)) }
+            after = read.readThrough
+        }
+        return max(written, through)
+    }
+}
