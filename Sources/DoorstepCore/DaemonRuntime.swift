@@ -1,5 +1,6 @@
 import Glibc
 public import PluginAPI
+import PluginSupport
 import Synchronization
 
 /// The daemon's shared state: current config and access policy, the plugin host, the event
@@ -47,6 +48,7 @@ public final class DaemonRuntime: Sendable {
         self.overrides = overrides
         let config = Self.applying(overrides, to: config)
         self.current = Mutex(Current(config: config, access: AccessPolicy(config: config.access, daemonUID: getuid())))
+        host.zone = config.daemon.zone
     }
 
     static func applying(_ overrides: Overrides, to config: DaemonConfig) -> DaemonConfig {
@@ -128,6 +130,10 @@ public final class DaemonRuntime: Sendable {
             changes.append("daemon.\(name): \(old.daemon[keyPath: path]) → \(new.daemon[keyPath: path]) (new connections)")
         }
         if new.access != old.access { changes.append("access: updated (new connections)") }
+        if new.daemon.zone != old.daemon.zone {
+            changes.append("daemon.timezone: \(old.daemon.zone) → \(new.daemon.zone)")
+            host.zone = new.daemon.zone
+        }
         let accessPolicy = AccessPolicy(config: new.access, daemonUID: getuid())
         current.withLock { $0 = Current(config: new, access: accessPolicy) }
         changes += await host.apply(candidates)

@@ -133,7 +133,7 @@ extension JSON {
     public var plainText: String {
         switch self {
         case .null: return "-"
-        case .string(let s): return s
+        case .string(let s): return TimeText.display(s) ?? s
         case .array(let items) where items.allSatisfy({ if case .string = $0 { return true } else { return false } }):
             return items.map(\.plainText).joined(separator: ", ")
         case .array(let items) where items.allSatisfy(\.isScalar):

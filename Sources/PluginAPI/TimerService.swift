@@ -1,3 +1,5 @@
+public import PluginSupport
+
 /// When a timer fires.
 public enum TimerSchedule: Sendable, Equatable {
     /// Once, after a monotonic delay.
@@ -6,17 +8,19 @@ public enum TimerSchedule: Sendable, Equatable {
     case every(Duration)
     /// Once, at a wall-clock time (seconds since the epoch); at once if it has passed.
     case at(epochSeconds: Int64)
-    /// Every day at a local wall-clock time (`utcOffsetSeconds` 28800 for China), e.g. the
-    /// nightly report upward.
-    case daily(hour: Int, minute: Int, utcOffsetSeconds: Int)
+    /// Every day at a wall-clock time in the community's zone (`[daemon] timezone`), e.g. the
+    /// nightly report upward at 20:00.
+    case daily(hour: Int, minute: Int)
 
-    /// The next firing of a ``daily(hour:minute:utcOffsetSeconds:)`` schedule after `now`.
-    public static func nextDaily(hour: Int, minute: Int, utcOffsetSeconds: Int, after now: Int64) -> Int64 {
-        let local = now + Int64(utcOffsetSeconds)
-        let dayStart = local - ((local % 86_400) + 86_400) % 86_400
-        var next = dayStart + Int64(hour * 3600 + minute * 60) - Int64(utcOffsetSeconds)
-        if next <= now { next += 86_400 }
-        return next
+    /// The next firing of a ``daily(hour:minute:)`` schedule after `now` in `zone`.
+    public static func nextDaily(hour: Int, minute: Int, in zone: CommunityZone, after now: Int64) -> Int64 {
+        let local = now + Int64(zone.offset(at: now))
+        var day = local - ((local % 86_400) + 86_400) % 86_400
+        while true {
+            let next = zone.instant(ofLocal: day + Int64(hour * 3600 + minute * 60))
+            if next > now { return next }
+            day += 86_400
+        }
     }
 }
 

@@ -18,20 +18,22 @@ public enum SnapshotJSON {
 }
 
 extension ValueParser {
-    /// The UTC bounds of a local calendar day: `date` (`YYYY-MM-DD`) or today.
+    /// The bounds of a calendar day in the community's zone: `date` (`YYYY-MM-DD`) or the day
+    /// `now` falls in (a day of daylight-saving change is 23 or 25 hours long).
     ///
     /// - Throws: ``ControlError`` `invalid_argument` for a malformed date.
-    public static func localDay(_ date: String?, utcOffsetSeconds offset: Int64, now: Int64) throws(ControlError) -> (start: Int64, end: Int64) {
-        let start: Int64
+    public static func localDay(_ date: String?, now: Int64) throws(ControlError) -> (start: Int64, end: Int64) {
+        let zone = CommunityZone.current
+        let day: Int64
         if let date {
             guard date.count == 10, let t = time(date + "T00:00:00Z") else {
                 throw .invalidArgument("argument 'date': expected YYYY-MM-DD, got '\(shown(date))'")
             }
-            start = t - offset
+            day = t
         } else {
-            let local = now + offset
-            start = local - ((local % 86_400) + 86_400) % 86_400 - offset
+            let local = now + Int64(zone.offset(at: now))
+            day = local - ((local % 86_400) + 86_400) % 86_400
         }
-        return (start, start + 86_400)
+        return (zone.instant(ofLocal: day), zone.instant(ofLocal: day + 86_400))
     }
 }

@@ -1,3 +1,5 @@
+public import DoorstepValues
+
 /// Parsers for the argument and config value types, shared by the host's validation and the
 /// plugins' typed getters so both agree on what is valid.
 public enum ValueParser {
@@ -29,7 +31,8 @@ public enum ValueParser {
     }
 
     /// ISO-8601 `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace `T`; no
-    /// zone means UTC+8, the community's local time) as seconds since the epoch.
+    /// offset means the community's local time, ``CommunityZone/current``) as seconds since
+    /// the epoch.
     public static func time(_ s: String) -> Int64? {
         let b = Array(s.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
@@ -44,7 +47,8 @@ public enum ValueParser {
         guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
             b[7] == UInt8(ascii: "-"), let d = num(8, 2), (1...12).contains(mo), (1...daysIn(mo, y)).contains(d)
         else { return nil }
-        var h = 0, mi = 0, sec = 0, offset = 8 * 3600, i = 10
+        var h = 0, mi = 0, sec = 0, i = 10
+        var offset: Int?
         if b.count > 10 {
             guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let hh = num(11, 2),
                 b.count > 13, b[13] == UInt8(ascii: ":"), let mm = num(14, 2), hh < 24, mm < 60
@@ -76,7 +80,9 @@ public enum ValueParser {
             }
             guard i == b.count else { return nil }
         }
-        return Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(h * 3600 + mi * 60 + sec - offset)
+        let local = Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(h * 3600 + mi * 60 + sec)
+        guard let offset else { return CommunityZone.current.instant(ofLocal: local) }
+        return local - Int64(offset)
     }
 
     static func daysIn(_ month: Int, _ year: Int) -> Int {
@@ -97,8 +103,42 @@ public enum ValueParser {
         return era * 146_097 + doe - 719_468
     }
 
-    /// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-    public static func iso8601(_ seconds: Int64) -> String {
+    /// `seconds` since the epoch as RFC 3339 in the community's zone:
+    /// `2022-01-10T19:00:00+08:00` (`…Z` when the zone is UTC). Text replies show it as
+    /// `2022-01-10 19:00 +08:00` (``TimeText``).
+    public static func iso8601(_ seconds: Int64) -> String { iso8601(seconds, in: CommunityZone.current) }
+
+    /// `seconds` as RFC 3339 in `zone`.
+    public static func iso8601(_ seconds: Int64, in zone: CommunityZone) -> String {
+        let offset = zone.offset(at: seconds)
+        let (date, clock) = civil(seconds + Int64(offset))
+        return date + "T" + clock + (offset == 0 && zone.isUTC ? "Z" : offsetText(offset))
+    }
+
+    /// `seconds` as a person reads it: `2022-01-10 19:00 +08:00` in the community's zone
+    /// (seconds shown only when not zero).
+    public static func display(_ seconds: Int64) -> String {
+        let zone = CommunityZone.current
+        let offset = zone.offset(at: seconds)
+        let (date, clock) = civil(seconds + Int64(offset))
+        return date + " " + (clock.hasSuffix(":00") ? String(clock.prefix(5)) : clock) + " " + offsetText(offset)
+    }
+
+    /// The community's calendar date of `seconds`: `2022-01-10`.
+    public static func localDate(_ seconds: Int64) -> String {
+        civil(seconds + Int64(CommunityZone.current.offset(at: seconds))).date
+    }
+
+    /// `+08:00`, `-04:00`, `+00:00`.
+    static func offsetText(_ offset: Int) -> String {
+        let a = abs(offset) / 60
+        return (offset < 0 ? "-" : "+") + two(a / 60) + ":" + two(a % 60)
+    }
+
+    private static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+    /// `YYYY-MM-DD` and `HH:MM:SS` of `seconds` read as UTC.
+    static func civil(_ seconds: Int64) -> (date: String, clock: String) {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
         let secs = Int(seconds - Int64(days) * 86_400)
         let z = days + 719_468
@@ -110,8 +150,20 @@ public enum ValueParser {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+        return ("\(y)-\(two(m))-\(two(d))", "\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))")
+    }
+
+    /// How far ahead of the clock an entry's time may be (two clocks never agree exactly).
+    public static let futureSkew: Int64 = 300
+
+    /// Refuses an entry dated after `now` (beyond ``futureSkew``): what is recorded happened.
+    ///
+    /// - Throws: ``ControlError`` `invalid_argument` naming the argument, the time and now.
+    public static func notInFuture(_ t: Int64, now: Int64, argument: String) throws(ControlError) {
+        guard t <= now + futureSkew else {
+            throw .invalidArgument("argument '\(argument)': \(display(t)) is in the future (now \(display(now))); "
+                + "entries are dated when they happened")
+        }
     }
 
     /// A value as echoed in an error message: at most 80 characters.

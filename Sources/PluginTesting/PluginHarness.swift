@@ -25,7 +25,8 @@ public final class PluginHarness: Sendable {
     private let host: Mutex<InProcessHost?>
     private let events = EventLog()
 
-    /// Starts `plugins` with `config` (TOML, as in `doorstep.toml`; e.g. `[plugins.probe]\nenabled = true`).
+    /// Starts `plugins` with `config` (TOML, as in `doorstep.toml`; e.g. `[plugins.probe]\nenabled = true`),
+    /// in the zone ``defaultTimezone`` unless it sets `[daemon] timezone`.
     ///
     /// - Throws: the config error (with its line) or what opening the state throws.
     public init(_ plugins: [any DoorstepPlugin.Type], config: String = "", clock: ManualClock = ManualClock()) async throws {
@@ -36,7 +37,7 @@ public final class PluginHarness: Sendable {
         self.registry = plugins
         // Always a file (empty: the defaults), so reload(config:) can change it.
         configFile = dir + "/doorstep.toml"
-        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        try Self.withZone(config).write(toFile: configFile, atomically: true, encoding: .utf8)
         host = Mutex(nil)
         try await start()
     }
@@ -65,6 +66,18 @@ public final class PluginHarness: Sendable {
         return result
     }
 
+    /// The zone tests run in unless their config sets `[daemon] timezone`: fixed, so a test
+    /// gives the same answer on every machine (the daemon itself defaults to the system's).
+    public static let defaultTimezone = "Asia/Shanghai"
+
+    /// `config` with `[daemon] timezone = defaultTimezone` when it sets none.
+    static func withZone(_ config: String) -> String {
+        guard !config.contains("timezone") else { return config }
+        let line = "timezone = \"\(defaultTimezone)\"\n"
+        if let range = config.range(of: "[daemon]\n") { return config.replacingCharacters(in: range, with: "[daemon]\n" + line) }
+        return "[daemon]\n" + line + config
+    }
+
     /// Replaces the config file with `config` and reloads it, as `reload` does (plugins newly
     /// enabled start, disabled ones stop, changed ones reload in place or restart).
     ///
@@ -72,7 +85,7 @@ public final class PluginHarness: Sendable {
     /// - Throws: ``HarnessError`` with the error `reload` answered.
     @discardableResult
     public func reload(config: String) async throws -> [String] {
-        try config.write(toFile: configFile, atomically: true, encoding: .utf8)
+        try Self.withZone(config).write(toFile: configFile, atomically: true, encoding: .utf8)
         switch await (try running).reload() {
         case .success(let changes): return changes
         case .failure(let error): throw HarnessError("reload: \(error.code) \(error.name): \(error.message)")

@@ -73,8 +73,46 @@ struct DispatcherTests {
 
     @Test func dailyTimers() {
         // 2022-01-12T04:00Z is 12:00 in China; the 20:00 report is due at 12:00Z the same day.
-        #expect(TimerSchedule.nextDaily(hour: 20, minute: 0, utcOffsetSeconds: 28_800, after: 1_641_960_000) == 1_641_988_800)
-        #expect(TimerSchedule.nextDaily(hour: 8, minute: 0, utcOffsetSeconds: 28_800, after: 1_641_960_000) == 1_642_032_000)
+        let china = CommunityZone(identifier: "Asia/Shanghai")!
+        #expect(TimerSchedule.nextDaily(hour: 20, minute: 0, in: china, after: 1_641_960_000) == 1_641_988_800)
+        #expect(TimerSchedule.nextDaily(hour: 8, minute: 0, in: china, after: 1_641_960_000) == 1_642_032_000)
+        // New York, 2022-03-13: 02:30 does not exist (clocks jump to 03:00); the 20:00 firing is
+        // 00:00Z the next day in EDT (UTC-4), not 01:00Z.
+        let newYork = CommunityZone(identifier: "America/New_York")!
+        let march13Noon = ValueParser.time("2022-03-13T12:00-04:00")!
+        #expect(TimerSchedule.nextDaily(hour: 20, minute: 0, in: newYork, after: march13Noon) == ValueParser.time("2022-03-14T00:00Z"))
+    }
+
+    @Test func timesAreReadAndShownInTheCommunitysZone() {
+        let china = CommunityZone(identifier: "Asia/Shanghai")!
+        CommunityZone.$current.withValue(china) {
+            // No offset: local time. With one: as written.
+            #expect(ValueParser.time("2022-01-10 19:00") == ValueParser.time("2022-01-10T11:00Z"))
+            #expect(ValueParser.time("2022-01-10T19:00-05:00") == ValueParser.time("2022-01-11T00:00Z"))
+            let t = ValueParser.time("2022-01-10T11:00Z")!
+            #expect(ValueParser.iso8601(t) == "2022-01-10T19:00:00+08:00")
+            #expect(ValueParser.display(t) == "2022-01-10 19:00 +08:00")
+            #expect(ValueParser.localDate(ValueParser.time("2022-01-10T17:00Z")!) == "2022-01-11", "01:00 the next day in China")
+            let day = try? ValueParser.localDay("2022-01-10", now: 0)
+            #expect(day?.start == ValueParser.time("2022-01-09T16:00Z") && day?.end == ValueParser.time("2022-01-10T16:00Z"))
+        }
+        CommunityZone.$current.withValue(.utc) {
+            #expect(ValueParser.iso8601(0) == "1970-01-01T00:00:00Z")
+            #expect(ValueParser.display(5) == "1970-01-01 00:00:05 +00:00")
+        }
+        let newYork = CommunityZone(identifier: "America/New_York")!
+        CommunityZone.$current.withValue(newYork) {
+            // 2022-11-06 is 25 hours long there.
+            let day = try? ValueParser.localDay("2022-11-06", now: 0)
+            let hours = day.map { ($0.end - $0.start) / 3600 } ?? 0
+            #expect(hours == 25)
+            #expect(ValueParser.iso8601(ValueParser.time("2022-07-01T12:00Z")!) == "2022-07-01T08:00:00-04:00")
+        }
+        #expect(TimeText.display("2022-01-10T19:00:00+08:00") == "2022-01-10 19:00 +08:00")
+        #expect(TimeText.display("2022-01-10T19:00:30Z") == "2022-01-10 19:00:30 +00:00")
+        #expect(TimeText.display("2022-01-10 19:00") == nil)
+        #expect(TimeText.display("门牌2022-01-10T19:00+08:00") == nil)
+        #expect(CommunityZone(identifier: "Mars/Olympus") == nil)
     }
 
     @Test func suggestions() {
@@ -84,11 +122,13 @@ struct DispatcherTests {
     }
 
     @Test func timeParsing() {
-        #expect(ValueParser.time("2022-01-12T04:00:00Z") == 1_641_960_000)
-        #expect(ValueParser.time("2022-01-12 12:00") == 1_641_960_000)
-        #expect(ValueParser.time("2022-01-12") == 1_641_916_800)
-        #expect(ValueParser.time("2022-02-30") == nil)
-        #expect(ValueParser.iso8601(1_641_960_000) == "2022-01-12T04:00:00Z")
+        CommunityZone.$current.withValue(CommunityZone(identifier: "Asia/Shanghai")!) {
+            #expect(ValueParser.time("2022-01-12T04:00:00Z") == 1_641_960_000)
+            #expect(ValueParser.time("2022-01-12 12:00") == 1_641_960_000)
+            #expect(ValueParser.time("2022-01-12") == 1_641_916_800)
+            #expect(ValueParser.time("2022-02-30") == nil)
+            #expect(ValueParser.iso8601(1_641_960_000) == "2022-01-12T12:00:00+08:00")
+        }
         #expect(ValueParser.duration("90s") == .seconds(90))
         #expect(ValueParser.duration("5m") == .seconds(300))
         #expect(ValueParser.duration("-1") == nil)

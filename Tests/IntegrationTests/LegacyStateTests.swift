@@ -43,8 +43,18 @@ struct LegacyStateTests {
     }
 
     /// Masks what depends on the clock, as the capture did: a supplies request's `age_hours`.
+    /// RFC 3339 times are compared as instants: wave 1 wrote them in UTC (`…Z`), this release in
+    /// the community's zone (`…+08:00`).
     static func normalised(_ reply: String) -> String {
-        reply.replacingOccurrences(of: #""age_hours":-?[0-9]+"#, with: #""age_hours":"*""#, options: .regularExpression)
+        var out = reply.replacingOccurrences(of: #""age_hours":-?[0-9]+"#, with: #""age_hours":"*""#, options: .regularExpression)
+        let time = try! NSRegularExpression(pattern: #""([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2}))""#)
+        for match in time.matches(in: out, range: NSRange(out.startIndex..., in: out)).reversed() {
+            let range = Range(match.range(at: 1), in: out)!
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime]
+            if let date = f.date(from: String(out[range])) { out.replaceSubrange(range, with: "@\(Int(date.timeIntervalSince1970))") }
+        }
+        return out
     }
 
     /// A fresh copy of `Fixtures/NAME/` (the fixture itself is never opened by a daemon).
@@ -56,7 +66,8 @@ struct LegacyStateTests {
 
     /// The daemon from the build folder on `state`, with the probe plugin enabled.
     static func start(_ state: String) throws -> DaemonProcess {
-        try DaemonProcess(config: "[daemon]\nstate_dir = \"\(state)\"\n" + DaemonProcess.probeConfig)
+        // Wave 1 cut days at UTC+8, hard-coded: the community's zone then.
+        try DaemonProcess(config: "[daemon]\nstate_dir = \"\(state)\"\ntimezone = \"Asia/Shanghai\"\n" + DaemonProcess.probeConfig)
     }
 
     /// A connection switched to JSON: one line per reply.
@@ -85,7 +96,7 @@ struct LegacyStateTests {
         let c = try jsonClient(daemon)
         for e in expected where only?.contains(e.request) ?? true {
             let got = try reply(c, e.request)
-            #expect(got == e.reply, "\(e)")
+            #expect(got == normalised(e.reply), "\(e)")
         }
     }
 

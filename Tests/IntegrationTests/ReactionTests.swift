@@ -125,7 +125,7 @@ struct ReactionTests {
         defer { d.stop() }
         let c = try d.client()
         #expect(try c.request("roster.household.add 3-2-501").final.hasPrefix("200"))
-        #expect(try c.request("visits.campaign.start 敲门 deadline=2030-01-01").final.hasPrefix("200"))
+        #expect(try c.request("visits.campaign.start 敲门 deadline=\(Deadline.ahead)").final.hasPrefix("200"))
     }
 
     func requestsByNeed(_ d: DaemonProcess) throws -> [Int: Int] {

@@ -22,7 +22,7 @@ final class SuppliesTests {
 
     @Test func aNeedFoundAtTheDoorIsDeliveredAndResolvedOverTheBus() throws {
         let c = try daemon.client()
-        #expect(try c.request("visits.campaign.start 敲门 deadline=2030-01-01").final.hasPrefix("200"))
+        #expect(try c.request("visits.campaign.start 敲门 deadline=\(Deadline.ahead)").final.hasPrefix("200"))
         #expect(try c.request("visits.record 3-2-101 outcome=answered people=1 needs=\"medicine:降压药\"").final.hasPrefix("200"))
         var request: [String: Any]?
         for _ in 0..<100 where request == nil {

@@ -34,7 +34,7 @@ final class VisitsTests {
     /// `roster.household` is answered on the event loop; pipelined after a write on the same
     /// connection it must still come after that write's reply and show it (read-your-writes).
     @Test func aReadPipelinedAfterAWriteSeesIt() throws {
-        #expect(try daemon.client().request("visits.campaign.start 管道 deadline=2030-01-01T00:00+08:00 buildings=3").final.hasPrefix("200"))
+        #expect(try daemon.client().request("visits.campaign.start 管道 deadline=\(Deadline.ahead) buildings=3").final.hasPrefix("200"))
         let households = try list(["visits.worklist"]).compactMap { $0["household"] as? String }.prefix(60)
         #expect(households.count == 60)
         let c = try daemon.client()
@@ -57,7 +57,7 @@ final class VisitsTests {
     }
 
     @Test func aCampaignWalkedToFullCoverage() throws {
-        #expect(try daemon.client().request("visits.campaign.start 一号楼 deadline=2030-01-01T00:00+08:00 buildings=1,2").final
+        #expect(try daemon.client().request("visits.campaign.start 一号楼 deadline=\(Deadline.ahead) buildings=1,2").final
             .hasPrefix("200 campaign 一号楼 started: 200 households"))
         #expect(try daemon.client().request("visits.assign building=1 visitor=刘敏").final.hasPrefix("200"))
         #expect(try daemon.client().request("visits.assign building=2 visitor=王强").final.hasPrefix("200"))
@@ -102,7 +102,7 @@ final class VisitsTests {
     }
 
     @Test func theEveningSweepIsReportedExactly() throws {
-        #expect(try daemon.client().request("visits.campaign.start 夜间排查 deadline=2030-01-11T08:00+08:00 buildings=1,2,3,4,5,6,7").final
+        #expect(try daemon.client().request("visits.campaign.start 夜间排查 deadline=\(Deadline.ahead) buildings=1,2,3,4,5,6,7").final
             .hasPrefix("200 campaign 夜间排查 started: 700 households"))
         let households = try list(["visits.worklist"]).compactMap { $0["household"] as? String }
         // 628 households and 1,448 people on the evening of January 10, 2022.
@@ -124,7 +124,7 @@ final class VisitsTests {
     }
 
     @Test func needsAreOpenedPublishedAndResolved() throws {
-        #expect(try daemon.client().request("visits.campaign.start 需求 deadline=2030-01-01 buildings=9").final.hasPrefix("200"))
+        #expect(try daemon.client().request("visits.campaign.start 需求 deadline=\(Deadline.ahead) buildings=9").final.hasPrefix("200"))
         let subscriber = try daemon.client()
         #expect(try subscriber.request("subscribe visits.need.*").final.hasPrefix("200"))
         let reply = try daemon.client().request("visits.record 9-1-101 outcome=answered people=2 needs=\"medicine:降压药 每天一片;food:大米\"")
@@ -206,15 +206,15 @@ final class VisitsTests {
 
     @Test func visitsCannotBeUndoneAndCampaignNamesAreNotReused() throws {
         let c = try daemon.client()
-        #expect(try c.request("visits.campaign.start 复查 deadline=2030-01-01 buildings=12").final.hasPrefix("200"))
+        #expect(try c.request("visits.campaign.start 复查 deadline=\(Deadline.ahead) buildings=12").final.hasPrefix("200"))
         #expect(try c.request("visits.record 12-1-101 outcome=answered people=2").final.hasPrefix("200"))
         #expect(try c.request("visits.record 12-1-101 outcome=no-answer").final.hasPrefix("409 conflict: 12-1-101 was already visited in 复查"))
         #expect(try c.request("visits.record 12-1-101 outcome=answered people=3").final.hasPrefix("200"), "a later answer corrects people")
         #expect(try c.request("visits.record 12-1-102 outcome=refused").final.hasPrefix("200"))
         #expect(try !list(["visits.worklist", "campaign=复查"]).contains { $0["household"] as? String == "12-1-102" }, "refused is not knocked again")
         #expect(try c.request("visits.campaign.close 复查").final.hasPrefix("200"))
-        #expect(try c.request("visits.campaign.start 复查 deadline=2030-01-01 buildings=12").final.hasPrefix("409 conflict: campaign 复查 already exists"))
-        #expect(try c.request("visits.campaign.start 新 deadline=2030-01-01 buildings=12,99").final.hasPrefix("404 not_found: buildings 99"))
+        #expect(try c.request("visits.campaign.start 复查 deadline=\(Deadline.ahead) buildings=12").final.hasPrefix("409 conflict: campaign 复查 already exists"))
+        #expect(try c.request("visits.campaign.start 新 deadline=\(Deadline.ahead) buildings=12,99").final.hasPrefix("404 not_found: buildings 99"))
         #expect(try c.request("visits.campaign.start 新 deadline=2020-01-01 buildings=12").final.hasPrefix("422 invalid_argument: argument 'deadline'"))
         #expect(try c.request("visits.record 12-1-101 outcome=answered needs=:x").final.count > 0)
     }
@@ -224,19 +224,19 @@ final class VisitsTests {
         #expect(try daemon.client().request("visits.record 1-1-101 outcome=maybe").final.hasPrefix("422 invalid_argument: argument 'outcome'"))
         #expect(try daemon.client().request("visits.record 10-1-101 outcome=answered").final
             .hasPrefix("409 conflict: no open campaign covers household 10-1-101"))
-        #expect(try daemon.client().request("visits.campaign.start 坏 deadline=2030-01-01 buildings=10").final.hasPrefix("200"))
+        #expect(try daemon.client().request("visits.campaign.start 坏 deadline=\(Deadline.ahead) buildings=10").final.hasPrefix("200"))
         #expect(try daemon.client().request("visits.record 10-1-101 outcome=answered needs=cake").final
             .hasPrefix("422 invalid_argument: argument 'needs': unknown category 'cake'"))
         #expect(try daemon.client().request("visits.record 10-1-101 outcome=no-answer people=3").final
             .hasPrefix("422 invalid_argument: people and needs need outcome=answered"))
-        #expect(try daemon.client().request("visits.campaign.start 坏 deadline=2030-01-01").final.hasPrefix("409 conflict"))
+        #expect(try daemon.client().request("visits.campaign.start 坏 deadline=\(Deadline.ahead)").final.hasPrefix("409 conflict"))
         #expect(try daemon.client().request("visits.assign building=77 visitor=x").final.hasPrefix("404 not_found"))
     }
 
     @Test func everyVisitsCommandAnswersInJSONAndSurvivesARestart() throws {
         let c = try daemon.client()
         _ = try c.requestJSON("hello format=json")
-        for call in ["visits.campaign.start 全部 deadline=2030-01-01 buildings=11", "visits.campaign.list",
+        for call in ["visits.campaign.start 全部 deadline=\(Deadline.ahead) buildings=11", "visits.campaign.list",
                      "visits.assign building=11 visitor=赵", "visits.worklist building=11", "visits.record 11-1-101 outcome=no-answer",
                      "visits.record 11-1-102 outcome=answered people=4 needs=escort", "visits.revisits", "visits.needs status=all",
                      "visits.coverage by=building", "visits.report",

@@ -58,7 +58,7 @@ public actor ProbePlugin: StatefulPlugin {
                 arguments: [Args.alarm, Args.at]) { probe, request in
             let name = try request[Args.alarm], due = try request[Args.at]
             try await probe.context.timers.persist(name, at: due)
-            return .message("alarm \(name) at \(ValueParser.iso8601(due))")
+            return .message("alarm \(name) at \(ValueParser.display(due))")
         },
     ]
 

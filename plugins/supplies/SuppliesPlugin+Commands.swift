@@ -332,11 +332,11 @@ extension SuppliesPlugin {
         var lines = ["捐款公示 Donations statement"]
         lines.append("收入 Received")
         lines += TextRenderer.table(header: ["日期", "捐赠人", "金额(元)", "用途"], rows: donations.map {
-            [String(ValueParser.iso8601($0.at + 8 * 3600).prefix(10)), anonymise ? "爱心人士" : ($0.donor ?? "-"), Self.yuan($0.fen), $0.purpose ?? "-"]
+            [ValueParser.localDate($0.at), anonymise ? "爱心人士" : ($0.donor ?? "-"), Self.yuan($0.fen), $0.purpose ?? "-"]
         })
         lines.append("支出 Spent")
         lines += TextRenderer.table(header: ["日期", "用途", "金额(元)"], rows: spends.map {
-            [String(ValueParser.iso8601($0.at + 8 * 3600).prefix(10)), $0.purpose ?? "-", Self.yuan($0.fen)]
+            [ValueParser.localDate($0.at), $0.purpose ?? "-", Self.yuan($0.fen)]
         })
         lines.append("合计 Total: 收入 ¥\(Self.yuan(totalIn))  支出 ¥\(Self.yuan(totalOut))  结余 ¥\(Self.yuan(totalIn - totalOut))")
         return Reply(data: [
@@ -349,8 +349,7 @@ extension SuppliesPlugin {
 
     /// `date` is the text of `date=` as written (YYYY-MM-DD), or nil for today.
     func report(date: String?) throws -> Reply {
-        let offset: Int64 = 8 * 3600
-        let (dayStart, dayEnd) = try ValueParser.localDay(date, utcOffsetSeconds: offset, now: now())
+        let (dayStart, dayEnd) = try ValueParser.localDay(date, now: now())
         let all = Array(state.requests.values)
         let opened = all.filter { $0.openedAt >= dayStart && $0.openedAt < dayEnd }.count
         let delivered = all.filter { r in r.history.contains { $0.status == "delivered" && $0.at >= dayStart && $0.at < dayEnd } }.count
@@ -360,7 +359,7 @@ extension SuppliesPlugin {
         let cashIn = state.ledger.filter { $0.kind == "donation" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
         let cashOut = state.ledger.filter { $0.kind == "spend" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
         return Reply(data: [
-            "date": .string(String(ValueParser.iso8601(dayStart + offset).prefix(10))),
+            "date": .string(ValueParser.localDate(dayStart)),
             "requests_opened": .number(opened), "requests_delivered": .number(delivered),
             "open_by_age": ["under_24h": .number(active.filter { age($0) < 86_400 }.count),
                             "24h_to_72h": .number(active.filter { age($0) >= 86_400 && age($0) < 259_200 }.count),

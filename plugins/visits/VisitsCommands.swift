@@ -6,6 +6,7 @@ enum VisitsArgs {
     // Campaigns.
     static let campaignName = Arg.positional("name", summary: "campaign name")
     static let deadline = Arg.required("deadline", .time, summary: "when every household should be visited")
+    static let started = Arg.named("started", .time, summary: "when the campaign began, if typed in afterwards (default: now)")
     static let buildings = Arg.named("buildings", summary: "buildings separated by ',' (default: all)")
     static let campaign = Arg.named("campaign", summary: "campaign (default: the current one)")
 
@@ -49,7 +50,7 @@ extension VisitsPlugin {
     /// Every visits command, declared once: spec, help and handler.
     public static let commands: [Command<VisitsPlugin>] = [
         Command("visits.campaign.start", summary: "start a campaign covering every household of its buildings",
-                role: .operator, arguments: [VisitsArgs.campaignName, VisitsArgs.deadline, VisitsArgs.buildings],
+                role: .operator, arguments: [VisitsArgs.campaignName, VisitsArgs.deadline, VisitsArgs.buildings, VisitsArgs.started],
                 mutates: true) { visits, request in
             try await visits.startCampaign(request)
         },

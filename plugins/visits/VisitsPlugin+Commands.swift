@@ -20,9 +20,14 @@ extension VisitsPlugin {
                 throw ControlError.notFound("buildings \(unknown.joined(separator: ", ")) have no households in the roster")
             }
         }
-        guard deadline > now() else {
-            let given = request.text(VisitsArgs.deadline) ?? ValueParser.iso8601(deadline)
-            throw ControlError.invalidArgument("argument 'deadline': \(given) has already passed")
+        // Paper forms are typed in at night: a back-dated campaign may have a deadline that passed.
+        let started = try request[VisitsArgs.started]
+        if let started { try ValueParser.notInFuture(started, now: now(), argument: "started") }
+        guard deadline > started ?? now() else {
+            let given = request.text(VisitsArgs.deadline) ?? ValueParser.display(deadline)
+            throw ControlError.invalidArgument(started == nil
+                ? "argument 'deadline': \(given) has already passed (a campaign typed in afterwards gives started=TIME)"
+                : "argument 'deadline': \(given) is not after started=\(ValueParser.display(started!))")
         }
         guard !households.isEmpty else {
             throw ControlError.notFound("no households in " + (buildings.map { "buildings \($0.joined(separator: ", "))" } ?? "the roster")
@@ -30,10 +35,10 @@ extension VisitsPlugin {
         }
         let c = Campaign(name: name, deadline: deadline, buildings: buildings, households: households.map(\.id),
                          buildingOf: Dictionary(uniqueKeysWithValues: households.map { ($0.id, $0.building) }),
-                         startedAt: now(), closedAt: nil)
+                         startedAt: started ?? now(), closedAt: nil)
         let seq = try await record(CampaignStarted(campaign: c))
         return Reply(data: ["campaign": .string(name), "households": .number(c.households.count), "seq": .number(seq)], lines: [],
-                     message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.iso8601(deadline))")
+                     message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.display(deadline))")
     }
 
     func progress(_ c: Campaign) -> (visited: Int, people: Int) {
@@ -118,7 +123,7 @@ extension VisitsPlugin {
         let needs = try Self.parseNeeds(try request[VisitsArgs.needs])
         if let done = state.latestVisit(c.name, household), done.outcome.visited, !outcome.visited {
             throw ControlError.conflict("\(household) was already visited in \(c.name) (\(done.outcome.rawValue) at "
-                + "\(ValueParser.iso8601(done.at))); a \(outcome.rawValue) now would undo it")
+                + "\(ValueParser.display(done.at))); a \(outcome.rawValue) now would undo it")
         }
         if outcome != .answered, people != nil || !needs.isEmpty {
             throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
@@ -127,6 +132,7 @@ extension VisitsPlugin {
                           note: try request[VisitsArgs.note],
                           visitor: try request[VisitsArgs.knocker] ?? state.assignments[c.buildingOf[household] ?? ""],
                           at: try request[VisitsArgs.visitedAt] ?? now())
+        try ValueParser.notInFuture(visit.at, now: now(), argument: "at")
         let firstNeed = state.nextNeed
         // Announced with the visit's own record: a need exists exactly when its event does, so
         // supplies gets every one (after a crash too). Events reach viewers: the free text
@@ -220,7 +226,7 @@ extension VisitsPlugin {
     }
 
     func report(date: String?) async throws -> Reply {
-        let (dayStart, dayEnd) = try ValueParser.localDay(date, utcOffsetSeconds: Int64(utcOffset), now: now())
+        let (dayStart, dayEnd) = try ValueParser.localDay(date, now: now())
         let today = state.visits.filter { $0.at >= dayStart && $0.at < dayEnd }
         var households = Set<String>(), people = 0
         var latestToday: [String: Visit] = [:]
@@ -235,7 +241,7 @@ extension VisitsPlugin {
             needsByCategory.append((category.rawValue, .number(newNeeds.filter { $0.category == category }.count)))
         }
         var data: [(String, JSON)] = [
-            ("date", .string(String(ValueParser.iso8601(dayStart + Int64(utcOffset)).prefix(10)))),
+            ("date", .string(ValueParser.localDate(dayStart))),
             ("households_visited_today", .number(households.count)), ("people_counted_today", .number(people)),
             ("new_needs", .object(needsByCategory)),
             ("needs_open", .number(state.needs.values.filter { $0.resolvedAt == nil }.count)),

@@ -63,6 +63,7 @@ extension VisitsPlugin {
     }
 
     func testRecord(_ target: String, at: Int64, site: String?) async throws -> Reply {
+        try ValueParser.notInFuture(at, now: now(), argument: "at")
         let roster = try self.roster
         var household: String, names: [String]
         if let slash = target.firstIndex(of: "/") {
@@ -87,7 +88,7 @@ extension VisitsPlugin {
         }
         let seq = try await record(Tested(household: household, names: names, at: at, site: site))
         return Reply(data: ["household": .string(household), "residents": .array(names.map(JSON.string)), "seq": .number(seq)], lines: [],
-                     message: "tested \(names.count) in \(household) at \(ValueParser.iso8601(at))")
+                     message: "tested \(names.count) in \(household) at \(ValueParser.display(at))")
     }
 
     /// `since=`, or three days ago.
@@ -108,7 +109,7 @@ extension VisitsPlugin {
                          "escort": .array(escort.map(JSON.string))])
         }
         return Reply(data: .array(rows),
-                     message: "\(rows.count) households, \(residents) residents not tested since \(ValueParser.iso8601(since))")
+                     message: "\(rows.count) households, \(residents) residents not tested since \(ValueParser.display(since))")
     }
 
     func testsCoverage(since given: Int64?) async throws -> Reply {
@@ -130,7 +131,7 @@ extension VisitsPlugin {
         let total = byBuilding.values.reduce(0) { $0 + $1.residents }, tested = byBuilding.values.reduce(0) { $0 + $1.tested }
         return Reply(data: ["since": .string(ValueParser.iso8601(since)), "residents": .number(total), "tested": .number(tested),
                             "percent": .double(percent(tested, total)), "by_building": .array(rows)],
-                     message: "\(tested) of \(total) residents tested since \(ValueParser.iso8601(since))")
+                     message: "\(tested) of \(total) residents tested since \(ValueParser.display(since))")
     }
 
     public nonisolated func activity(household: String, full: Bool) -> JSON? {

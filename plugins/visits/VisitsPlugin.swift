@@ -16,14 +16,15 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         _modify { yield &shared.value }
     }
     let context: PluginContext
-    /// Offset of the community's local time from UTC, for daily reports.
-    let utcOffset: Int
 
     public nonisolated var stateService: any StateService { context.state }
 
     public init(config: PluginConfig, context: PluginContext) throws {
         self.context = context
-        utcOffset = try config.int("utc_offset_hours", default: 8, range: -12...14) * 3600
+        if config.values["utc_offset_hours"] != nil {
+            throw ConfigError(key: "utc_offset_hours", "was removed: days and times now follow the community's time zone; "
+                + "delete it and set [daemon] timezone = \"Asia/Shanghai\" (an IANA name) instead")
+        }
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }

@@ -1,6 +1,7 @@
 import Glibc
 import PluginAPI
 import TOMLKit
+import Foundation
 import PluginSupport
 
 /// Reads and strictly validates the TOML config (`config/doorstep.toml` documents every key).
@@ -153,10 +154,20 @@ private struct SectionReader {
             case "segment_bytes": s.state.segmentBytes = try int(v, path, 4096...1_073_741_824)
             case "snapshot_every_events": s.state.snapshotEveryEvents = try int(v, path, 1...100_000_000)
             case "snapshot_every_bytes": s.state.snapshotEveryBytes = try int(v, path, 4096...68_719_476_736)
+            case "timezone":
+                let name = try string(v, path)
+                guard let zone = CommunityZone(identifier: name) else {
+                    var message = "timezone: unknown time zone \"\(ValueParser.shown(name))\"; expected an IANA name such as \"Asia/Shanghai\""
+                    if let best = Suggest.closest(to: [name], among: TimeZone.knownTimeZoneIdentifiers) {
+                        message += " (did you mean \"\(best)\"?)"
+                    }
+                    throw error(path, message)
+                }
+                s.zone = zone
             default:
                 throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
                     + "state_dir, max_connections, idle_timeout, max_line_bytes, max_body_bytes, fsync, segment_bytes, "
-                    + "snapshot_every_events, snapshot_every_bytes")
+                    + "snapshot_every_events, snapshot_every_bytes, timezone")
             }
         }
         return s

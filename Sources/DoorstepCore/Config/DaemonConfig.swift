@@ -1,4 +1,5 @@
 public import PluginAPI
+public import PluginSupport
 
 /// The whole validated configuration: `[daemon]`, `[access]` and every `[plugins.NAME]`.
 ///
@@ -35,6 +36,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxBodyBytes = 16 * 1024 * 1024
     /// Journal and snapshot settings.
     public var state = StateSettings()
+    /// The community's time zone: times shown, local times read, days cut (`timezone`).
+    public var zone: CommunityZone = .system
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import PluginAPI
+import PluginSupport
 import DoorstepProtocol
 
 /// Routes a request to a core command or a plugin: resolves the name, checks the role,
@@ -54,6 +55,11 @@ final class Dispatcher: Sendable {
     /// plugin's immediate read (or why it is refused), and lines that failed to parse. Nil:
     /// the request must go through ``handle(_:session:)``.
     func handleNow(_ frame: Frame, session: Session) -> Outcome? {
+        // Local times typed without an offset, and times in replies, are the community's.
+        CommunityZone.$current.withValue(runtime.host.zone) { answerNow(frame, session: session) }
+    }
+
+    private func answerNow(_ frame: Frame, session: Session) -> Outcome? {
         guard case .request(let line, let body) = frame else {
             if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
             return nil
@@ -86,6 +92,10 @@ final class Dispatcher: Sendable {
     }
 
     func handle(_ frame: Frame, session: Session) async -> Outcome {
+        await runtime.host.inZone { await answer(frame, session: session) }
+    }
+
+    private func answer(_ frame: Frame, session: Session) async -> Outcome {
         switch frame {
         case .failure(let tag, let error):
             return Outcome(tag: tag, result: .failure(error))

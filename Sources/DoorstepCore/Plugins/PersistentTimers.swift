@@ -81,7 +81,7 @@ actor PersistentTimers: StatefulPlugin {
     private func arm(_ key: Key, _ due: Int64) {
         tasks[key]?.cancel()
         tasks[key] = Task { [weak self] in
-            do { try await PluginTimers.sleep(until: due) } catch { return }
+            do { try await self?.context.clock.sleep(until: due) } catch { return }
             await self?.fire(key, due)
         }
     }

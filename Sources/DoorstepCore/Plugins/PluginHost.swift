@@ -1,5 +1,6 @@
 import Glibc
 public import PluginAPI
+import PluginSupport
 import Synchronization
 public import DoorstepProtocol
 
@@ -80,6 +81,19 @@ public final class PluginHost: Sendable {
 
     /// The wall clock every plugin reads (a manual one in tests).
     let clock: any WallClock
+    private let zoneBox = Mutex(CommunityZone.system)
+
+    /// The community's time zone (`[daemon] timezone`): set as ``CommunityZone/current`` around
+    /// every request, reaction and timer the host runs.
+    var zone: CommunityZone {
+        get { zoneBox.withLock { $0 } }
+        set { zoneBox.withLock { $0 = newValue } }
+    }
+
+    /// Runs `body` in the community's zone.
+    func inZone<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await CommunityZone.$current.withValue(zone) { try await body() }
+    }
 
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger, clock: any WallClock = SystemClock()) {
         self.clock = clock
@@ -180,7 +194,9 @@ public final class PluginHost: Sendable {
         var pluginLogger = logger
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
         let bus = PluginEventBus(pluginID: id, hub: hub, ref: journalRef, clock: clock)
-        let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers)
+        let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers, clock: clock) { [weak self] in
+            self?.zone ?? .system
+        }
         let state: any StateService = store?.service(for: id, clock: clock) ?? PluginStateService(pluginID: id, ref: journalRef, clock: clock)
         let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services,
                                     clock: clock)
@@ -230,7 +246,9 @@ public final class PluginHost: Sendable {
         // Subscribed now, before it serves: nothing committed once it answers is missed.
         var feeder: ReactionRunner?
         if !type(of: plugin).reactionPatterns.isEmpty, let store {
-            feeder = ReactionRunner(id: id, plugin: plugin, store: store, hub: hub, logger: logger)
+            feeder = ReactionRunner(id: id, plugin: plugin, store: store, hub: hub, logger: logger) { [weak self] in
+                self?.zone ?? .system
+            }
         }
         let loops: [@Sendable () async -> Void] = feeder.map { f in [{ await f.run() }] } ?? []
         let runner = PluginRunner(id: id, plugin: plugin, reactions: loops, logger: logger) { [weak self] final in
@@ -416,7 +434,7 @@ public final class PluginHost: Sendable {
     func startPersistentTimers() async {
         await persistentTimers.start { [weak self] plugin, name in
             guard let self, let target = self.plugin(plugin).plugin, self.plugin(plugin).state == .running else { return false }
-            await target.persistentTimerFired(name)
+            await self.inZone { await target.persistentTimerFired(name) }
             return true
         }
     }

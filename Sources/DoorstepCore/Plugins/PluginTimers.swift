@@ -1,5 +1,6 @@
 import Glibc
 public import PluginAPI
+import PluginSupport
 import Synchronization
 
 /// One plugin's timers, each a task; all are cancelled when the plugin stops.
@@ -9,8 +10,15 @@ final class PluginTimers: TimerService {
     private let logger: Logger
     private let pluginID: String
     private let persistent: PersistentTimers?
+    /// What timers sleep on and read (a manual clock in tests).
+    private let clock: any WallClock
+    /// The community's zone now (daily schedules; set around each action).
+    private let zone: @Sendable () -> CommunityZone
 
-    init(logger: Logger, pluginID: String = "", persistent: PersistentTimers? = nil) {
+    init(logger: Logger, pluginID: String = "", persistent: PersistentTimers? = nil, clock: any WallClock = SystemClock(),
+         zone: @escaping @Sendable () -> CommunityZone = { .system }) {
+        self.clock = clock
+        self.zone = zone
         self.logger = logger
         self.pluginID = pluginID
         self.persistent = persistent
@@ -28,27 +36,27 @@ final class PluginTimers: TimerService {
 
     func schedule(_ name: String, _ schedule: TimerSchedule, _ action: @escaping @Sendable () async -> Void) -> TimerHandle {
         let id = counter.add(1, ordering: .relaxed).newValue
-        let logger = self.logger
+        let logger = self.logger, clock = self.clock, zone = self.zone
+        let fire: @Sendable () async -> Void = { await CommunityZone.$current.withValue(zone()) { await action() } }
         let task = Task { [weak self] in
             defer { self?.forget(id) }
             do {
                 switch schedule {
                 case .after(let delay):
-                    try await Task.sleep(for: delay)
-                    await action()
+                    try await clock.sleep(for: delay)
+                    await fire()
                 case .every(let interval):
                     while !Task.isCancelled {
-                        try await Task.sleep(for: interval)
-                        await action()
+                        try await clock.sleep(for: interval)
+                        await fire()
                     }
                 case .at(let epoch):
-                    try await Self.sleep(until: epoch)
-                    await action()
-                case .daily(let hour, let minute, let offset):
+                    try await clock.sleep(until: epoch)
+                    await fire()
+                case .daily(let hour, let minute):
                     while !Task.isCancelled {
-                        let due = TimerSchedule.nextDaily(hour: hour, minute: minute, utcOffsetSeconds: offset, after: Int64(time(nil)))
-                        try await Self.sleep(until: due)
-                        await action()
+                        try await clock.sleep(until: TimerSchedule.nextDaily(hour: hour, minute: minute, in: zone(), after: clock.now()))
+                        await fire()
                     }
                 }
             } catch {
@@ -57,15 +65,6 @@ final class PluginTimers: TimerService {
         }
         tasks.withLock { $0[id] = task }
         return TimerHandle { [weak self] in self?.cancel(id) }
-    }
-
-    /// Sleeps until a wall-clock time, in bounded steps so a clock change is noticed within a minute.
-    static func sleep(until epoch: Int64) async throws {
-        while true {
-            let now = Int64(time(nil))
-            if now >= epoch { return }
-            try await Task.sleep(for: .seconds(min(epoch - now, 60)))
-        }
     }
 
     private func forget(_ id: UInt64) { _ = tasks.withLock { $0.removeValue(forKey: id) } }

@@ -1,4 +1,5 @@
 import PluginAPI
+import PluginSupport
 import Synchronization
 
 /// Feeds one running plugin's ``DoorstepPlugin/reactions`` from the journal, through the
@@ -28,6 +29,8 @@ final class ReactionRunner: Sendable {
     let store: StateStore
     let hub: EventHub
     let logger: Logger
+    /// The community's zone now (it may change on reload).
+    let zone: @Sendable () -> CommunityZone
     private let feed: (id: UInt64, position: UInt64, deliveries: AsyncStream<EventHub.Delivery>)
     private let statusBox = Mutex(Status())
 
@@ -38,7 +41,9 @@ final class ReactionRunner: Sendable {
     static let chunk = 1_000
 
     /// Subscribes now (call before the plugin serves).
-    init(id: String, plugin: any DoorstepPlugin, store: StateStore, hub: EventHub, logger: Logger) {
+    init(id: String, plugin: any DoorstepPlugin, store: StateStore, hub: EventHub, logger: Logger,
+         zone: @escaping @Sendable () -> CommunityZone) {
+        self.zone = zone
         self.id = id
         self.plugin = plugin
         self.patterns = type(of: plugin).reactionPatterns
@@ -111,7 +116,7 @@ final class ReactionRunner: Sendable {
             try Task.checkCancellation()
             do {
                 try await ReactionScope.$source.withValue(.init(plugin: id, position: position)) {
-                    try await plugin.react(to: event)
+                    try await CommunityZone.$current.withValue(zone()) { try await plugin.react(to: event) }
                 }
                 break
             } catch is CancellationError {

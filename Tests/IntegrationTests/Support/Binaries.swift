@@ -41,3 +41,16 @@ struct TempDirectory {
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// Campaign deadlines for a real daemon on the real clock: a month from now, so "the deadline
+/// has passed" never fires because a test was written in another year.
+enum Deadline {
+    /// `YYYY-MM-DDT00:00+08:00`, 30 days from now.
+    static var ahead: String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        f.dateFormat = "yyyy-MM-dd'T'00:00+08:00"
+        return f.string(from: Date().addingTimeInterval(30 * 86_400))
+    }
+}
