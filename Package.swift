@@ -123,6 +123,7 @@ let package = Package(
             dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport", "PluginTesting", "DoorstepProtocol", "ProbePlugin",
                            "RosterPlugin",
                            .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strict
         ),

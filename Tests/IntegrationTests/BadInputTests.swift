@@ -41,16 +41,19 @@ final class BadInputTests {
         let flags = fcntl(c.fd, F_GETFL)
         #expect(fcntl(c.fd, F_SETFL, flags | O_NONBLOCK) == 0)
         let chunk = Array(String(repeating: "ping\n", count: 4096).utf8)
-        func push(for seconds: Double) -> Int {
+        /// Writes for `seconds`, or (with `untilStalled`) until nothing was taken for that
+        /// long: a loaded machine fills the buffers later, not less.
+        func push(for seconds: Double, untilStalled: Bool = false) -> Int {
             var accepted = 0
-            let until = Date().addingTimeInterval(seconds)
-            while Date() < until {
+            let end = Date().addingTimeInterval(untilStalled ? 20 : seconds)
+            var lastProgress = Date()
+            while Date() < end, !untilStalled || Date().timeIntervalSince(lastProgress) < seconds {
                 let n = chunk.withUnsafeBytes { write(c.fd, $0.baseAddress, $0.count) }
-                if n > 0 { accepted += n } else { usleep(5_000) }
+                if n > 0 { accepted += n; lastProgress = Date() } else { usleep(5_000) }
             }
             return accepted
         }
-        let first = push(for: 1.5)
+        let first = push(for: 1.5, untilStalled: true)
         let later = push(for: 1.5)
         // Once the buffers are full the daemon must stop taking more (it kept reading before).
         #expect(first < 16 << 20, "the daemon took \(first >> 10) KiB from a peer that reads nothing")

@@ -263,7 +263,12 @@ struct DurabilityTests {
         writers.forEach { $0.start() }
         for i in 0..<5 {
             daemon.rewriteConfig(config + "greeting = \"第\(i)次\"\n")
-            #expect(try daemon.client().request("reload", timeout: 30).contains("200-probe: restarted"))
+            do {
+                #expect(try daemon.client().request("reload", timeout: 30).contains("200-probe: restarted"))
+            } catch {
+                Issue.record("reload \(i) did not answer: \(error)\n\(daemon.stacks())")
+                break
+            }
             usleep(50_000)
         }
         while writers.contains(where: { !$0.isFinished }) { usleep(20_000) }

@@ -62,10 +62,13 @@ public final class EventHub: Sendable {
         var events: [Event] = []
         for record in records where !record.announced.isEmpty { events += AnnouncedEvents.of(record) }
         state.withLock { s in
+            sweep(&s)
             s.through = max(s.through, through)
             for event in events {
                 tap?(event)
                 for (id, sub) in s.subscribers where sub.patterns.contains(where: { EventPattern.matches($0, event.name) }) {
+                    // Marked in the same hold of the lock as the drop: the pump that sees the
+                    // next event also sees the mark (and reads the journal for what was lost).
                     if case .dropped = sub.continuation.yield(event) { s.subscribers[id]?.overflowed = true }
                 }
             }
@@ -77,6 +80,27 @@ public final class EventHub: Sendable {
         }
     }
 
+    /// Streams whose reader went away: recorded without the hub's lock, removed under it.
+    ///
+    /// `onTermination` runs while the reader's task is being cancelled, with that task's
+    /// status lock held; feeding a stream (under the hub's lock) takes the same task lock to
+    /// resume its reader. Had `onTermination` taken the hub's lock, the two would deadlock —
+    /// and did: a plugin restarted on reload while the journal delivered a batch froze the
+    /// daemon, event loops included.
+    private let ended = Mutex<[UInt64]>([])
+
+    private func ended(_ id: UInt64) { ended.withLock { $0.append(id) } }
+
+    private func sweep(_ s: inout State) {
+        for id in ended.withLock({ ids in defer { ids = [] }; return ids }) {
+            s.subscribers.removeValue(forKey: id)
+            s.feeds.removeValue(forKey: id)
+        }
+    }
+
+    /// Subscriptions and feeds the hub still holds.
+    var subscriberCount: Int { state.withLock { $0.subscribers.count + $0.feeds.count } }
+
     /// The last sequence number delivered (every event up to it has been handed out).
     public var lastSeq: UInt64 { state.withLock { $0.through } }
 
@@ -84,11 +108,12 @@ public final class EventHub: Sendable {
     public func subscribe(_ patterns: [String]) -> (id: UInt64, events: AsyncStream<Event>) {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.backlog))
         let id = state.withLock { s in
+            sweep(&s)
             s.nextID += 1
             s.subscribers[s.nextID] = Subscriber(patterns: patterns, continuation: continuation)
             return s.nextID
         }
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        continuation.onTermination = { [weak self] _ in self?.ended(id) }
         return (id, stream)
     }
 
@@ -97,11 +122,12 @@ public final class EventHub: Sendable {
     func subscribeFeed(_ patterns: [String]) -> (id: UInt64, position: UInt64, deliveries: AsyncStream<Delivery>) {
         let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(Self.feedBacklog))
         let (id, position) = state.withLock { s in
+            sweep(&s)
             s.nextID += 1
             s.feeds[s.nextID] = Feed(patterns: patterns, continuation: continuation, lastThrough: s.through)
             return (s.nextID, s.through)
         }
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        continuation.onTermination = { [weak self] _ in self?.ended(id) }
         return (id, position, stream)
     }
 

@@ -103,6 +103,8 @@ final class Journal: @unchecked Sendable {
     private let stats = Mutex(Stats())
     private let durableWaiters = Mutex<[(UInt64, CheckedContinuation<Void, Never>)]>([])
     private let stopped = ConditionLock(value: 0)
+    /// Whether ``stop()`` closed the segment (guarded by `stopped`).
+    private var closed = false
 
     /// Opens the journal for appending after recovery.
     ///
@@ -236,13 +238,18 @@ final class Journal: @unchecked Sendable {
     func resetSnapshotCounters() { stats.withLock { $0.bytesSinceSnapshot = 0; $0.eventsSinceSnapshot = 0 } }
 
     /// Writes what is queued, then stops the writer thread.
+    ///
+    /// Idempotent: a second stop must not close the descriptor number again, which by then
+    /// may belong to another file or socket of the process.
     func stop() {
         lock.lock()
         stopping = true
         lock.unlock(withValue: 1)
         stopped.lock(whenValue: 1)
+        let first = !closed
+        closed = true
         stopped.unlock()
-        close(fd)
+        if first { close(fd) }
     }
 
     private func writerLoop() {

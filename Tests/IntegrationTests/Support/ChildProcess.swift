@@ -9,6 +9,10 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var exitStatus: Int32?
 
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     /// Starts `path` with `arguments`; stdin, stdout and stderr are files (or /dev/null).
     init(_ path: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String = "/dev/null",
          stdout: String = "/dev/null", stderr: String = "/dev/null") throws {
@@ -18,6 +22,10 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        // Nothing else of the test process: tests run in parallel, and a daemon that inherited
+        // another test's connection would keep it open after that test closed it.
+        // (glibc ≥ 2.34 has it; Swift's Glibc module does not declare it.)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]

@@ -116,3 +116,12 @@ final class DaemonProcess {
 
     deinit { if process?.isRunning == true { kill(pid, SIGKILL) } }
 }
+
+extension DaemonProcess {
+    /// Every thread's stack of the daemon (gdb), for a failure message when it stops answering.
+    func stacks() -> String {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else { return "(no gdb to show the daemon's stacks)" }
+        let r = try? Self.run("/usr/bin/gdb", ["-p", "\(pid)", "-batch", "-ex", "thread apply all bt"])
+        return r?.out ?? "(gdb failed)"
+    }
+}

@@ -12,7 +12,13 @@ final class LineClient {
     }
 
     init(socket path: String) throws {
-        fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a daemon another test spawns meanwhile must not inherit this
+        // connection (the daemon here would never see it close).
+        fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // Bounded connect and send: a daemon that stops accepting or reading fails the test
+        // after a while instead of hanging the whole run.
+        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_un.make(path)
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -32,7 +38,10 @@ final class LineClient {
         var rest = bytes[...]
         while !rest.isEmpty {
             let n = rest.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw Failure(description: "send: \(String(cString: strerror(errno)))") }
+            guard n > 0 else {
+                let e = errno
+                throw Failure(description: e == EAGAIN ? "send: the daemon has not read for 30 s" : "send: \(String(cString: strerror(e)))")
+            }
             rest = rest.dropFirst(n)
         }
     }

@@ -10,7 +10,7 @@ final class NotifyListener: @unchecked Sendable {
 
     init(path: String) {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var addr = sockaddr_un.make(path)
         let socketFD = fd
         _ = withUnsafePointer(to: &addr) {
