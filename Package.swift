@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // Runs hooks (plugins/hooks): argv without a shell, pipes, signals, uid/gid.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // libsystemd (Debian: libsystemd-dev): sd_notify, sd_listen_fds, sd_journal_sendv.
@@ -82,6 +85,7 @@ let package = Package(
                 "RosterPlugin",
                 "VisitsPlugin",
                 "SuppliesPlugin",
+                "HooksPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -103,6 +107,12 @@ let package = Package(
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
         .target(name: "SuppliesPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface"], path: "plugins/supplies",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
+        // The hooks service: [[hooks]] commands run when events are committed (a plugin on the
+        // same contract, plus swift-subprocess at its edge).
+        .target(name: "HooksPlugin", dependencies: ["PluginAPI", "PluginSupport",
+                                                     .product(name: "Subprocess", package: "swift-subprocess"),
+                                                     .product(name: "SystemPackage", package: "swift-system")],
+                path: "plugins/hooks", exclude: ["README.md", "Tests", "hooks.sample.toml"], swiftSettings: strict),
 
         // Runs plugins in process (temporary journal, manual clock) for the plugins' own tests.
         .target(name: "PluginTesting", dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport"], swiftSettings: strict),
@@ -116,6 +126,8 @@ let package = Package(
         .testTarget(name: "SuppliesPluginTests",
                     dependencies: ["SuppliesPlugin", "VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
                     path: "plugins/supplies/Tests", swiftSettings: strict),
+        .testTarget(name: "HooksPluginTests", dependencies: ["HooksPlugin", "ProbePlugin", "PluginTesting", "PluginAPI", "PluginSupport"],
+                    path: "plugins/hooks/Tests", swiftSettings: strict),
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol", "DoorstepValues"], swiftSettings: strict),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(

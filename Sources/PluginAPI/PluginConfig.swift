@@ -102,6 +102,22 @@ public struct PluginConfig: Sendable {
         return out
     }
 
+    /// An array of tables (`[[hooks]]`), each as a config of its own whose ``unreadKeys`` the
+    /// plugin reports (as `KEY.INDEX.NAME`, which the host turns into the entry's line).
+    public func tables(_ key: String) throws(ConfigError) -> [PluginConfig] {
+        guard let v = value(key) else { return [] }
+        guard case .array(let items) = v else { throw mismatch(key, "an array of tables", v) }
+        var out: [PluginConfig] = []
+        for (i, item) in items.enumerated() {
+            guard case .table(let t) = item else { throw mismatch("\(key).\(i)", "a table", item) }
+            out.append(PluginConfig(pluginID: pluginID, values: t))
+        }
+        return out
+    }
+
+    /// The raw value of `key` (marked read), for keys of more than one type (`on = "x"` or `on = ["x", "y"]`).
+    public func raw(_ key: String) -> ConfigValue? { value(key) }
+
     /// A duration (`"90s"`, `"5m"`, or an integer number of seconds), or `defaultValue`.
     public func duration(_ key: String, default defaultValue: Duration) throws(ConfigError) -> Duration {
         guard let v = value(key) else { return defaultValue }

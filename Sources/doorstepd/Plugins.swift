@@ -1,3 +1,4 @@
+import HooksPlugin
 import PluginAPI
 import ProbePlugin
 import RosterPlugin
@@ -11,4 +12,6 @@ let builtInPlugins: [any DoorstepPlugin.Type] = [
     VisitsPlugin.self,
     SuppliesPlugin.self,
     ProbePlugin.self,
+    // The hooks service ([[hooks]]): last, so it reacts to everything the others commit.
+    HooksPlugin.self,
 ]

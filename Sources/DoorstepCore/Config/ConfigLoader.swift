@@ -38,14 +38,15 @@ public enum ConfigLoader {
         let reader = SectionReader(file: file, locator: KeyLocator(text: text))
         var config = DaemonConfig.defaults
         config.file = file
-        for key in root.keys.sorted() where !["daemon", "access", "plugins"].contains(key) {
-            throw reader.error([key], "unknown section or key '\(key)'; expected [daemon], [access] or [plugins.NAME]")
+        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks"].contains(key) {
+            throw reader.error([key], "unknown section or key '\(key)'; expected [daemon], [access], [plugins.NAME] or [[hooks]]")
         }
         if let daemon = root["daemon"] { config.daemon = try reader.daemon(daemon) }
         if let access = root["access"] { config.access = try reader.access(access) }
         if let plugins = root["plugins"] {
             config.plugins = try reader.plugins(plugins, known: knownPlugins)
         }
+        if let hooks = root["hooks"] { try reader.hooks(hooks, into: &config, known: knownPlugins) }
         return config
     }
 
@@ -198,6 +199,24 @@ private struct SectionReader {
             }
         }
         return a
+    }
+
+    /// `[[hooks]]` entries go to the `hooks` service as its key `hooks` (an array of tables),
+    /// beside what `[plugins.hooks]` sets; each entry's keys keep their positions (`hooks.1.run`).
+    func hooks(_ value: ConfigValue, into config: inout DaemonConfig, known: [String]) throws(ConfigFileError) {
+        guard known.contains("hooks") else { throw error(["hooks"], "[[hooks]]: this doorstepd has no hooks service") }
+        guard case .array(let entries) = value, entries.allSatisfy({ if case .table = $0 { true } else { false } }) else {
+            throw error(["hooks"], "hooks: expected [[hooks]] tables (one per hook), got \(value.typeName)")
+        }
+        var section = config.plugins["hooks"] ?? PluginSection(enabled: nil, values: [:], locations: [:], location: location(["hooks"]))
+        section.values["hooks"] = value
+        section.locations["hooks"] = location(["hooks"])
+        for (i, entry) in entries.enumerated() {
+            guard case .table(let t) = entry else { continue }
+            section.locations["hooks.\(i)"] = location(["hooks", "\(i)"])
+            for key in t.keys { section.locations["hooks.\(i).\(key)"] = location(["hooks", "\(i)", key]) }
+        }
+        config.plugins["hooks"] = section
     }
 
     func plugins(_ value: ConfigValue, known: [String]) throws(ConfigFileError) -> [String: PluginSection] {

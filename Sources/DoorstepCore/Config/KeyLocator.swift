@@ -8,6 +8,8 @@ struct KeyLocator {
     init(text: String) {
         var table: [String] = []
         var lineNumber = 0
+        // `[[hooks]]` entries are numbered from 0: `hooks.1.run` is the second entry's `run`.
+        var arrayCounts: [String: Int] = [:]
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = Substring(rawLine)
@@ -18,6 +20,12 @@ struct KeyLocator {
                 let inner = rest.dropFirst(isArray ? 2 : 1).prefix(while: { $0 != "]" })
                 table = KeyLocator.splitDotted(inner)
                 positions[table.joined(separator: "."), default: (lineNumber, indent + 1)] = (lineNumber, indent + 1)
+                if isArray {
+                    let name = table.joined(separator: ".")
+                    table.append(String(arrayCounts[name, default: 0]))
+                    arrayCounts[name, default: 0] += 1
+                    positions[table.joined(separator: ".")] = (lineNumber, indent + 1)
+                }
                 continue
             }
             guard let first = rest.first, first != "#", let eq = KeyLocator.equalsIndex(rest) else { continue }

@@ -96,6 +96,10 @@ public final class PluginHost: Sendable {
     }
 
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger, clock: any WallClock = SystemClock()) {
+        // A hook that exits without reading its standard input must not take the daemon with
+        // it: writing to a closed pipe fails with EPIPE instead of raising SIGPIPE (sockets
+        // already write with MSG_NOSIGNAL). Process-wide, so it is set once, here.
+        signal(SIGPIPE, SIG_IGN)
         self.clock = clock
         self.registry = registry
         self.hub = hub
@@ -205,7 +209,9 @@ public final class PluginHost: Sendable {
             plugin = try type.init(config: config, context: context)
         } catch let error as ConfigError {
             let at = error.key.flatMap { section?.locations[$0] } ?? section?.location
-            throw ConfigFileError(at, file: file, "[plugins.\(id)] \(error)")
+            // A `[[hooks]]` entry's error names the entry, not the service's own section.
+            let where_ = id == "hooks" && error.key?.hasPrefix("hooks.") == true ? "[[hooks]]" : "[plugins.\(id)]"
+            throw ConfigFileError(at, file: file, "\(where_) \(error)")
         } catch {
             throw ConfigFileError(section?.location, file: file, "[plugins.\(id)] cannot be created: \(error)")
         }

@@ -1,0 +1,156 @@
+import Glibc
+import PluginAPI
+import Subprocess
+import Synchronization
+
+import SystemPackage
+
+/// Runs one hook command (the I/O edge of the hooks service), through swift-subprocess: argv
+/// without a shell, the event as one JSON line on standard input, standard output and error
+/// together of which the first lines are kept, killed with its whole process group at the
+/// timeout or when the daemon stops.
+enum HookProcess {
+    struct Outcome: Sendable, Equatable {
+        var exit: Int?
+        var signal: Int?
+        var timedOut = false
+        /// Why it could not start.
+        var error: String?
+        /// The first lines of its output.
+        var output: [String] = []
+        var ms = 0
+
+        var succeeded: Bool { exit == 0 && !timedOut && error == nil }
+
+        var outcome: String {
+            if error != nil { return "error" }
+            if timedOut { return "timeout" }
+            return exit == 0 ? "ok" : "failed"
+        }
+    }
+
+    /// Output kept per attempt; the rest is read and dropped, so a chatty hook never blocks.
+    static let outputLines = 5
+    static let outputBytes = 4_096
+
+    /// The only environment a hook gets: nothing of the daemon's (no NOTIFY_SOCKET, no
+    /// LISTEN_FDS), a fixed PATH and UTF-8.
+    static func environment(hook: String, event: HookEvent) -> Environment {
+        .custom([
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "DOORSTEP_HOOK": hook,
+            "DOORSTEP_EVENT": event.name, "DOORSTEP_SEQ": String(event.seq),
+        ])
+    }
+
+    static func run(_ argv: [String], stdin: String, environment: Environment, timeout: Duration, user: uid_t?, group: gid_t?)
+        async -> Outcome
+    {
+        var options = PlatformOptions()
+        options.userID = user
+        options.groupID = group
+        if user != nil || group != nil { options.supplementaryGroups = group.map { [$0] } ?? [] }
+        // Its own session and process group: a script's children die with it at the timeout.
+        options.createSession = true
+        let start = ContinuousClock.now
+        /// How a child of the body ended.
+        enum Ended: Sendable {
+            case output([UInt8])
+            case killed(timedOut: Bool)
+        }
+        var outcome = Outcome()
+        // The event goes in through a pipe filled before the start, not through Subprocess's
+        // input writer: with 1.0.2 a hook that exits without reading its input trapped in the
+        // writer's clean-up (a descriptor it had not closed), and took the daemon with it.
+        let input: FileDescriptor
+        switch filledPipe(stdin) {
+        case .success(let fd): input = fd
+        case .failure(let why): return Outcome(error: why.message)
+        }
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())), environment: environment,
+                platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .sequence,
+                error: .combinedWithOutput
+            ) { execution in
+                try await withThrowingTaskGroup(of: Ended.self) { group in
+                    group.addTask {
+                        var head: [UInt8] = []
+                        for try await chunk in execution.standardOutput {
+                            guard head.count < outputBytes else { continue }
+                            chunk.withUnsafeBytes { raw in head += raw.prefix(outputBytes - head.count) }
+                        }
+                        return .output(head)
+                    }
+                    group.addTask {
+                        // The timeout, or the daemon stopping (cancellation): end the group.
+                        try? await Task.sleep(for: timeout)
+                        let timedOut = !Task.isCancelled
+                        try? execution.send(signal: .kill, toProcessGroup: true)
+                        return .killed(timedOut: timedOut)
+                    }
+                    var head: [UInt8] = []
+                    var timedOut = false
+                    while let next = try await group.next() {
+                        switch next {
+                        case .output(let bytes):
+                            head = bytes
+                            group.cancelAll()
+                        case .killed(let t): timedOut = timedOut || t
+                        }
+                    }
+                    return (head, timedOut)
+                }
+            }
+            outcome.timedOut = result.closureResult.1
+            outcome.output = lines(result.closureResult.0)
+            switch result.terminationStatus {
+            case .exited(let code): outcome.exit = Int(code)
+            case .signaled(let sig): outcome.signal = Int(sig)
+            }
+        } catch {
+            outcome.error = "cannot run \(argv[0]): \(error)"
+        }
+        let elapsed = ContinuousClock.now - start
+        outcome.ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        return outcome
+    }
+
+    /// `F_SETPIPE_SZ` (Linux), which Swift's Glibc module does not declare.
+    static let setPipeSize: Int32 = 1031
+
+    struct PipeFailure: Error {
+        let message: String
+    }
+
+    /// A pipe holding `text` with its write end closed: the read end, for the hook's stdin.
+    /// The pipe is grown to hold the line (up to 1 MiB, the kernel's default limit for
+    /// unprivileged pipes), so writing it never blocks.
+    static func filledPipe(_ text: String) -> Result<FileDescriptor, PipeFailure> {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return .failure(PipeFailure(message: "cannot make a pipe: \(String(cString: strerror(errno)))")) }
+        defer { close(fds[1]) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let bytes = Array(text.utf8)
+        if bytes.count > 65_536, fcntl(fds[1], Self.setPipeSize, Int32(min(bytes.count, 1 << 20))) < bytes.count {
+            close(fds[0])
+            return .failure(PipeFailure(message: "the event is \(bytes.count) bytes as JSON, more than a hook's standard input takes (1 MiB)"))
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                close(fds[0])
+                return .failure(PipeFailure(message: "cannot write the event to the hook's input: \(String(cString: strerror(errno)))"))
+            }
+            written += n
+        }
+        return .success(FileDescriptor(rawValue: fds[0]))
+    }
+
+    /// The first ``outputLines`` lines of `bytes` (invalid UTF-8 shown as U+FFFD).
+    static func lines(_ bytes: [UInt8]) -> [String] {
+        String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+            .prefix(outputLines).map { String($0.prefix(300)) }
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+@testable import HooksPlugin
+import PluginAPI
+import PluginSupport
+import PluginTesting
+import ProbePlugin
+import Testing
+
+/// Hooks with real scripts, in process: the probe plugin publishes the events (`probe.publish
+/// NAME text=…`), the hooks service runs `/bin/sh` scripts written for each test.
+@Suite struct HooksPluginTests {
+    static let plugins: [any DoorstepPlugin.Type] = [ProbePlugin.self, HooksPlugin.self]
+    static let shanghai = CommunityZone(identifier: PluginHarness.defaultTimezone)!
+
+    /// A scratch directory with scripts; `path(name)` for files in it.
+    final class Scripts {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("doorstep-hooks-\(UUID().uuidString)").path
+
+        init() { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+        func path(_ name: String) -> String { dir + "/" + name }
+
+        /// Writes an executable `/bin/sh` script.
+        @discardableResult
+        func script(_ name: String, _ body: String) -> String {
+            let p = path(name)
+            FileManager.default.createFile(atPath: p, contents: Data(("#!/bin/sh\n" + body + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o755])
+            return p
+        }
+
+        func read(_ name: String) -> String { (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? "" }
+        func lines(_ name: String) -> [String] { read(name).split(separator: "\n").map(String.init) }
+    }
+
+    static func config(_ hooks: String, concurrency: Int = 4) -> String {
+        "[plugins.probe]\nenabled = true\n[plugins.hooks]\nconcurrency = \(concurrency)\n" + hooks
+    }
+
+    /// The `hooks.runs` rows (`which`: failed or pending).
+    func runs(_ h: PluginHarness, _ which: String = "") async throws -> [JSON] {
+        guard case .array(let rows) = try await h.ok("hooks.runs \(which) limit=1000", as: .operator).data else { return [] }
+        return rows
+    }
+
+    /// Polls `condition` for up to `seconds` (hooks run as real processes, in real time).
+    func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    @Test func aHookRunsWithTheEventOnStdinAndItsPlaceholdersFilled() async throws {
+        let s = Scripts()
+        s.script("page.sh", "echo \"$1 $2 $DOORSTEP_EVENT\" >> \(s.path("args")); cat >> \(s.path("stdin")); echo 已发送 $1")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            name = "sms"
+            on = "probe.page"
+            run = ["\(s.path("page.sh"))", "{data.text}", "seq={seq}"]
+            """))
+        defer { h.remove() }
+        let seq = try await h.ok("probe.publish page text=张伟", as: .operator)["seq"]
+        try await h.ok("probe.publish other text=ignored", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 1 })
+        let row = try await runs(h)[0]
+        #expect(row["outcome"] == "ok" && row["hook"] == "sms" && row["exit"] == 0)
+        #expect(row["output"] == "已发送 张伟", "the first line of its output is recorded")
+        guard case .int(let seqNumber)? = seq else { Issue.record("no seq: \(String(describing: seq))"); return }
+        #expect(s.lines("args") == ["张伟 seq=\(seqNumber) probe.page"])
+        let stdin = try JSON.parse(Array(s.read("stdin").utf8))
+        #expect(stdin["name"] == "probe.page" && stdin["data"]?["text"] == "张伟" && stdin["seq"] == seq)
+        if case .string(let time)? = stdin["time"] { #expect(time.hasSuffix("+08:00"), "times in the community's zone") }
+        let list = try await h.ok("hooks.list", as: .operator)
+        #expect(list.message == "1 hooks, 0 runs pending")
+        #expect(try await h.error("hooks.runs", as: .viewer).code == 403, "viewers do not see hook runs")
+        try await h.settle()
+        #expect(try await runs(h).count == 1, "the other event ran nothing")
+        await h.stop()
+    }
+
+    @Test func aNonZeroExitIsRecordedRetriedAndGivenUpWithEvents() async throws {
+        let s = Scripts()
+        s.script("fail.sh", "echo 网关拒绝 >&2; exit 3")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("fail.sh"))"]
+            retries = 1
+            backoff = "30s"
+            """))
+        defer { h.remove() }
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 1 })
+        var row = try await runs(h)[0]
+        #expect(row["outcome"] == "failed" && row["exit"] == 3 && row["output"] == "网关拒绝", "\(row)")
+        #expect(try await runs(h, "pending").first?["attempts"] == 1)
+        #expect(h.published("hooks.failed").count == 1)
+        h.clock.advance(by: .seconds(29))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await runs(h).count == 1, "not before its backoff")
+        h.clock.advance(by: .seconds(1))
+        #expect(try await eventually { try await runs(h).count == 2 })
+        row = try await runs(h)[0]
+        #expect(row["outcome"] == "failed gave up" && row["attempt"] == 2)
+        #expect(try await eventually { h.published("hooks.gave_up").count == 1 })
+        #expect(h.published("hooks.failed").count == 2)
+        #expect(try await runs(h, "pending").isEmpty)
+        #expect(try await runs(h, "failed").count == 2)
+        await h.stop()
+    }
+
+    @Test func aHangIsKilledAtItsTimeoutWithItsChildren() async throws {
+        let s = Scripts()
+        s.script("hang.sh", "echo started; sleep 600 & echo $! > \(s.path("child")); wait")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("hang.sh"))"]
+            timeout = "500ms"
+            retries = 0
+            """))
+        defer { h.remove() }
+        let start = Date()
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 1 })
+        #expect(Date().timeIntervalSince(start) < 10)
+        let row = try await runs(h)[0]
+        #expect(row["outcome"] == "timeout gave up" && row["output"] == "started", "\(row)")
+        let child = Int32(s.read("child").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(child > 0)
+        #expect(try await eventually(5) { kill(child, 0) != 0 }, "the script's child was killed with it")
+        await h.stop()
+    }
+
+    @Test func retriesWithBackoffThenSuccess() async throws {
+        let s = Scripts()
+        // Fails twice, then succeeds.
+        s.script("flaky.sh", "echo x >> \(s.path("tries")); [ $(wc -l < \(s.path("tries"))) -ge 3 ] || exit 1; echo ok")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.*"
+            run = ["\(s.path("flaky.sh"))"]
+            retries = 5
+            backoff = "10s"
+            """))
+        defer { h.remove() }
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 1 })
+        #expect(try await runs(h, "pending").first?["next"] == JSON.string(ValueParser.iso8601(h.clock.now() + 10, in: Self.shanghai)))
+        h.clock.advance(by: .seconds(10))
+        #expect(try await eventually { try await runs(h).count == 2 })
+        #expect(try await runs(h, "pending").first?["next"] == JSON.string(ValueParser.iso8601(h.clock.now() + 20, in: Self.shanghai)), "the wait doubles")
+        h.clock.advance(by: .seconds(20))
+        #expect(try await eventually { try await runs(h).count == 3 })
+        #expect(try await runs(h).map { $0["outcome"] } == ["ok", "failed", "failed"])
+        #expect(try await runs(h, "pending").isEmpty)
+        #expect(s.lines("tries").count == 3)
+        #expect(h.published("hooks.gave_up").isEmpty)
+        await h.stop()
+    }
+
+    @Test func aRunPendingAtAStopRunsAfterTheRestartAndASuccessNeverRunsAgain() async throws {
+        let s = Scripts()
+        s.script("slow.sh", "echo start >> \(s.path("starts")); sleep 1; echo \"$1\" >> \(s.path("done"))")
+        let config = Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("slow.sh"))", "{data.text}"]
+            """)
+        let h = try await PluginHarness(Self.plugins, config: config)
+        defer { h.remove() }
+        try await h.ok("probe.publish page text=甲", as: .operator)
+        #expect(try await eventually { s.lines("starts").count == 1 })
+        // Stopped mid-run (the process is killed); as after a crash, the run is still pending.
+        try await h.restart()
+        #expect(try await eventually { s.lines("done") == ["甲"] })
+        #expect(s.lines("starts").count == 2)
+        #expect(try await eventually { try await runs(h).first?["outcome"] == "ok" })
+        try await h.snapshot()
+        try await h.restart()
+        try await h.settle()
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(s.lines("starts").count == 2, "a recorded success is not run again")
+        #expect(try await runs(h, "pending").isEmpty)
+        await h.stop()
+    }
+
+    @Test func aBurstOf200EventsRunsEachOnceAtMostFourAtATime() async throws {
+        let s = Scripts()
+        try FileManager.default.createDirectory(atPath: s.path("running"), withIntermediateDirectories: true)
+        s.script("busy.sh", """
+            touch \(s.path("running"))/$1
+            ls \(s.path("running")) | wc -l >> \(s.path("concurrency"))
+            sleep 0.05
+            rm \(s.path("running"))/$1
+            echo $1 >> \(s.path("seqs"))
+            """)
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.burst"
+            run = ["\(s.path("busy.sh"))", "{seq}"]
+            """, concurrency: 4))
+        defer { h.remove() }
+        for i in 0..<200 { try await h.ok("probe.publish burst text=\(i)", as: .operator) }
+        #expect(try await eventually(60) { s.lines("seqs").count >= 200 })
+        try await Task.sleep(for: .milliseconds(300))
+        let seqs = s.lines("seqs")
+        #expect(seqs.count == 200 && Set(seqs).count == 200, "each event's hook ran exactly once")
+        let most = s.lines("concurrency").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.max() ?? 0
+        #expect(most <= 4 && most >= 2, "at most 4 at a time, and more than one: \(most)")
+        #expect(try await runs(h).count == 200)
+        #expect(try await runs(h, "failed").isEmpty)
+        await h.stop()
+    }
+
+    @Test func badHooksAreRefusedAtLoadNamingTheEntryAndKey() async throws {
+        let s = Scripts()
+        let ok = s.script("ok.sh", "true")
+        let cases: [(String, String)] = [
+            ("on = \"probe.page\"\nrun = [\"\(ok)\", \"{data.phone\"]", "run: \"{data.phone\": a '{' without its '}'"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\", \"{phone}\"]", "unknown placeholder {phone}"),
+            ("on = \"probe.page\"\nrun = [\"send-sms\"]", "the program must be an absolute path"),
+            ("on = \"probe.page\"\nrun = [\"\(s.path("missing"))\"]", "is not an executable file"),
+            ("run = [\"\(ok)\"]", "on: missing"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\ntimeout = \"soon\"", "timeout: expected a duration"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nretry = 3", "unknown key 'retry'"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nuser = \"nosuchuser-x\"", "user: no such user"),
+        ]
+        for (entry, message) in cases {
+            do {
+                let h = try await PluginHarness(Self.plugins, config: Self.config("[[hooks]]\n" + entry))
+                await h.stop()
+                h.remove()
+                Issue.record("accepted: \(entry)")
+            } catch {
+                #expect("\(error)".contains(message), "\(entry) → \(error)")
+                #expect("\(error)".contains("[[hooks]]"), "\(error)")
+            }
+        }
+    }
+
+    @Test func templatesRenderFieldsAndBraces() throws {
+        var event = HookEvent(Event(name: "emergencies.escalated", seq: 42, time: 1_641_931_200,
+                                    data: ["phone": "13800000000", "n": 3, "who": ["name": "刘敏"], "none": nil]))
+        event.index = 0
+        #expect(try HookTemplate("--to={data.phone}").render(event, hook: "h") == "--to=13800000000")
+        #expect(try HookTemplate("{data.n}/{seq}/{hook}/{{x}}").render(event, hook: "h") == "3/42/h/{x}")
+        #expect(try HookTemplate("{data.who.name}").render(event, hook: "h") == "刘敏")
+        #expect(try HookTemplate("{data}").render(event, hook: "h").hasPrefix("{\"phone\":"))
+        #expect(throws: HookTemplate.Missing.self) { try HookTemplate("{data.address}").render(event, hook: "h") }
+        #expect(throws: HookTemplate.Missing.self) { try HookTemplate("{data.none}").render(event, hook: "h") }
+        #expect(throws: HookTemplate.Invalid.self) { try HookTemplate("}") }
+    }
+}
