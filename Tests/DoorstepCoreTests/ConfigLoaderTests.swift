@@ -43,9 +43,24 @@ struct ConfigLoaderTests {
         #expect(c.daemon.maxBodyBytes == 2048)
     }
 
+    /// `[[hooks]]` entries go to the hooks service with each key's line (`hooks.1.run`).
+    @Test func hookEntriesKeepTheirPositions() throws {
+        let text = "[plugins.hooks]\nconcurrency = 2\n\n[[hooks]]\non = \"a.b\"\n\n[[hooks]]\non = \"c.d\"\nrun = []\n"
+        let c = try ConfigLoader.parse(text: text, file: "h.toml", knownPlugins: ["hooks"])
+        let section = try #require(c.plugins["hooks"])
+        guard case .array(let entries)? = section.values["hooks"] else { Issue.record("no hooks"); return }
+        #expect(entries.count == 2)
+        #expect(section.values["concurrency"] == .int(2))
+        #expect(section.locations["hooks.1.run"]?.line == 9)
+        #expect(section.locations["hooks.0.on"]?.line == 5)
+        #expect(section.locations["hooks.1"]?.line == 7)
+        #expect(throws: ConfigFileError.self) { try ConfigLoader.parse(text: text, file: "h.toml", knownPlugins: ["probe"]) }
+        #expect(throws: ConfigFileError.self) { try ConfigLoader.parse(text: "hooks = 3\n", file: "h.toml", knownPlugins: ["hooks"]) }
+    }
+
     @Test func theShippedExampleIsValid() throws {
         let text = try FileIO.readText(#filePath.replacingOccurrences(of: "Tests/DoorstepCoreTests/ConfigLoaderTests.swift", with: "config/doorstep.toml"))
-        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known)
+        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks"])
         #expect(c.daemon == DaemonSettings(), "the example documents the embedded defaults")
         #expect(c.plugins["probe"]?.enabled == false)
     }

@@ -5,6 +5,8 @@ import Logging
 import ProbePlugin
 import Testing
 import PluginSupport
+import PluginTesting
+import Synchronization
 
 @Suite("Argument binding")
 struct DispatcherTests {
@@ -81,6 +83,35 @@ struct DispatcherTests {
         let newYork = CommunityZone(identifier: "America/New_York")!
         let march13Noon = ValueParser.time("2022-03-13T12:00-04:00")!
         #expect(TimerSchedule.nextDaily(hour: 20, minute: 0, in: newYork, after: march13Noon) == ValueParser.time("2022-03-14T00:00Z"))
+    }
+
+    /// Three days of a 20:00 daily timer on a manual clock, in seconds: it fires once a day at
+    /// 20:00 in the community's zone (12:00Z for Shanghai), in that zone, and not in between.
+    @Test func aDailyTimerFiresOnceADayForThreeSimulatedDays() async throws {
+        let china = CommunityZone(identifier: "Asia/Shanghai")!
+        let clock = ManualClock()  // 2022-01-12T04:00Z, 12:00 in China
+        let fired = Mutex<[(Int64, String)]>([])
+        let timers = PluginTimers(logger: Logger(label: "test"), clock: clock, zone: { china })
+        _ = timers.schedule("report", .daily(hour: 20, minute: 0)) {
+            fired.withLock { $0.append((clock.now(), ValueParser.iso8601(clock.now()))) }
+        }
+        func waitArmed() async throws {
+            var tries = 0
+            while clock.sleepers == 0, tries < 1_000 {
+                tries += 1
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        for _ in 1...72 {
+            try await waitArmed()
+            clock.advance(by: .seconds(3600))
+            // A due firing takes the sleeper away at once; it is back once the action ran.
+        }
+        try await waitArmed()
+        timers.cancelAll()
+        let times = fired.withLock { $0 }
+        #expect(times.map(\.0) == [1_641_988_800, 1_642_075_200, 1_642_161_600], "\(times)")
+        #expect(times.map(\.1) == ["2022-01-12T20:00:00+08:00", "2022-01-13T20:00:00+08:00", "2022-01-14T20:00:00+08:00"])
     }
 
     @Test func timesAreReadAndShownInTheCommunitysZone() {

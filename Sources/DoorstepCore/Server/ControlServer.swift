@@ -181,7 +181,8 @@ public final class ControlServer: Service, Sendable {
                 defer { accepted.activity.state.withLock { $0.session = nil } }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { [runtime] in
-                        let pump = EventPump(session: session, hub: runtime.hub, store: runtime.host.store) { line in
+                        let host = runtime.host
+                        let pump = EventPump(session: session, hub: runtime.hub, store: host.store, zone: { host.zone }) { line in
                             try await outbound.write(.other(ByteBuffer(string: line)))
                         }
                         try await pump.run(events)

@@ -15,6 +15,9 @@ struct EventPump {
     let session: Session
     let hub: EventHub
     let store: StateStore?
+    /// The community's zone now: event times go out in it (RFC 3339 with its offset), as in
+    /// replies. The pump runs outside any request, where the host sets no zone.
+    let zone: @Sendable () -> CommunityZone
     let write: (String) async throws -> Void
 
     /// Events read from the journal per chunk (the writes between chunks apply backpressure).
@@ -44,7 +47,7 @@ struct EventPump {
     }
 
     private func line(_ event: Event) -> String {
-        ReplyEncoder.event(name: event.name, seq: event.seq, time: ValueParser.iso8601(event.time), data: event.data,
+        ReplyEncoder.event(name: event.name, seq: event.seq, time: ValueParser.iso8601(event.time, in: zone()), data: event.data,
                            format: session.format)
     }
 
@@ -61,7 +64,7 @@ struct EventPump {
             do {
                 read = try store.committedEvents(after: after, through: through, patterns: patterns, limit: Self.chunk)
             } catch let gap as ReplayGap {
-                try await write(ReplyEncoder.event(name: "daemon.events_lost", seq: after, time: ValueParser.iso8601(Int64(time(nil))),
+                try await write(ReplyEncoder.event(name: "daemon.events_lost", seq: after, time: ValueParser.iso8601(Int64(time(nil)), in: zone()),
                                                    data: ["after": .number(gap.after), "oldest": .number(gap.oldest),
                                                           "message": .string("\(gap); subscribe again from=\(gap.oldest)")],
                                                    format: session.format))
