@@ -16,6 +16,8 @@ enum HookProcess {
         var timedOut = false
         /// Why it could not start.
         var error: String?
+        /// Whether trying again cannot help (the event lacks a placeholder's field).
+        var permanent = false
         /// The first lines of its output.
         var output: [String] = []
         var ms = 0
@@ -42,20 +44,23 @@ enum HookProcess {
         ])
     }
 
-    static func run(_ argv: [String], stdin: String, environment: Environment, timeout: Duration, user: uid_t?, group: gid_t?)
+    static func run(_ argv: [String], stdin: String, environment: Environment, timeout: Duration, as identity: HookSpec.Identity?)
         async -> Outcome
     {
         var options = PlatformOptions()
-        options.userID = user
-        options.groupID = group
-        if user != nil || group != nil { options.supplementaryGroups = group.map { [$0] } ?? [] }
+        if let identity {
+            options.userID = identity.uid
+            options.groupID = identity.gid
+            options.supplementaryGroups = identity.groups
+        }
         // Its own session and process group: a script's children die with it at the timeout.
         options.createSession = true
         let start = ContinuousClock.now
+        let deadline = start + timeout
         /// How a child of the body ended.
         enum Ended: Sendable {
             case output([UInt8])
-            case killed(timedOut: Bool)
+            case killed
         }
         var outcome = Outcome()
         // The event goes in through a pipe filled before the start, not through Subprocess's
@@ -66,13 +71,16 @@ enum HookProcess {
         case .success(let fd): input = fd
         case .failure(let why): return Outcome(error: why.message)
         }
+        // Closed here whatever happens (Subprocess may fail before it takes the descriptor).
+        defer { try? input.close() }
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())), environment: environment,
-                platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .sequence,
+                platformOptions: options, input: .fileDescriptor(input, closeAfterSpawningProcess: false), output: .sequence,
                 error: .combinedWithOutput
             ) { execution in
-                try await withThrowingTaskGroup(of: Ended.self) { group in
+                let pid = execution.processIdentifier.value
+                return try await withThrowingTaskGroup(of: Ended.self) { group in
                     group.addTask {
                         var head: [UInt8] = []
                         for try await chunk in execution.standardOutput {
@@ -83,10 +91,9 @@ enum HookProcess {
                     }
                     group.addTask {
                         // The timeout, or the daemon stopping (cancellation): end the group.
-                        try? await Task.sleep(for: timeout)
-                        let timedOut = !Task.isCancelled
+                        try? await Task.sleep(until: deadline)
                         try? execution.send(signal: .kill, toProcessGroup: true)
-                        return .killed(timedOut: timedOut)
+                        return .killed
                     }
                     var head: [UInt8] = []
                     var timedOut = false
@@ -94,8 +101,16 @@ enum HookProcess {
                         switch next {
                         case .output(let bytes):
                             head = bytes
+                            // Output closed: the command may still be finishing. It is done
+                            // when it exits (or at the deadline); what is left of its process
+                            // group is killed then (the timer, cancelled, kills it now).
+                            while !hasExited(pid), ContinuousClock.now < deadline, !Task.isCancelled {
+                                try? await Task.sleep(for: .milliseconds(5))
+                            }
+                            timedOut = timedOut || (!hasExited(pid) && !Task.isCancelled)
                             group.cancelAll()
-                        case .killed(let t): timedOut = timedOut || t
+                        case .killed:
+                            timedOut = timedOut || (ContinuousClock.now >= deadline && !Task.isCancelled)
                         }
                     }
                     return (head, timedOut)
@@ -113,6 +128,20 @@ enum HookProcess {
         let elapsed = ContinuousClock.now - start
         outcome.ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         return outcome
+    }
+
+    /// Whether process `pid` has ended (a zombie not yet reaped, or gone).
+    static func hasExited(_ pid: pid_t) -> Bool {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return true }
+        // "PID (COMM) STATE …": the state follows the last ')'.
+        guard let paren = buffer[..<n].lastIndex(of: UInt8(ascii: ")")), paren + 2 < n else { return false }
+        let state = buffer[paren + 2]
+        return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
     }
 
     /// `F_SETPIPE_SZ` (Linux), which Swift's Glibc module does not declare.

@@ -17,12 +17,22 @@ struct HookSpec: Sendable, Equatable {
     var backoff: Duration
     var user: (name: String, uid: uid_t)?
     var group: (name: String, gid: gid_t)?
+    /// The identity the command runs with, when doorstepd (root) drops to `user`: the user's
+    /// uid, `group` or else the user's own group, and the user's supplementary groups. Nil:
+    /// the daemon's own identity (not root, `user` naming itself).
+    var drop: Identity?
+
+    struct Identity: Sendable, Equatable {
+        var uid: uid_t
+        var gid: gid_t
+        var groups: [gid_t]
+    }
 
     static let maxBackoff: Duration = .seconds(3600)
 
     static func == (a: HookSpec, b: HookSpec) -> Bool {
         a.name == b.name && a.patterns == b.patterns && a.argv == b.argv && a.timeout == b.timeout && a.retries == b.retries
-            && a.backoff == b.backoff && a.user?.uid == b.user?.uid && a.group?.gid == b.group?.gid
+            && a.backoff == b.backoff && a.drop == b.drop
     }
 
     /// Whether this hook runs for `name`. The hooks service's own events (`hooks.failed`) reach
@@ -45,12 +55,13 @@ struct HookSpec: Sendable, Equatable {
     /// host turns into the entry's file and line.
     init(_ config: PluginConfig, index: Int) throws(ConfigError) {
         func key(_ k: String) -> String { "hooks.\(index).\(k)" }
-        func fail(_ k: String, _ message: String) -> ConfigError { ConfigError(key: key(k), "\(k): \(message)") }
+        func fail(_ k: String, _ message: String) -> ConfigError { ConfigError(key: key(k), message) }
         func rethrow<T>(_ k: String, _ body: () throws(ConfigError) -> T) throws(ConfigError) -> T {
-            do { return try body() } catch { throw ConfigError(key: key(k), "\(k): \(error.message)") }
+            do { return try body() } catch { throw ConfigError(key: key(k), error.message) }
         }
-        name = try rethrow("name") { () throws(ConfigError) in try config.string("name", default: "hook-\(index + 1)") }
-        guard !name.isEmpty, name.utf8.count <= 64, !name.contains(where: { $0 == " " || $0 == "\t" || $0 == "=" }) else {
+        let given = try rethrow("name") { () throws(ConfigError) in try config.optionalString("name") }
+        name = given ?? ""
+        guard given == nil || !name.isEmpty, name.utf8.count <= 64, !name.contains(where: { $0 == " " || $0 == "\t" || $0 == "=" }) else {
             throw fail("name", "expected a short name without spaces or '=', got \"\(ValueParser.shown(name))\"")
         }
         switch config.raw("on") {
@@ -82,11 +93,18 @@ struct HookSpec: Sendable, Equatable {
         for word in words {
             do { argv.append(try HookTemplate(word)) } catch { throw fail("run", "\"\(ValueParser.shown(word))\": \(error.reason)") }
         }
+        if given == nil {
+            // Named by what it does, not by its place: reordering or removing other entries
+            // must not hand one hook's queued runs to another.
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in Array((patterns + ["\u{0}"] + words).joined(separator: "\u{1}").utf8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            name = "hook-" + String(String(h, radix: 16).suffix(8))
+        }
         timeout = try rethrow("timeout") { () throws(ConfigError) in try config.duration("timeout", default: .seconds(10)) }
         guard timeout >= .milliseconds(100), timeout <= .seconds(3600) else { throw fail("timeout", "expected 100ms to 1h") }
         retries = try rethrow("retries") { () throws(ConfigError) in try config.int("retries", default: 3, range: 0...100) }
         backoff = try rethrow("backoff") { () throws(ConfigError) in try config.duration("backoff", default: .seconds(30)) }
-        guard backoff <= Self.maxBackoff else { throw fail("backoff", "expected at most 1h") }
+        guard backoff >= .seconds(1), backoff <= Self.maxBackoff else { throw fail("backoff", "expected 1s to 1h") }
         if let userName = try rethrow("user", { () throws(ConfigError) in try config.optionalString("user") }) {
             guard let pw = getpwnam(userName) else { throw fail("user", "no such user '\(ValueParser.shown(userName))'") }
             user = (userName, pw.pointee.pw_uid)
@@ -95,7 +113,22 @@ struct HookSpec: Sendable, Equatable {
             guard let gr = getgrnam(groupName) else { throw fail("group", "no such group '\(ValueParser.shown(groupName))'") }
             group = (groupName, gr.pointee.gr_gid)
         }
-        if (user != nil && user?.uid != getuid()) || (group != nil && group?.gid != getgid()), geteuid() != 0 {
+        if geteuid() == 0 {
+            if let user {
+                let pw = getpwnam(user.name)!.pointee
+                let gid = group?.gid ?? pw.pw_gid
+                var count: Int32 = 64
+                var groups = [gid_t](repeating: 0, count: Int(count))
+                if getgrouplist(user.name, gid, &groups, &count) < 0 {
+                    groups = [gid_t](repeating: 0, count: Int(count))
+                    _ = getgrouplist(user.name, gid, &groups, &count)
+                }
+                drop = Identity(uid: user.uid, gid: gid, groups: Array(groups.prefix(Int(max(count, 0)))))
+            } else if group != nil {
+                // Root with another group is no drop of privileges at all.
+                throw fail("group", "needs user too: a hook started by root runs as root unless it names a user")
+            }
+        } else if (user != nil && user?.uid != getuid()) || (group != nil && group?.gid != getgid()) {
             throw fail(user != nil ? "user" : "group", "doorstepd runs as uid \(geteuid()), not root: it cannot start hooks as another user or group")
         }
         if let unknown = config.unreadKeys.first {

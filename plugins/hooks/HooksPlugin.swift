@@ -7,7 +7,7 @@ import Synchronization
 /// (paging a gate key holder, calling a publisher), durably and without blocking anything.
 ///
 /// Every committed event reaches ``react(to:)`` through the host's durable reactions (the
-/// cursor of section 1 of docs/plugins.md); an event that matches hooks becomes one `queued`
+/// cursor of docs/plugins.md §7); an event that matches hooks becomes one `queued`
 /// record, in the same journal record as the cursor's mark, so it is queued exactly once even
 /// across a crash. ``run()`` starts due runs, at most `concurrency` at a time, each in its own
 /// process group with a timeout; each attempt is recorded (`attempt`), with its exit status and
@@ -98,23 +98,41 @@ public actor HooksPlugin: StatefulPlugin {
     /// reaction's mark), and wakes the runner.
     func react(to event: Event) async throws {
         zone = CommunityZone.current
-        let names = settings.hooks.filter { $0.matches(event.name) }.map(\.name)
-        guard !names.isEmpty else { return }
-        try await record(HooksState.Queued(hooks: names, event: HookEvent(event)))
-        doorbell.ring()
+        // A hook on hooks.failed runs for a hook's failure, never for its own: no chains.
+        if event.name.hasPrefix(Self.id + "."), case .string(let source)? = event.data["event"], source.hasPrefix(Self.id + ".") {
+            return
+        }
+        let matched = settings.hooks.filter { $0.matches(event.name) }.map(\.name)
+        guard !matched.isEmpty else { return }
+        let now = context.clock.now()
+        var activate: [String: Int64] = [:]
+        for name in matched where state.activated[name] == nil { activate[name] = now }
+        // Events from before a hook existed (a hook added to the config, the service enabled
+        // for the first time) do not run it.
+        let names = matched.filter { event.time >= (state.activated[$0] ?? activate[$0] ?? now) }
+        // One record either way: it carries the reaction's mark.
+        if !names.isEmpty {
+            try await record(HooksState.Queued(hooks: names, event: HookEvent(event), activate: activate.isEmpty ? nil : activate))
+            doorbell.ring()
+        } else if !activate.isEmpty {
+            try await record(HooksState.Activated(hooks: activate))
+        }
     }
 
     /// Starts due runs while there is room, then sleeps until one is due, one ends, or a new
     /// one is queued; runs in flight are killed when the plugin stops (and stay pending).
     public func run() async throws {
+        // The host starts run() in the community's zone; retries after a restart use it.
+        zone = CommunityZone.current
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = context.clock.now()
                 let due = state.pending.values.filter { !inFlight.contains($0.id) && $0.nextAt <= now }
                     .sorted { ($0.nextAt, $0.id) < ($1.nextAt, $1.id) }
                 for run in due.prefix(max(0, settings.concurrency - inFlight.count)) {
-                    guard let spec = settings.hooks.first(where: { $0.name == run.hook }) else {
-                        await finish(run, spec: nil, HookProcess.Outcome(error: "hook \(run.hook) is no longer configured"), started: now)
+                    guard let spec = settings.hooks.first(where: { $0.name == run.hook && $0.matches(run.event.name) }) else {
+                        await finish(run, spec: nil, HookProcess.Outcome(error: "hook \(run.hook) is no longer configured for \(run.event.name)", permanent: true),
+                                     started: now)
                         continue
                     }
                     inFlight.insert(run.id)
@@ -146,10 +164,10 @@ public actor HooksPlugin: StatefulPlugin {
         do throws(HookTemplate.Missing) {
             for template in spec.argv { argv.append(try template.render(run.event, hook: spec.name)) }
             outcome = await HookProcess.run(argv, stdin: run.event.stdinLine, environment: HookProcess.environment(hook: spec.name, event: run.event),
-                                            timeout: spec.timeout, user: spec.user?.uid, group: spec.group?.gid)
+                                            timeout: spec.timeout, as: spec.drop)
         } catch {
             // Retrying cannot fill in a field the event does not have.
-            outcome = HookProcess.Outcome(error: "\(error)")
+            outcome = HookProcess.Outcome(error: "\(error)", permanent: true)
         }
         // Stopped while it ran: it stays pending, and runs again after the restart.
         if Task.isCancelled { await released(run.id); return }
@@ -165,8 +183,7 @@ public actor HooksPlugin: StatefulPlugin {
             doorbell.ring()
         }
         let attempt = run.attempts + 1
-        let retryable = outcome.error == nil || outcome.error?.hasPrefix("cannot run") == true
-        let retry = !outcome.succeeded && retryable && attempt <= (spec?.retries ?? 0)
+        let retry = !outcome.succeeded && !outcome.permanent && attempt <= (spec?.retries ?? 0)
         let nextAt = retry ? context.clock.now() + (spec?.delay(after: attempt) ?? .zero).components.seconds : nil
         let gaveUp = !outcome.succeeded && !retry
         var record = RunRecord(run: run.id, hook: run.hook, event: run.event.name, seq: run.event.seq, attempt: attempt,
@@ -177,7 +194,9 @@ public actor HooksPlugin: StatefulPlugin {
         var announcing: [Announcement] = []
         var summary: [(String, JSON)] = [("hook", .string(run.hook)), ("event", .string(run.event.name)), ("seq", .number(Int(run.event.seq))),
                                           ("attempt", .number(attempt)), ("outcome", .string(outcome.outcome)),
-                                          ("exit", outcome.exit.map { .number($0) } ?? .null), ("output", .optional(record.output.first))]
+                                          ("exit", outcome.exit.map { .number($0) } ?? .null)]
+        // No output in the events: any viewer may subscribe, and a gateway's answer may hold a
+        // phone number (hooks.runs, for operators, shows it).
         if !outcome.succeeded {
             summary.append(("next_at", nextAt.map { .string(ValueParser.iso8601($0)) } ?? .null))
             announcing.append(Announcement("hooks.failed", .object(summary)))
@@ -204,11 +223,18 @@ public actor HooksPlugin: StatefulPlugin {
         let rows: [JSON] = settings.hooks.map { h in
             let mine = state.recent.filter { $0.hook == h.name }
             return ["name": .string(h.name), "on": .string(h.patterns.joined(separator: ",")),
-                    "run": .string(h.argv.map(\.text).joined(separator: " ")), "timeout": .string("\(h.timeout.components.seconds)s"),
+                    "run": .string(h.argv.map(\.text).joined(separator: " ")), "timeout": .string(Self.shown(h.timeout)),
                     "retries": .number(h.retries), "pending": .number(state.pending.values.filter { $0.hook == h.name }.count),
                     "last": mine.last.map { .string("\($0.outcome) \(ValueParser.display($0.started))") } ?? .null]
         }
         return Reply(data: .array(rows), message: "\(settings.hooks.count) hooks, \(state.pending.count) runs pending")
+    }
+
+    /// `10s`, `1m`, `500ms`.
+    static func shown(_ d: Duration) -> String {
+        let (seconds, atto) = d.components
+        if atto != 0 || seconds == 0 { return "\(seconds * 1000 + atto / 1_000_000_000_000_000)ms" }
+        return seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds)s"
     }
 
     func runs(which: String?, hook: String?, limit: Int) -> Reply {

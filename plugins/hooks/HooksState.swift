@@ -68,6 +68,9 @@ struct HooksState: Sendable, Codable, Equatable {
     var pending: [UInt64: PendingRun] = [:]
     var recent: [RunRecord] = []
     var nextRun: UInt64 = 1
+    /// When each hook (by name) first saw an event: older events never run it, so a hook added
+    /// to the config does not page for what happened before it existed.
+    var activated: [String: Int64] = [:]
     var ok = 0
     var failed = 0
     var gaveUp = 0
@@ -81,6 +84,15 @@ struct HooksState: Sendable, Codable, Equatable {
         static let schemaVersion = 1
         var hooks: [String]
         var event: HookEvent
+        /// Hooks seen for the first time with this event, and when.
+        var activate: [String: Int64]?
+    }
+
+    /// Hooks seen for the first time with an event too old to run them.
+    struct Activated: StateEvent {
+        static let eventType = "activated"
+        static let schemaVersion = 1
+        var hooks: [String: Int64]
     }
 
     /// An attempt ended (`nextAt` nil: the run is done, by success or by giving up).
@@ -91,7 +103,9 @@ struct HooksState: Sendable, Codable, Equatable {
     }
 
     static let events = EventHandlers<HooksState>(
+        .on(Activated.self) { state, activated, _ in state.activated.merge(activated.hooks) { old, _ in old } },
         .on(Queued.self) { state, queued, recorded in
+            state.activated.merge(queued.activate ?? [:]) { old, _ in old }
             for hook in queued.hooks {
                 state.pending[state.nextRun] = PendingRun(id: state.nextRun, hook: hook, event: queued.event, nextAt: recorded.time)
                 state.nextRun += 1

@@ -1,4 +1,5 @@
 import PluginAPI
+import PluginSupport
 public import ServiceLifecycle
 import Synchronization
 
@@ -30,8 +31,12 @@ final class PluginRunner: Service, Sendable {
     private let logger: Logger
 
     /// - Parameter onEnd: called once when `run()` ends by itself: `.stopped`, or `.failed` when it threw.
+    /// The community's zone when `run()` starts (a plugin's background work shows times in it).
+    let zone: @Sendable () -> CommunityZone
+
     init(id: String, plugin: any DoorstepPlugin, reactions: [@Sendable () async -> Void] = [], logger: Logger,
-         onEnd: @escaping @Sendable (PluginHost.State) -> Void) {
+         zone: @escaping @Sendable () -> CommunityZone = { .system }, onEnd: @escaping @Sendable (PluginHost.State) -> Void) {
+        self.zone = zone
         self.id = id
         self.plugin = plugin
         self.reactions = reactions
@@ -57,7 +62,7 @@ final class PluginRunner: Service, Sendable {
         let outcome: PluginHost.State? = await withTaskGroup(of: Ended.self) { group in
             group.addTask {
                 do {
-                    try await plugin.run()
+                    try await CommunityZone.$current.withValue(self.zone()) { try await plugin.run() }
                     return .run(.stopped)
                 } catch is CancellationError {
                     return .run(nil)

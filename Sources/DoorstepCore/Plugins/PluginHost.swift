@@ -257,7 +257,8 @@ public final class PluginHost: Sendable {
             }
         }
         let loops: [@Sendable () async -> Void] = feeder.map { f in [{ await f.run() }] } ?? []
-        let runner = PluginRunner(id: id, plugin: plugin, reactions: loops, logger: logger) { [weak self] final in
+        let runner = PluginRunner(id: id, plugin: plugin, reactions: loops, logger: logger, zone: { [weak self] in self?.zone ?? .system }) {
+            [weak self] final in
             self?.slots.withLock { slots in
                 if slots[id]?.instance?.plugin === plugin { slots[id]?.state = final }
             }

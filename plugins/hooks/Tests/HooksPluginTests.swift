@@ -226,18 +226,143 @@ import Testing
         await h.stop()
     }
 
+    /// An executable that cannot start (its interpreter is gone): an attempt that failed, with
+    /// the reason, retried like any failure; the daemon goes on.
+    @Test func aProgramThatCannotStartIsReportedAndRetried() async throws {
+        let s = Scripts()
+        let broken = s.path("broken.sh")
+        FileManager.default.createFile(atPath: broken, contents: Data("#!/nonexistent/interpreter\n".utf8),
+                                       attributes: [.posixPermissions: 0o755])
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(broken)"]
+            timeout = "5m"
+            retries = 1
+            backoff = "1s"
+            """))
+        defer { h.remove() }
+        for _ in 0..<3 { try await h.ok("probe.publish page", as: .operator) }
+        #expect(try await eventually { try await runs(h).count == 3 })
+        let row = try #require(try await runs(h).first)
+        #expect(row["outcome"] == "error" || row["outcome"] == "failed", "\(row)")
+        h.clock.advance(by: .seconds(1))
+        #expect(try await eventually { try await runs(h).count == 6 })
+        let last = try await runs(h).first?["outcome"]
+        #expect(last == "error gave up" || last == "failed gave up", "\(String(describing: last))")
+        #expect(try await h.ok("probe.echo 还活着").lines == ["还活着"], "the host goes on")
+        await h.stop()
+    }
+
+    /// A hook on hooks.failed hears of another hook's failure, never of its own (no chains);
+    /// the events carry no output (viewers may subscribe).
+    @Test func aHookOnFailuresRunsOnceForAFailureAndNeverForItsOwn() async throws {
+        let s = Scripts()
+        s.script("fail.sh", "echo 13800000000 rejected; exit 1")
+        s.script("alert.sh", "cat >> \(s.path("alerts")); echo >> \(s.path("alerts")); exit 1")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            name = "sms"
+            on = "probe.page"
+            run = ["\(s.path("fail.sh"))"]
+            timeout = "5m"
+            retries = 0
+            [[hooks]]
+            name = "alert"
+            on = "hooks.failed"
+            run = ["\(s.path("alert.sh"))"]
+            timeout = "5m"
+            retries = 0
+            """))
+        defer { h.remove() }
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 2 })
+        try await h.settle()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await runs(h).count == 2, "the alert's own failure ran nothing")
+        #expect(s.lines("alerts").count == 1 && s.read("alerts").contains("\"hook\":\"sms\""))
+        #expect(h.published("hooks.failed").allSatisfy { $0.data["output"] == nil }, "no output in events")
+        #expect(!s.read("alerts").contains("13800000000"))
+        await h.stop()
+    }
+
+    /// Enabled for the first time (or given a hook) after events were committed: those events
+    /// do not run the new hook; later ones do.
+    @Test func eventsFromBeforeAHookExistedDoNotRunIt() async throws {
+        let s = Scripts()
+        s.script("page.sh", "echo \"$1\" >> \(s.path("paged"))")
+        let hook = """
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("page.sh"))", "{data.text}"]
+            timeout = "5m"
+            """
+        let h = try await PluginHarness(Self.plugins, config: Self.config("[plugins.hooks]\nenabled = false\n")
+            .replacingOccurrences(of: "[plugins.hooks]\nconcurrency = 4\n", with: ""))
+        defer { h.remove() }
+        try await h.ok("probe.publish page text=旧", as: .operator)
+        h.clock.advance(by: .seconds(60))
+        try await h.reload(config: Self.config(hook))
+        try await h.settle()
+        try await h.ok("probe.publish page text=新", as: .operator)
+        #expect(try await eventually { s.lines("paged").count == 1 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(s.lines("paged") == ["新"])
+        await h.stop()
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to change user"))
+    func aHookRunsAsItsUserWithThatUsersGroup() async throws {
+        let s = Scripts()
+        chmod(s.dir, 0o777)
+        s.script("who.sh", "id -u > \(s.path("who")); id -g >> \(s.path("who")); id -G >> \(s.path("who"))")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("who.sh"))"]
+            timeout = "5m"
+            user = "nobody"
+            """))
+        defer { h.remove() }
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { s.lines("who").count == 3 })
+        let nobody = getpwnam("nobody")!.pointee
+        #expect(s.lines("who")[0] == "\(nobody.pw_uid)" && s.lines("who")[1] == "\(nobody.pw_gid)", "\(s.lines("who"))")
+        #expect(!s.lines("who")[2].split(separator: " ").contains("0"), "no root group left: \(s.lines("who"))")
+        await h.stop()
+    }
+
+    /// A command that closes its output before it is done is let finish, not killed.
+    @Test func aCommandThatClosesItsOutputEarlyIsLetFinish() async throws {
+        let s = Scripts()
+        s.script("quiet.sh", "echo 开始; exec >/dev/null 2>&1; sleep 0.3; echo 完成 > \(s.path("finished"))")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            on = "probe.page"
+            run = ["\(s.path("quiet.sh"))"]
+            """))
+        defer { h.remove() }
+        try await h.ok("probe.publish page", as: .operator)
+        #expect(try await eventually { try await runs(h).count == 1 })
+        let row = try #require(try await runs(h).first)
+        #expect(row["outcome"] == "ok" && row["output"] == "开始", "\(row)")
+        #expect(s.lines("finished") == ["完成"])
+        await h.stop()
+    }
+
     @Test func badHooksAreRefusedAtLoadNamingTheEntryAndKey() async throws {
         let s = Scripts()
         let ok = s.script("ok.sh", "true")
         let cases: [(String, String)] = [
-            ("on = \"probe.page\"\nrun = [\"\(ok)\", \"{data.phone\"]", "run: \"{data.phone\": a '{' without its '}'"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\", \"{data.phone\"]", "hooks.0.run: \"{data.phone\": a '{' without its '}'"),
             ("on = \"probe.page\"\nrun = [\"\(ok)\", \"{phone}\"]", "unknown placeholder {phone}"),
             ("on = \"probe.page\"\nrun = [\"send-sms\"]", "the program must be an absolute path"),
             ("on = \"probe.page\"\nrun = [\"\(s.path("missing"))\"]", "is not an executable file"),
-            ("run = [\"\(ok)\"]", "on: missing"),
-            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\ntimeout = \"soon\"", "timeout: expected a duration"),
+            ("run = [\"\(ok)\"]", "hooks.0.on: missing"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\ntimeout = \"soon\"", "hooks.0.timeout: expected a duration"),
             ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nretry = 3", "unknown key 'retry'"),
-            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nuser = \"nosuchuser-x\"", "user: no such user"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nuser = \"nosuchuser-x\"", "hooks.0.user: no such user"),
+            ("on = \"probe.page\"\nrun = [\"\(ok)\"]\nbackoff = \"500ms\"", "hooks.0.backoff: expected 1s to 1h"),
         ]
         for (entry, message) in cases {
             do {
