@@ -1,5 +1,6 @@
 import Glibc
 import PluginAPI
+import PluginSupport
 import Subprocess
 import Synchronization
 
@@ -41,6 +42,8 @@ enum HookProcess {
         .custom([
             "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "DOORSTEP_HOOK": hook,
             "DOORSTEP_EVENT": event.name, "DOORSTEP_SEQ": String(event.seq),
+            // The community's zone, so `date` in a script prints the same local time as doorstepctl.
+            "TZ": CommunityZone.current.identifier,
         ])
     }
 
@@ -119,7 +122,11 @@ enum HookProcess {
             outcome.timedOut = result.closureResult.1
             outcome.output = lines(result.closureResult.0)
             switch result.terminationStatus {
-            case .exited(let code): outcome.exit = Int(code)
+            case .exited(let code):
+                outcome.exit = Int(code)
+                // It exited by itself: late as this may have been seen (a busy machine), it
+                // was not killed, so it did not time out.
+                outcome.timedOut = false
             case .signaled(let sig): outcome.signal = Int(sig)
             }
         } catch {

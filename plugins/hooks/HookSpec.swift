@@ -163,7 +163,11 @@ struct HookTemplate: Sendable, Equatable {
     /// What a placeholder names when the event lacks it.
     struct Missing: Error, CustomStringConvertible {
         let placeholder: String
-        var description: String { "the event has no \(placeholder)" }
+        /// The members there are where the lookup stopped, to name the right one.
+        var available: [String] = []
+        var description: String {
+            "the event has no \(placeholder)" + (available.isEmpty ? "" : "; it has " + available.map { "{\($0)}" }.joined(separator: ", "))
+        }
     }
 
     static let roots = ["name", "seq", "time", "hook", "data"]
@@ -223,11 +227,15 @@ struct HookTemplate: Sendable, Equatable {
                 case "hook": out += hook
                 default:
                     var value = event.data
+                    var at = ["data"]
                     for member in path.dropFirst() {
                         guard case .object(let fields) = value, let v = fields.first(where: { $0.0 == member })?.1 else {
-                            throw Missing(placeholder: "{\(path.joined(separator: "."))}")
+                            var available: [String] = []
+                            if case .object(let fields) = value { available = fields.map { (at + [$0.0]).joined(separator: ".") } }
+                            throw Missing(placeholder: "{\(path.joined(separator: "."))}", available: available)
                         }
                         value = v
+                        at.append(member)
                     }
                     if case .string(let s) = value { out += s } else if case .null = value {
                         throw Missing(placeholder: "{\(path.joined(separator: "."))} (it is null)")

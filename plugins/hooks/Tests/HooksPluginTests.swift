@@ -57,7 +57,7 @@ import Testing
 
     @Test func aHookRunsWithTheEventOnStdinAndItsPlaceholdersFilled() async throws {
         let s = Scripts()
-        s.script("page.sh", "echo \"$1 $2 $DOORSTEP_EVENT\" >> \(s.path("args")); cat >> \(s.path("stdin")); echo 已发送 $1")
+        s.script("page.sh", "echo \"$1 $2 $DOORSTEP_EVENT $TZ\" >> \(s.path("args")); cat >> \(s.path("stdin")); echo 已发送 $1")
         let h = try await PluginHarness(Self.plugins, config: Self.config("""
             [[hooks]]
             name = "sms"
@@ -73,7 +73,7 @@ import Testing
         #expect(row["outcome"] == "ok" && row["hook"] == "sms" && row["exit"] == 0)
         #expect(row["output"] == "已发送 张伟", "the first line of its output is recorded")
         guard case .int(let seqNumber)? = seq else { Issue.record("no seq: \(String(describing: seq))"); return }
-        #expect(s.lines("args") == ["张伟 seq=\(seqNumber) probe.page"])
+        #expect(s.lines("args") == ["张伟 seq=\(seqNumber) probe.page Asia/Shanghai"])
         let stdin = try JSON.parse(Array(s.read("stdin").utf8))
         #expect(stdin["name"] == "probe.page" && stdin["data"]?["text"] == "张伟" && stdin["seq"] == seq)
         if case .string(let time)? = stdin["time"] { #expect(time.hasSuffix("+08:00"), "times in the community's zone") }
@@ -340,6 +340,7 @@ import Testing
             [[hooks]]
             on = "probe.page"
             run = ["\(s.path("quiet.sh"))"]
+            timeout = "5m"
             """))
         defer { h.remove() }
         try await h.ok("probe.publish page", as: .operator)
@@ -386,6 +387,11 @@ import Testing
         #expect(try HookTemplate("{data.who.name}").render(event, hook: "h") == "刘敏")
         #expect(try HookTemplate("{data}").render(event, hook: "h").hasPrefix("{\"phone\":"))
         #expect(throws: HookTemplate.Missing.self) { try HookTemplate("{data.address}").render(event, hook: "h") }
+        do {
+            _ = try HookTemplate("{data.who.phone}").render(event, hook: "h")
+        } catch {
+            #expect("\(error)" == "the event has no {data.who.phone}; it has {data.who.name}", "names what there is")
+        }
         #expect(throws: HookTemplate.Missing.self) { try HookTemplate("{data.none}").render(event, hook: "h") }
         #expect(throws: HookTemplate.Invalid.self) { try HookTemplate("}") }
     }
