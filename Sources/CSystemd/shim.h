@@ -5,6 +5,7 @@
 #include <systemd/sd-journal.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <malloc.h>
 
 /* struct ucred is hidden from Swift's Glibc module; same layout, for SO_PEERCRED. */
 struct doorstep_ucred {
@@ -12,5 +13,8 @@ struct doorstep_ucred {
     uid_t uid;
     gid_t gid;
 };
+
+/* glibc's malloc_trim (not in Swift's Glibc module): gives freed heap back to the system. */
+static inline int doorstep_malloc_trim(void) { return malloc_trim(0); }
 
 #endif

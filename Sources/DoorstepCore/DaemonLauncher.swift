@@ -64,7 +64,10 @@ public enum DaemonLauncher {
         }
         do {
             try FileIO.makeDirectories(config.daemon.stateDir)
-            try FileSystem.lockStateDirectory(config.daemon.stateDir)
+            try FileSystem.lockStateDirectory(config.daemon.stateDir) {
+                logger.notice("waiting for the state directory's lock (a daemon that was just killed may still hold it)",
+                              metadata: ["state_dir": "\(config.daemon.stateDir)"])
+            }
             // Fail before replaying anything if another daemon serves the socket.
             if getenv("LISTEN_FDS") == nil { try ListenerSetup.preparePath(config.daemon.socket) }
             try host.validateRegistry()
@@ -85,7 +88,7 @@ public enum DaemonLauncher {
                 (recovery.lastSeqByPlugin[$0.key] ?? 0) > (covered[$0.key] ?? 0)
             }
             for (id, plugin) in dormant {
-                try await store.rebuild(id, plugin)
+                try await store.rebuild(id, plugin, reason: "of a disabled plugin read from disk, to snapshot it")
             }
             if !dormant.isEmpty, case .failure(let error) = await store.snapshotAll(dormant) {
                 logger.warning("cannot snapshot disabled plugins", metadata: ["error": "\(error)"])

@@ -32,6 +32,10 @@ public final class DaemonRuntime: Sendable {
     private let current: Mutex<Current>
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
+    /// Open connections by peer uid (`max_connections_per_user`).
+    let connectionsByUID = Mutex<[UInt32: Int]>([:])
+    /// Bytes of request bodies held across connections (`max_buffered_body_bytes`).
+    let bodyBudget: BodyBudget
     private let reloadGate = Mutex(false)
     /// The socket actually served, when systemd passed it (else the configured path).
     let servingPath = Mutex<String?>(nil)
@@ -48,6 +52,7 @@ public final class DaemonRuntime: Sendable {
         self.overrides = overrides
         let config = Self.applying(overrides, to: config)
         self.current = Mutex(Current(config: config, access: AccessPolicy(config: config.access, daemonUID: getuid())))
+        self.bodyBudget = BodyBudget(limit: config.daemon.maxBufferedBodyBytes)
         host.zone = config.daemon.zone
     }
 
@@ -66,6 +71,12 @@ public final class DaemonRuntime: Sendable {
         var config = DaemonConfig.defaults
         if let file { config = try ConfigLoader.load(file: file, knownPlugins: host.ids) }
         config = applying(overrides, to: config)
+        if let socket = overrides.socket, let problem = ListenerSetup.socketPathProblem(socket) {
+            throw ConfigFileError(nil, file: "--socket", problem)
+        }
+        if let dir = overrides.stateDir, dir.isEmpty || dir.utf8.contains(0) {
+            throw ConfigFileError(nil, file: "--state-dir", "a state directory path must be non-empty and hold no NUL byte")
+        }
         if config.daemon.stateDir == DaemonSettings().stateDir, let dir = getenv("STATE_DIRECTORY"), overrides.stateDir == nil {
             // Under systemd, the default state_dir means StateDirectory= (/var/lib/doorstep).
             config.daemon.stateDir = String(cString: dir).split(separator: ":").first.map(String.init) ?? config.daemon.stateDir
@@ -123,8 +134,10 @@ public final class DaemonRuntime: Sendable {
             new.daemon.socketMode = old.daemon.socketMode
         }
         let limits: [(String, KeyPath<DaemonSettings, Int>)] = [
-            ("max_connections", \.maxConnections), ("idle_timeout", \.idleTimeoutSeconds),
-            ("max_line_bytes", \.maxLineBytes), ("max_body_bytes", \.maxBodyBytes),
+            ("max_connections", \.maxConnections), ("max_connections_per_user", \.maxConnectionsPerUser),
+            ("admin_reserved_connections", \.adminReservedConnections), ("idle_timeout", \.idleTimeoutSeconds),
+            ("request_timeout", \.requestTimeoutSeconds), ("max_line_bytes", \.maxLineBytes), ("max_body_bytes", \.maxBodyBytes),
+            ("max_subscriber_backlog_bytes", \.maxSubscriberBacklogBytes),
         ]
         for (name, path) in limits where new.daemon[keyPath: path] != old.daemon[keyPath: path] {
             changes.append("daemon.\(name): \(old.daemon[keyPath: path]) → \(new.daemon[keyPath: path]) (new connections)")
@@ -133,6 +146,10 @@ public final class DaemonRuntime: Sendable {
         if new.daemon.zone != old.daemon.zone {
             changes.append("daemon.timezone: \(old.daemon.zone) → \(new.daemon.zone)")
             host.zone = new.daemon.zone
+        }
+        if new.daemon.maxBufferedBodyBytes != old.daemon.maxBufferedBodyBytes {
+            changes.append("daemon.max_buffered_body_bytes: \(old.daemon.maxBufferedBodyBytes) → \(new.daemon.maxBufferedBodyBytes)")
+            bodyBudget.limit = new.daemon.maxBufferedBodyBytes
         }
         let accessPolicy = AccessPolicy(config: new.access, daemonUID: getuid())
         current.withLock { $0 = Current(config: new, access: accessPolicy) }

@@ -25,6 +25,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         .init(code: 405, name: "unknown_command", message: message)
     }
     public static func idleTimeout(_ message: String) -> Self { .init(code: 408, name: "idle_timeout", message: message) }
+    /// A request whose line or body did not arrive whole within `request_timeout`.
+    public static func requestTimeout(_ message: String) -> Self { .init(code: 408, name: "request_timeout", message: message) }
     public static func conflict(_ message: String) -> Self { .init(code: 409, name: "conflict", message: message) }
     public static func bodyTooLong(_ message: String) -> Self { .init(code: 413, name: "body_too_long", message: message) }
     public static func lineTooLong(_ message: String) -> Self { .init(code: 414, name: "line_too_long", message: message) }

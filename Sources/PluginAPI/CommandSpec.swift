@@ -153,7 +153,7 @@ extension ArgumentType {
         case .duration:
             return ValueParser.duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(ValueParser.shown(value))'" : nil
         case .time:
-            return ValueParser.time(value) == nil ? "expected an ISO-8601 time such as 2022-01-12T04:00+08:00, got '\(ValueParser.shown(value))'" : nil
+            return ValueParser.timeProblem(value).map { "'\(ValueParser.shown(value))' is not a time: \($0) (such as 2022-01-12T04:00+08:00)" }
         }
     }
 }

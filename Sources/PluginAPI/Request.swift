@@ -70,7 +70,9 @@ public struct Request: Sendable {
     /// The time value of `name` as seconds since the Unix epoch (UTC), if given.
     package func time(_ name: String) throws(ControlError) -> Int64? {
         guard let raw = values[name] else { return nil }
-        guard let v = ValueParser.time(raw) else { throw .invalidArgument("\(name): '\(raw)' is not an ISO-8601 time") }
+        guard let v = ValueParser.time(raw) else {
+            throw .invalidArgument("\(name): '\(ValueParser.shown(raw))' is not a time: \(ValueParser.timeProblem(raw) ?? "expected ISO-8601") (such as 2022-01-12T04:00+08:00)")
+        }
         return v
     }
 }

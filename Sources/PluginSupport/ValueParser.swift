@@ -32,8 +32,26 @@ public enum ValueParser {
 
     /// ISO-8601 `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace `T`; no
     /// offset means the community's local time, ``CommunityZone/current``) as seconds since
-    /// the epoch.
+    /// the epoch; nil when invalid (``timeProblem(_:)`` says why).
     public static func time(_ s: String) -> Int64? {
+        if case .success(let t) = readTime(s) { return t }
+        return nil
+    }
+
+    /// Why `s` is not a time ``time(_:)`` accepts (nil when it is one): `offset +25:00 is out
+    /// of range …`, for error messages that say what to fix.
+    public static func timeProblem(_ s: String) -> String? {
+        if case .failure(let problem) = readTime(s) { return problem.text }
+        return nil
+    }
+
+    /// The widest UTC offsets in use (UTC−12 to UTC+14): anything past them is a typo that
+    /// would silently shift the time by a day.
+    public static let offsetRange = -12 * 3600...14 * 3600
+
+    struct TimeProblem: Error { var text: String }
+
+    static func readTime(_ s: String) -> Result<Int64, TimeProblem> {
         let b = Array(s.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
@@ -44,20 +62,28 @@ public enum ValueParser {
             }
             return v
         }
+        func bad(_ text: String) -> Result<Int64, TimeProblem> { .failure(TimeProblem(text: text)) }
+        let form = "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"
         guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
-            b[7] == UInt8(ascii: "-"), let d = num(8, 2), (1...12).contains(mo), (1...daysIn(mo, y)).contains(d)
-        else { return nil }
+            b[7] == UInt8(ascii: "-"), let d = num(8, 2)
+        else { return bad(form) }
+        guard (1...12).contains(mo) else { return bad("month \(mo) is not 01–12") }
+        guard (1...daysIn(mo, y)).contains(d) else { return bad("day \(d) is not in \(y)-\(two(mo)) (01–\(daysIn(mo, y)))") }
+        guard y >= 1000 else { return bad("year \(y) is before 1000") }
         var h = 0, mi = 0, sec = 0, i = 10
         var offset: Int?
         if b.count > 10 {
             guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let hh = num(11, 2),
-                b.count > 13, b[13] == UInt8(ascii: ":"), let mm = num(14, 2), hh < 24, mm < 60
-            else { return nil }
+                b.count > 13, b[13] == UInt8(ascii: ":"), let mm = num(14, 2)
+            else { return bad(form) }
+            guard hh < 24 else { return bad("hour \(hh) is not 00–23") }
+            guard mm < 60 else { return bad("minute \(mm) is not 00–59") }
             h = hh
             mi = mm
             i = 16
             if i < b.count, b[i] == UInt8(ascii: ":") {
-                guard let ss = num(i + 1, 2), ss < 61 else { return nil }
+                guard let ss = num(i + 1, 2) else { return bad(form) }
+                guard ss < 60 else { return bad("second \(ss) is not 00–59") }
                 sec = ss
                 i += 3
                 if i < b.count, b[i] == UInt8(ascii: ".") {
@@ -71,18 +97,23 @@ public enum ValueParser {
                     i += 1
                 } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                     guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2)
-                    else { return nil }
-                    offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
+                    else { return bad("the offset must be ±HH:MM, such as +08:00") }
+                    let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                    let text = String(decoding: b[i..<min(i + 6, b.count)], as: UTF8.self)
+                    guard om < 60, offsetRange.contains((oh * 3600 + om * 60) * sign) else {
+                        return bad("offset \(text) is out of range (-12:00 to +14:00, minutes 00–59)")
+                    }
+                    offset = (oh * 3600 + om * 60) * sign
                     i += 6
                 } else {
-                    return nil
+                    return bad(form)
                 }
             }
-            guard i == b.count else { return nil }
+            guard i == b.count else { return bad(form) }
         }
         let local = Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(h * 3600 + mi * 60 + sec)
-        guard let offset else { return CommunityZone.current.instant(ofLocal: local) }
-        return local - Int64(offset)
+        guard let offset else { return .success(CommunityZone.current.instant(ofLocal: local)) }
+        return .success(local - Int64(offset))
     }
 
     static func daysIn(_ month: Int, _ year: Int) -> Int {
@@ -137,6 +168,12 @@ public enum ValueParser {
 
     private static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
+    /// A year as four digits (RFC 3339 has no other form): `0987`; outside 0–9999, as is.
+    private static func four(_ y: Int) -> String {
+        guard (0..<1000).contains(y) else { return "\(y)" }
+        return String(repeating: "0", count: 4 - "\(y)".count) + "\(y)"
+    }
+
     /// `YYYY-MM-DD` and `HH:MM:SS` of `seconds` read as UTC.
     static func civil(_ seconds: Int64) -> (date: String, clock: String) {
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
@@ -150,7 +187,7 @@ public enum ValueParser {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return ("\(y)-\(two(m))-\(two(d))", "\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))")
+        return ("\(four(y))-\(two(m))-\(two(d))", "\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))")
     }
 
     /// How far ahead of the clock an entry's time may be (two clocks never agree exactly).

@@ -129,7 +129,7 @@ final class BadInputTests {
 @Suite("Connection limits", .serialized)
 struct ConnectionLimitTests {
     @Test func tooManyConnections() throws {
-        let daemon = try DaemonProcess(config: "[daemon]\nmax_connections = 3\n")
+        let daemon = try DaemonProcess(config: "[daemon]\nmax_connections = 3\nadmin_reserved_connections = 0\n")
         defer { daemon.stop() }
         let kept = try (0..<3).map { _ in try daemon.client() }
         for c in kept { #expect(try c.request("ping") == ["200 pong"]) }

@@ -113,9 +113,7 @@ private struct SectionReader {
             switch key {
             case "socket":
                 s.socket = try string(v, path)
-                if s.socket.isEmpty || s.socket.utf8.count > 107 {
-                    throw error(path, "socket: a Unix socket path must be 1 to 107 bytes long")
-                }
+                if let problem = ListenerSetup.socketPathProblem(s.socket) { throw error(path, "socket: \(problem)") }
             case "socket_mode":
                 let text = try string(v, path)
                 guard text.count >= 3, text.count <= 4, let mode = UInt32(text, radix: 8), mode <= 0o777 else {
@@ -134,16 +132,12 @@ private struct SectionReader {
                 s.stateDir = try string(v, path)
                 if s.stateDir.isEmpty { throw error(path, "state_dir: must not be empty") }
             case "max_connections": s.maxConnections = try int(v, path, 1...65_536)
-            case "idle_timeout":
-                switch v {
-                case .int(let i) where i >= 0: s.idleTimeoutSeconds = i
-                case .string(let text):
-                    guard let d = ValueParser.duration(text) else {
-                        throw error(path, "idle_timeout: expected seconds or a duration such as \"5m\", got \"\(text)\"")
-                    }
-                    s.idleTimeoutSeconds = Int(d.components.seconds)
-                default: throw error(path, "idle_timeout: expected seconds (integer ≥ 0) or a duration string")
-                }
+            case "max_connections_per_user": s.maxConnectionsPerUser = try int(v, path, 1...65_536)
+            case "admin_reserved_connections": s.adminReservedConnections = try int(v, path, 0...1024)
+            case "idle_timeout": s.idleTimeoutSeconds = try seconds(v, path)
+            case "request_timeout": s.requestTimeoutSeconds = try seconds(v, path)
+            case "max_buffered_body_bytes": s.maxBufferedBodyBytes = try int(v, path, 0...68_719_476_736)
+            case "max_subscriber_backlog_bytes": s.maxSubscriberBacklogBytes = try int(v, path, 65_536...68_719_476_736)
             case "max_line_bytes": s.maxLineBytes = try int(v, path, 256...16_777_216)
             case "max_body_bytes": s.maxBodyBytes = try int(v, path, 0...1_073_741_824)
             case "fsync":
@@ -167,11 +161,31 @@ private struct SectionReader {
                 s.zone = zone
             default:
                 throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
-                    + "state_dir, max_connections, idle_timeout, max_line_bytes, max_body_bytes, fsync, segment_bytes, "
-                    + "snapshot_every_events, snapshot_every_bytes, timezone")
+                    + "state_dir, max_connections, max_connections_per_user, admin_reserved_connections, idle_timeout, "
+                    + "request_timeout, max_line_bytes, max_body_bytes, max_buffered_body_bytes, max_subscriber_backlog_bytes, "
+                    + "fsync, segment_bytes, snapshot_every_events, snapshot_every_bytes, timezone")
             }
         }
+        if s.maxBufferedBodyBytes < s.maxBodyBytes {
+            throw error(["daemon", "max_buffered_body_bytes"],
+                        "max_buffered_body_bytes: \(s.maxBufferedBodyBytes) is less than max_body_bytes (\(s.maxBodyBytes)); "
+                        + "no body that size could ever be received (make it a few times max_body_bytes)")
+        }
         return s
+    }
+
+    /// Seconds as an integer ≥ 0 or a duration string (`"90s"`, `"5m"`).
+    func seconds(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Int {
+        let key = path.last!
+        switch v {
+        case .int(let i) where i >= 0: return i
+        case .string(let text):
+            guard let d = ValueParser.duration(text) else {
+                throw error(path, "\(key): expected seconds or a duration such as \"5m\", got \"\(text)\"")
+            }
+            return Int(d.components.seconds)
+        default: throw error(path, "\(key): expected seconds (integer ≥ 0) or a duration string")
+        }
     }
 
     func role(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Role {

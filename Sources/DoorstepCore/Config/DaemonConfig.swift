@@ -26,14 +26,27 @@ public struct DaemonSettings: Sendable, Equatable {
     public var socketGroup = ""
     /// State directory.
     public var stateDir = "var/state"
-    /// Open connections allowed at once.
+    /// Open connections allowed at once (admins get ``adminReservedConnections`` more).
     public var maxConnections = 256
+    /// Open connections one non-admin uid may hold, so one user cannot fill `maxConnections`.
+    public var maxConnectionsPerUser = 32
+    /// Connections only admins may use beyond `maxConnections`: root gets in while others
+    /// have filled every slot.
+    public var adminReservedConnections = 16
     /// Seconds without a request before an idle connection is closed (0 = never).
     public var idleTimeoutSeconds = 300
+    /// Seconds a request (its line, and its body if any) may take to arrive once its first
+    /// byte has, while the daemon waits for it (0 = no limit): a byte a second is no request.
+    public var requestTimeoutSeconds = 60
     /// Longest request line in bytes.
     public var maxLineBytes = 65_536
     /// Longest heredoc body in bytes.
     public var maxBodyBytes = 16 * 1024 * 1024
+    /// Bytes of bodies all connections together may hold while they arrive and wait to be
+    /// served; a body past it is discarded with `503`.
+    public var maxBufferedBodyBytes = 4 * 16 * 1024 * 1024
+    /// Bytes of events one connection's subscription may have queued before it is cut off.
+    public var maxSubscriberBacklogBytes = 16 * 1024 * 1024
     /// Journal and snapshot settings.
     public var state = StateSettings()
     /// The community's time zone: times shown, local times read, days cut (`timezone`).

@@ -60,7 +60,7 @@ final class Dispatcher: Sendable {
     }
 
     private func answerNow(_ frame: Frame, session: Session) -> Outcome? {
-        guard case .request(let line, let body) = frame else {
+        guard case .request(let line, let body, _) = frame else {
             if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
             return nil
         }
@@ -77,6 +77,24 @@ final class Dispatcher: Sendable {
             return Outcome(tag: line.tag, result: .failure(error))
         } catch {
             return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")))
+        }
+    }
+
+    /// Whether the body `line` announces is wanted, decided at the request line: a request
+    /// that will be refused anyway (unknown command, no body taken, role too low, arguments
+    /// wrong) gets its answer at once and its body is discarded unread. Undecided until the
+    /// peer is identified (its first line can arrive before that).
+    func bodyVerdict(_ line: RequestLine, session: Session?) -> BodyVerdict {
+        guard let session else { return .undecided }
+        return CommunityZone.$current.withValue(runtime.host.zone) { () -> BodyVerdict in
+            do throws(ControlError) {
+                let (route, args) = try resolve(line.words)
+                try authorize(route.spec, session)
+                _ = try Self.bind(args, to: route.spec, body: "", caller: session.caller)
+                return .accept
+            } catch {
+                return .refuse(error)
+            }
         }
     }
 
@@ -99,7 +117,7 @@ final class Dispatcher: Sendable {
         switch frame {
         case .failure(let tag, let error):
             return Outcome(tag: tag, result: .failure(error))
-        case .request(let line, let body):
+        case .request(let line, let body, _):
             do {
                 let (route, args) = try resolve(line.words)
                 let spec = route.spec

@@ -33,6 +33,11 @@ struct StateCommands {
             }
         case "state.backup":
             if let dir = request.string("dir") {
+                // Checked before anything is created: the C calls would stop at a NUL and
+                // write somewhere else than asked.
+                if dir.isEmpty || dir.utf8.contains(0) || dir.utf8.count > Int(PATH_MAX) - 32 {
+                    throw ControlError.invalidArgument("dir: a directory path must be 1 to \(Int(PATH_MAX) - 32) bytes with no NUL byte")
+                }
                 let (seq, files, bytes) = try await store.backup(into: dir)
                 return Reply(data: ["dir": .string(dir), "seq": .number(seq), "files": .number(files), "bytes": .number(bytes)],
                              message: "backup up to seq \(seq): \(files) files, \(bytes) bytes in \(dir)")

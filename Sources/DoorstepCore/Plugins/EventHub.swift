@@ -15,6 +15,43 @@ public final class EventHub: Sendable {
         var patterns: [String]
         let continuation: AsyncStream<Event>.Continuation
         var overflowed = false
+        /// A connection's subscription: its queue is bounded in bytes as well.
+        var backlog: Backlog?
+    }
+
+    /// What bounds a connection subscription's queue in bytes, and what happens past it.
+    final class Backlog: Sendable {
+        /// Bytes queued and not yet taken by the reader (``taken(_:)``).
+        let queued = Atomic<Int>(0)
+        let limit: Int
+        /// Set by `subscribe … from=`: past the limit, events are skipped and read back from
+        /// the journal later (the resumable contract); otherwise the connection is cut off.
+        let resumable = Atomic<Bool>(false)
+        /// Closes the connection with a reason (called once, under the hub's lock: it must
+        /// only hand the work to the connection's event loop).
+        let cutOff: @Sendable (String) -> Void
+
+        init(limit: Int, cutOff: @escaping @Sendable (String) -> Void) {
+            self.limit = limit
+            self.cutOff = cutOff
+        }
+
+        /// The reader took `event` off the queue.
+        func taken(_ event: Event) { queued.subtract(EventHub.weight(event), ordering: .relaxed) }
+    }
+
+    /// Roughly what an event costs queued: its encoded size, without encoding it (a walk of
+    /// its data; a string's UTF-8 count is stored, so this is cheap for large events too).
+    static func weight(_ event: Event) -> Int { 64 + event.name.utf8.count + weight(event.data) }
+
+    private static func weight(_ json: JSON) -> Int {
+        switch json {
+        case .null, .bool, .int, .double: return 8
+        case .string(let s): return s.utf8.count + 2
+        case .raw(let s): return s.utf8.count
+        case .array(let items): return items.reduce(2) { $0 + 1 + weight($1) }
+        case .object(let pairs): return pairs.reduce(2) { $0 + $1.0.utf8.count + 4 + weight($1.1) }
+        }
     }
 
     /// What a reaction feed receives for each durable batch.
@@ -66,10 +103,32 @@ public final class EventHub: Sendable {
             s.through = max(s.through, through)
             for event in events {
                 tap?(event)
+                var weight: Int?
                 for (id, sub) in s.subscribers where sub.patterns.contains(where: { EventPattern.matches($0, event.name) }) {
+                    if let backlog = sub.backlog {
+                        let w = weight ?? Self.weight(event)
+                        weight = w
+                        if backlog.queued.load(ordering: .relaxed) + w > backlog.limit {
+                            if backlog.resumable.load(ordering: .relaxed) {
+                                // Skipped; the pump reads it back from the journal.
+                                s.subscribers[id]?.overflowed = true
+                            } else {
+                                // Not fed again: the connection is cut off, its queue freed.
+                                s.subscribers.removeValue(forKey: id)
+                                backlog.cutOff("this connection's subscription had \(backlog.queued.load(ordering: .relaxed)) bytes of events "
+                                    + "queued, the limit is \(backlog.limit) (max_subscriber_backlog_bytes): it does not read its events; "
+                                    + "closing (read faster, or subscribe again from=SEQ to resume without a gap)")
+                            }
+                            continue
+                        }
+                        backlog.queued.add(w, ordering: .relaxed)
+                    }
                     // Marked in the same hold of the lock as the drop: the pump that sees the
                     // next event also sees the mark (and reads the journal for what was lost).
-                    if case .dropped = sub.continuation.yield(event) { s.subscribers[id]?.overflowed = true }
+                    if case .dropped(let old) = sub.continuation.yield(event) {
+                        s.subscribers[id]?.overflowed = true
+                        sub.backlog?.taken(old)
+                    }
                 }
             }
             for (id, feed) in s.feeds {
@@ -105,12 +164,19 @@ public final class EventHub: Sendable {
     public var lastSeq: UInt64 { state.withLock { $0.through } }
 
     /// A new subscription with `patterns` (possibly none yet).
+    ///
+    /// - Parameter backlog: for a connection, the bound of its queue in bytes; its reader
+    ///   calls ``Backlog/taken(_:)`` for each event it takes.
     public func subscribe(_ patterns: [String]) -> (id: UInt64, events: AsyncStream<Event>) {
+        subscribe(patterns, backlog: nil)
+    }
+
+    func subscribe(_ patterns: [String], backlog: Backlog?) -> (id: UInt64, events: AsyncStream<Event>) {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.backlog))
         let id = state.withLock { s in
             sweep(&s)
             s.nextID += 1
-            s.subscribers[s.nextID] = Subscriber(patterns: patterns, continuation: continuation)
+            s.subscribers[s.nextID] = Subscriber(patterns: patterns, continuation: continuation, backlog: backlog)
             return s.nextID
         }
         continuation.onTermination = { [weak self] _ in self?.ended(id) }

@@ -345,6 +345,11 @@ public final class PluginHost: Sendable {
                 await stop(id, newState: .disabled)
                 changes.append("\(id): stopped (disabled)")
             case (let old?, let new?):
+                // A section that did not change leaves its plugin alone: no restart, no 503s
+                // for its clients, no state rebuilt.
+                if current?.state == .running, old.config.values == new.config.values {
+                    continue
+                }
                 if current?.state == .running, (try? await old.plugin.reload(new.config)) == true {
                     changes.append("\(id): reloaded in place")
                 } else {
@@ -360,7 +365,7 @@ public final class PluginHost: Sendable {
     private func restoreState(_ id: String, _ instance: Instance) async -> String? {
         guard let stateful = instance.plugin as? any StatefulPlugin, let store else { return nil }
         do {
-            try await store.rebuild(id, stateful)
+            try await store.rebuild(id, stateful, reason: "loaded from disk for the new instance")
             return nil
         } catch {
             logger.error("cannot load plugin state", metadata: ["plugin.id": "\(id)", "error": "\(error)"])
@@ -410,7 +415,7 @@ public final class PluginHost: Sendable {
             let target: (any StatefulPlugin)? = id == PersistentTimers.id ? persistentTimers : plugin(id).plugin as? any StatefulPlugin
             guard let target else { continue }
             do {
-                try await store.rebuild(id, target)
+                try await store.rebuild(id, target, reason: "rebuilt from disk after a failed write")
                 if id == PersistentTimers.id { await persistentTimers.rearm() }
             } catch {
                 logger.critical("cannot rebuild plugin state after a failed write; stopping", metadata: [

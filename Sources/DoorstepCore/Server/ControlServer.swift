@@ -18,8 +18,9 @@ public final class ControlServer: Service, Sendable {
         let id: UInt64
         let credentials: doorstep_ucred
         let activity: ConnectionActivity
-        /// Set when the connection is over `max_connections`.
-        let overLimit: ControlError?
+        /// Connections open when this one was accepted (itself included), in all and for its uid.
+        let open: Int
+        let openForUID: Int
     }
 
     let runtime: DaemonRuntime
@@ -121,23 +122,39 @@ public final class ControlServer: Service, Sendable {
             let config = runtime.config.daemon
             let id = self.nextID.add(1, ordering: .relaxed).newValue
             let activity = ConnectionActivity()
-            var overLimit: ControlError?
-            if open > config.maxConnections {
-                overLimit = .tooManyConnections("\(open - 1) connections are open, the limit is \(config.maxConnections) (max_connections); try again later")
+            let uid = cred.uid
+            let openForUID = runtime.connectionsByUID.withLock { counts -> Int in
+                counts[uid, default: 0] += 1
+                return counts[uid]!
+            }
+            channel.closeFuture.whenComplete { _ in
+                runtime.connectionsByUID.withLock { counts in
+                    counts[uid, default: 1] -= 1
+                    if counts[uid] == 0 { counts.removeValue(forKey: uid) }
+                }
             }
             let sync = channel.pipeline.syncOperations
-            if config.idleTimeoutSeconds > 0, overLimit == nil {
+            let progress = InputProgress()
+            if config.requestTimeoutSeconds > 0 {
+                try sync.addHandler(InputDeadline(progress: progress, activity: activity, seconds: config.requestTimeoutSeconds))
+            }
+            if config.idleTimeoutSeconds > 0 {
                 try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
                 try sync.addHandler(IdleGuard(activity: activity, seconds: config.idleTimeoutSeconds))
             }
-            try sync.addHandler(ByteToMessageHandler(FrameDecoder(limits: FrameLimits(
-                maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes))))
+            let dispatcher = self.dispatcher
+            try sync.addHandler(ByteToMessageHandler(FrameDecoder(
+                limits: FrameLimits(maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes),
+                budget: runtime.bodyBudget, progress: progress,
+                screen: { [weak activity] line in
+                    dispatcher.bodyVerdict(line, session: activity?.state.withLock { $0.session })
+                })))
             try sync.addHandler(ImmediateReplies(activity: activity, dispatcher: self.dispatcher))
             try sync.addHandler(RequestCounter(activity: activity))
             self.connections.withLock { $0[id] = channel }
             channel.closeFuture.whenComplete { _ in self.connections.withLock { _ = $0.removeValue(forKey: id) } }
             let asyncChannel = try NIOAsyncChannel<Frame, Outgoing>(wrappingChannelSynchronously: channel)
-            return Accepted(channel: asyncChannel, id: id, credentials: cred, activity: activity, overLimit: overLimit)
+            return Accepted(channel: asyncChannel, id: id, credentials: cred, activity: activity, open: open, openForUID: openForUID)
         }
     }
 
@@ -146,10 +163,11 @@ public final class ControlServer: Service, Sendable {
         let cred = accepted.credentials
         let role = runtime.access.role(uid: cred.uid, gid: cred.gid)
         let caller = Caller(uid: cred.uid, gid: cred.gid, pid: cred.pid, role: role)
-        let (subscriptionID, events) = runtime.hub.subscribe([])
+        let backlog = EventHub.Backlog(limit: runtime.config.daemon.maxSubscriberBacklogBytes, cutOff: cutOff(accepted))
+        let (subscriptionID, events) = runtime.hub.subscribe([], backlog: backlog)
         let session = Session(id: accepted.id, caller: caller, userName: Identity.userName(cred.uid) ?? "?",
-                              subscriptionID: subscriptionID, activity: accepted.activity)
-        var refusal = accepted.overLimit
+                              subscriptionID: subscriptionID, activity: accepted.activity, backlog: backlog)
+        var refusal = admission(accepted, role: role, who: session.who)
         if refusal == nil, role == .none {
             refusal = .forbidden("\(session.who) has no role on this daemon; ask an admin to add it to [access]")
             runtime.logger.warning("connection refused: no role", metadata: [
@@ -157,6 +175,45 @@ public final class ControlServer: Service, Sendable {
             ])
         }
         return (session, subscriptionID, events, refusal)
+    }
+
+    /// Why a connection may not stay open (nil: it may). Non-admins share `max_connections`
+    /// and each uid has at most `max_connections_per_user`; admins also get the
+    /// `admin_reserved_connections` beyond them, so root can connect while others fill them.
+    private func admission(_ accepted: Accepted, role: Role, who: String) -> ControlError? {
+        let d = runtime.config.daemon
+        let others = accepted.open - 1
+        if role == .admin {
+            guard accepted.open > d.maxConnections + d.adminReservedConnections else { return nil }
+            return .tooManyConnections("\(others) connections are open, the limit is \(d.maxConnections) (max_connections) "
+                + "plus \(d.adminReservedConnections) for admins (admin_reserved_connections); try again later")
+        }
+        if accepted.open > d.maxConnections {
+            return .tooManyConnections("\(others) connections are open, the limit is \(d.maxConnections) (max_connections); "
+                + "try again later")
+        }
+        if accepted.openForUID > d.maxConnectionsPerUser {
+            return .tooManyConnections("\(who) has \(accepted.openForUID - 1) connections open, the limit per user is "
+                + "\(d.maxConnectionsPerUser) (max_connections_per_user); close one and try again")
+        }
+        return nil
+    }
+
+    /// Cuts a connection off whose subscription stopped reading: says why (an event line,
+    /// for a client that reads again), then closes even if that line cannot be written.
+    private func cutOff(_ accepted: Accepted) -> @Sendable (String) -> Void {
+        let channel = accepted.channel.channel, activity = accepted.activity, hub = runtime.hub
+        let logger = runtime.logger
+        return { message in
+            channel.eventLoop.execute {
+                activity.state.withLock { $0.cutOff = true }
+                logger.warning("subscriber cut off: it does not read its events", metadata: ["connection": "\(accepted.id)"])
+                let line = ReplyEncoder.event(name: "daemon.backlog_exceeded", seq: hub.lastSeq, time: ValueParser.iso8601(Int64(time(nil))),
+                                              data: ["message": .string(message)], format: activity.state.withLock { $0.format })
+                channel.writeAndFlush(NIOAny(Outgoing.other(ByteBuffer(string: line))), promise: nil)
+                channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
+            }
+        }
     }
 
     /// Serves one connection until it quits, closes, or the daemon stops, on the connection's event loop.
@@ -169,7 +226,11 @@ public final class ControlServer: Service, Sendable {
     private func serveOnLoop(_ accepted: Accepted) async {
         let dispatcher = self.dispatcher
         let (session, subscriptionID, events, refusal) = identify(accepted)
-        defer { runtime.hub.remove(subscriptionID) }
+        defer {
+            runtime.hub.remove(subscriptionID)
+            // A cut-off subscriber's queue was large: give the freed memory back to the system.
+            if accepted.activity.state.withLock({ $0.cutOff }) { _ = doorstep_malloc_trim() }
+        }
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
                 if let refusal {

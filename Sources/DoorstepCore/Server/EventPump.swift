@@ -32,6 +32,7 @@ struct EventPump {
         do {
             for await event in events {
                 let marker = event.name.isEmpty
+                if !marker { session.backlog?.taken(event) }
                 // A replay asked for goes first, even before its marker: live events can reach
                 // the stream while the subscribe reply is still on its way.
                 if marker || (session.resumable && (session.hasPendingReplay || hub.takeOverflow(session.subscriptionID))) {

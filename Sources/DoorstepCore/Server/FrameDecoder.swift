@@ -3,10 +3,34 @@ public import NIOCore
 
 /// What the decoder hands the connection: a parsed request, or an error to answer.
 public enum Frame: Sendable {
-    /// A request with its heredoc body, if any.
-    case request(RequestLine, body: String?)
+    /// A request with its heredoc body, if any, and the body's share of the daemon's body
+    /// budget (given back when the frame is dropped).
+    case request(RequestLine, body: String?, lease: BodyLease? = nil)
     /// A line or body that could not be accepted; the tag is recovered when possible.
     case failure(tag: String?, ControlError)
+}
+
+/// Whether a body announced by a request line is wanted, decided at that line (so a body
+/// nobody will read is never buffered).
+public enum BodyVerdict: Sendable {
+    /// Read it.
+    case accept
+    /// Answer this at once and discard the body as it arrives.
+    case refuse(ControlError)
+    /// Not known yet (the peer is not identified yet): asked again as the body arrives.
+    case undecided
+}
+
+/// When the request being received began to arrive, shared by the decoder (which knows where
+/// requests start and end) and ``InputDeadline`` (which closes a connection whose request
+/// takes too long). Touched only on the connection's event loop.
+public final class InputProgress: @unchecked Sendable {
+    /// Set while part of a request line or body is buffered; nil between requests.
+    var since: NIODeadline?
+    /// What is being received, for the message: "request line" or "body".
+    var what = "request line"
+
+    public init() {}
 }
 
 /// The limits a connection enforces, fixed when it is accepted.
@@ -44,16 +68,55 @@ public struct FrameDecoder: ByteToMessageDecoder {
         var overflow = false
         /// Inside a line that is already longer than the terminator.
         var midLine = false
+        /// Skipped as it arrives, never buffered: its request was refused or failed.
+        var discard = false
+        /// Whether the screen has decided that the body is wanted.
+        var decided = true
+        /// The body's share of the budget (nil without a budget).
+        var lease: BodyLease?
     }
 
     private let limits: FrameLimits
+    private let budget: BodyBudget?
+    private let progress: InputProgress?
+    private let screen: (@Sendable (RequestLine) -> BodyVerdict)?
     private var state = State.line
     /// Enough of an oversize line's end to see ` <<WORD`.
     static let tailKept = Lexer.maxHeredocWordLength + 4
 
-    public init(limits: FrameLimits) { self.limits = limits }
+    /// - Parameters:
+    ///   - budget: the daemon-wide budget bodies are held against (nil: only `maxBodyBytes`).
+    ///   - progress: told when a request starts and ends arriving (for ``InputDeadline``).
+    ///   - screen: asked, at the request line, whether its body is wanted.
+    public init(limits: FrameLimits, budget: BodyBudget? = nil, progress: InputProgress? = nil,
+                screen: (@Sendable (RequestLine) -> BodyVerdict)? = nil) {
+        self.limits = limits
+        self.budget = budget
+        self.progress = progress
+        self.screen = screen
+    }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let result = step(context: context, buffer: &buffer)
+        guard let progress else { return result }
+        if result == .continue {
+            progress.since = nil
+        } else if case .line = state, buffer.readableBytes == 0 {
+            progress.since = nil
+        } else if progress.since == nil {
+            progress.since = .now()
+            if case .body = state { progress.what = "body" } else { progress.what = "request line" }
+        }
+        return result
+    }
+
+    public mutating func decoderRemoved(context: ChannelHandlerContext) {
+        // A body cut off by the connection's end gives its bytes back now.
+        if case .body(let body) = state { body.lease?.releaseAll() }
+        state = .line
+    }
+
+    private mutating func step(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
         switch state {
         case .line:
             if let newline = buffer.readableBytesView.firstIndex(of: 0x0A) {
@@ -77,7 +140,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
                 if end.last == 0x0D { end.removeLast() }
                 buffer.moveReaderIndex(to: newline + 1)
                 if let word = Lexer.heredocWord(end) {
-                    state = .body(Body(request: nil, tag: tag, pending: lineTooLong(total), word: word))
+                    state = .body(Body(request: nil, tag: tag, pending: lineTooLong(total), word: word, discard: true))
                     return .continue
                 }
                 state = .line
@@ -91,9 +154,12 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
         case .body(var body):
             state = .line  // drop the enum's reference so appending to the body does not copy it
-            if let frame = decodeBody(&body, buffer: &buffer) {
-                state = .line
-                context.fireChannelRead(wrapInboundOut(frame))
+            var early: Frame?
+            let done = decodeBody(&body, buffer: &buffer) { early = $0 }
+            // A refusal decided mid-body is answered at once; the rest is discarded.
+            if let early { context.fireChannelRead(wrapInboundOut(early)) }
+            if done {
+                if let frame = finish(body) { context.fireChannelRead(wrapInboundOut(frame)) }
                 return .continue
             }
             state = .body(body)
@@ -109,26 +175,39 @@ public struct FrameDecoder: ByteToMessageDecoder {
             if let frame = handleLine(line) { context.fireChannelRead(wrapInboundOut(frame)) }
         }
         if case .body(let body) = state {
-            context.fireChannelRead(wrapInboundOut(.failure(tag: body.tag,
-                .syntax("input ended before the heredoc terminator line '\(body.word)'"))))
+            body.lease?.releaseAll()
+            if !(body.discard && body.pending == nil) {
+                context.fireChannelRead(wrapInboundOut(.failure(tag: body.tag,
+                    .syntax("input ended before the heredoc terminator line '\(body.word)'"))))
+            }
             state = .line
         }
         return .needMoreData
     }
 
-    /// Consumes body lines; returns the frame once the terminator line is seen.
-    private mutating func decodeBody(_ body: inout Body, buffer: inout ByteBuffer) -> Frame? {
+    /// Consumes body lines; true once the terminator line is seen. `answer` gets a refusal
+    /// decided on the way (the screen's, or the budget's).
+    private mutating func decodeBody(_ body: inout Body, buffer: inout ByteBuffer, answer: (Frame) -> Void) -> Bool {
+        if !body.decided, let screen, let request = body.request {
+            switch screen(request) {
+            case .accept: body.decided = true
+            case .refuse(let error):
+                refuse(&body)
+                answer(.failure(tag: body.tag, error))
+            case .undecided: break
+            }
+        }
         while true {
             guard let newline = buffer.readableBytesView.firstIndex(of: 0x0A) else {
-                // Keep a short tail: it may be the start of the terminator line.
-                let keep = body.word.utf8.count + 2
-                if buffer.readableBytes > keep, body.overflow || body.bytes.count + buffer.readableBytes > limits.maxBodyBytes {
-                    body.overflow = true
-                    body.bytes = []
+                // Keep a short tail: it may be the start of the terminator line. The rest of
+                // a long line is taken now (counted, or dropped), never left in the buffer.
+                let movable = buffer.readableBytes - (body.word.utf8.count + 2)
+                if movable > 0 {
+                    store(buffer.readableBytesView.prefix(movable), newline: false, &body, answer)
+                    buffer.moveReaderIndex(forwardBy: movable)
                     body.midLine = true
-                    buffer.moveReaderIndex(to: buffer.writerIndex)
                 }
-                return nil
+                return false
             }
             let length = newline - buffer.readerIndex
             let wasMidLine = body.midLine
@@ -137,31 +216,61 @@ public struct FrameDecoder: ByteToMessageDecoder {
             if line.last == 0x0D { line = line.dropLast() }
             if !wasMidLine, line.elementsEqual(body.word.utf8) {
                 buffer.moveReaderIndex(forwardBy: length + 1)
-                return finish(body)
+                return true
             }
-            if !body.overflow {
-                if body.bytes.count + length + 1 > limits.maxBodyBytes {
-                    body.overflow = true
-                    body.bytes = []
-                } else {
-                    body.bytes.append(contentsOf: line)
-                    body.bytes.append(0x0A)
-                }
-            }
+            store(line, newline: true, &body, answer)
             buffer.moveReaderIndex(forwardBy: length + 1)
         }
     }
 
-    private func finish(_ body: Body) -> Frame {
+    /// Adds body bytes, within `max_body_bytes` and the daemon's body budget.
+    private func store(_ bytes: ByteBufferView.SubSequence, newline: Bool, _ body: inout Body, _ answer: (Frame) -> Void) {
+        guard !body.discard, !body.overflow else { return }
+        let n = bytes.count + (newline ? 1 : 0)
+        if body.bytes.count + n > limits.maxBodyBytes {
+            body.overflow = true
+            body.bytes = []
+            body.lease?.releaseAll()
+            return
+        }
+        if let budget {
+            if body.lease == nil { body.lease = BodyLease(budget) }
+            guard body.lease!.grow(n) else {
+                refuse(&body)
+                answer(.failure(tag: body.tag, .unavailable(
+                    "bodies being received and waiting on every connection already hold \(budget.inUse) bytes, the limit is "
+                    + "\(budget.limit) (max_buffered_body_bytes); this body is discarded as it arrives: send it again later")))
+                return
+            }
+        }
+        body.bytes.append(contentsOf: bytes)
+        if newline { body.bytes.append(0x0A) }
+    }
+
+    /// From now on the body is skipped; it was answered already.
+    private func refuse(_ body: inout Body) {
+        body.discard = true
+        body.decided = true
+        body.request = nil
+        body.bytes = []
+        body.lease?.releaseAll()
+    }
+
+    /// The frame for a body whose terminator was seen (nil: it was answered already).
+    private func finish(_ body: Body) -> Frame? {
         if let pending = body.pending { return .failure(tag: body.tag, pending) }
+        if body.discard { return nil }
         if body.overflow {
             return .failure(tag: body.tag, .bodyTooLong("the body exceeds \(limits.maxBodyBytes) bytes (max_body_bytes); it was read and discarded"))
         }
         if let bad = UTF8Check.firstInvalidByte(body.bytes) {
+            body.lease?.releaseAll()
             let lineNumber = body.bytes[..<bad].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
             return .failure(tag: body.tag, .invalidUTF8("body line \(lineNumber) is not valid UTF-8 (byte \(bad + 1) of the body)"))
         }
-        return .request(body.request!, body: String(decoding: body.bytes, as: UTF8.self))
+        // The body may still be undecided (the peer was identified only now): the dispatcher
+        // checks role and command again anyway.
+        return .request(body.request!, body: String(decoding: body.bytes, as: UTF8.self), lease: body.lease)
     }
 
     private func lineTooLong(_ length: Int) -> ControlError {
@@ -177,7 +286,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         if bytes.count > limits.maxLineBytes {
             error = lineTooLong(bytes.count)
             if let word = Lexer.heredocWord(bytes) {
-                state = .body(Body(request: nil, tag: tag, pending: error, word: word))
+                state = .body(Body(request: nil, tag: tag, pending: error, word: word, discard: true))
                 return nil
             }
             return .failure(tag: tag, error)
@@ -188,8 +297,18 @@ public struct FrameDecoder: ByteToMessageDecoder {
             do {
                 guard let request = try Lexer.parse(String(decoding: bytes, as: UTF8.self)) else { return nil }
                 if let word = request.heredoc {
-                    state = .body(Body(request: request, tag: request.tag, word: word))
-                    return nil
+                    switch screen?(request) ?? .accept {
+                    case .accept:
+                        state = .body(Body(request: request, tag: request.tag, word: word))
+                        return nil
+                    case .undecided:
+                        state = .body(Body(request: request, tag: request.tag, word: word, decided: false))
+                        return nil
+                    case .refuse(let refusal):
+                        // Answered now; the body is skipped as it arrives, never buffered.
+                        state = .body(Body(request: nil, tag: request.tag, word: word, discard: true))
+                        return .failure(tag: request.tag, refusal)
+                    }
                 }
                 return .request(request, body: nil)
             } catch let e {
@@ -198,7 +317,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         }
         // A bad line that announces a body: skip the body too, or its lines would run as requests.
         if let word = Lexer.heredocWord(bytes) {
-            state = .body(Body(request: nil, tag: tag, pending: error, word: word))
+            state = .body(Body(request: nil, tag: tag, pending: error, word: word, discard: true))
             return nil
         }
         return .failure(tag: tag, error)

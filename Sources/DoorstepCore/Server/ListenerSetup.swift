@@ -6,6 +6,21 @@ enum ListenerSetup {
         let description: String
     }
 
+    /// The longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
+    static let maxSocketPathBytes = 107
+
+    /// Why `path` cannot be a socket's path (nil when it can): checked with the config, so a
+    /// path too long fails `--check-config` and start-up, not the bind after recovery.
+    static func socketPathProblem(_ path: String) -> String? {
+        if path.isEmpty { return "a Unix socket path must not be empty" }
+        if path.utf8.contains(0) { return "a Unix socket path must not hold a NUL byte" }
+        let n = path.utf8.count
+        if n > maxSocketPathBytes {
+            return "'\(path)' is \(n) bytes; a Unix socket path holds at most \(maxSocketPathBytes) (use a shorter or relative path)"
+        }
+        return nil
+    }
+
     /// Makes `path` free to bind: creates its directory, removes a socket file nobody listens on.
     ///
     /// - Throws: when another process serves the socket, or the path is not a socket.

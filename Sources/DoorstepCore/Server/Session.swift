@@ -13,6 +13,8 @@ final class ConnectionActivity: Sendable {
         var inFlight = 0
         /// The session once the request loop has identified the peer (nil when refused).
         var session: Session?
+        /// Set when the subscription was cut off for not reading (its memory is given back).
+        var cutOff = false
     }
 
     let state = Mutex(State())
@@ -33,6 +35,8 @@ final class Session: Sendable {
     /// The hub subscription that feeds this connection's events (no patterns until `subscribe`).
     let subscriptionID: UInt64
     let activity: ConnectionActivity
+    /// The byte bound of this connection's event queue.
+    let backlog: EventHub.Backlog?
     private let clientName = Mutex<String?>(nil)
     private let replayBox = Mutex(ReplayState())
 
@@ -54,7 +58,9 @@ final class Session: Sendable {
         var poke = false
     }
 
-    init(id: UInt64, caller: Caller, userName: String, subscriptionID: UInt64, activity: ConnectionActivity) {
+    init(id: UInt64, caller: Caller, userName: String, subscriptionID: UInt64, activity: ConnectionActivity,
+         backlog: EventHub.Backlog? = nil) {
+        self.backlog = backlog
         self.id = id
         self.caller = caller
         self.userName = userName
@@ -82,6 +88,7 @@ final class Session: Sendable {
 
     /// Asks for `replay` (the pump starts it once the subscribe reply has gone out).
     func startReplay(_ replay: Replay) {
+        backlog?.resumable.store(true, ordering: .relaxed)
         replayBox.withLock { r in
             r.resumable = true
             r.pending = replay

@@ -83,14 +83,26 @@ enum FileSystem {
 
     /// Takes the state directory's lock (`DIR/lock`, flock) for the life of the process, so
     /// two daemons, or a daemon and `--repair`, never write the same journal.
-    static func lockStateDirectory(_ dir: String) throws(Failure) {
+    ///
+    /// Waits up to `wait` for a lock that is held: right after a `kill -9` of a big daemon
+    /// its main thread is a zombie while other threads still hold the lock for a few (seen:
+    /// 9–16) milliseconds, and a restart at once must not fail for that. `onWait` is called
+    /// once if it has to wait, so the log says why start-up pauses.
+    static func lockStateDirectory(_ dir: String, wait: Duration = .seconds(5),
+                                   onWait: () -> Void = {}) throws(Failure) {
         let path = dir + "/lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let deadline = ContinuousClock.now + wait
+        var told = false
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
-            close(fd)
-            throw Failure(operation: "lock (is another doorstepd using this state directory?)", path: path, code: code)
+            guard code == EWOULDBLOCK || code == EINTR, ContinuousClock.now < deadline else {
+                close(fd)
+                throw Failure(operation: "lock (waited \(wait); is another doorstepd using this state directory?)", path: path, code: code)
+            }
+            if !told { told = true; onWait() }
+            usleep(10_000)
         }
         // Intentionally never closed: the lock lasts until the process exits.
     }

@@ -234,6 +234,12 @@ final class Journal: @unchecked Sendable {
         return (failures[plugin, default: 0], poisoned.contains(plugin))
     }
 
+    /// Starts the counters that trigger snapshots at what the journal holds past the snapshots
+    /// on disk (what recovery replayed).
+    func seedSnapshotCounters(events: Int, bytes: Int64) {
+        stats.withLock { $0.eventsSinceSnapshot = events; $0.bytesSinceSnapshot = bytes }
+    }
+
     /// Resets the counters that trigger snapshots.
     func resetSnapshotCounters() { stats.withLock { $0.bytesSinceSnapshot = 0; $0.eventsSinceSnapshot = 0 } }
 

@@ -57,14 +57,29 @@ extension StateStore {
             throw ControlError.conflict("\(dir) is not empty; back up into a new or empty directory")
         }
         let (seq, files) = try await collectBackup()
+        let existed = FileSystem.exists(dir)
+        // A backup that fails half-way (a full disk) leaves nothing that looks like one.
+        func undo() {
+            for file in files { unlink(dir + "/" + file.name) }
+            unlink(dir + "/BACKUP")
+            rmdir(dir + "/journal")
+            rmdir(dir + "/snapshots")
+            if !existed { rmdir(dir) }
+        }
         do {
             try FileIO.makeDirectories(dir + "/journal", mode: 0o700)
             try FileIO.makeDirectories(dir + "/snapshots", mode: 0o700)
         } catch {
+            undo()
             throw ControlError.invalidArgument("dir: cannot create \(dir): \(error)")
         }
-        for file in files { try FileSystem.writeAtomically(dir + "/" + file.name, file.bytes) }
-        try FileSystem.writeAtomically(dir + "/BACKUP", Array(Self.backupHeader(seq: seq, files: files.count).utf8) + [0x0A])
+        do {
+            for file in files { try FileSystem.writeAtomically(dir + "/" + file.name, file.bytes) }
+            try FileSystem.writeAtomically(dir + "/BACKUP", Array(Self.backupHeader(seq: seq, files: files.count).utf8) + [0x0A])
+        } catch {
+            undo()
+            throw error
+        }
         return (seq, files.count, files.reduce(0) { $0 + $1.bytes.count })
     }
 

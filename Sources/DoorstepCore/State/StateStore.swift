@@ -87,12 +87,14 @@ public final class StateStore: Sendable {
         covered.withLock { $0 = coveredByPlugin }
 
         var replayed = 0
+        var replayedBytes: Int64 = 0
         let scan: JournalScan
         do {
             scan = try await replayJournal(plugins: plugins, covered: coveredByPlugin) { batch in
                 if batch.expected > 0 { await batch.plugin.willReplay(count: batch.expected) }
                 try await batch.plugin.applyAll(batch.events)
                 replayed += batch.events.count
+                replayedBytes += batch.events.reduce(0) { $0 + Int64($1.payload.count + $1.announced.count + $1.plugin.utf8.count + $1.type.utf8.count + JournalRecord.headerSize + JournalRecord.fixedBody) }
             }
         } catch let error as UnknownEventError {
             throw ReplayFailure(error: error, at: locate(seq: error.seq))
@@ -109,6 +111,10 @@ public final class StateStore: Sendable {
         let journal = try Journal(directory: journalDir, lastSegment: lastSegment, nextSeq: nextSeq, fsync: settings.fsync,
                                   segmentBytes: settings.segmentBytes, logger: logger, fatal: fatal,
                                   onWriteFailure: onWriteFailure, onDurable: onDurable)
+        // What start-up replayed is journal since the last snapshot on disk: counted, so a daemon
+        // in a crash loop (whose counters would restart at 0 on every start) still snapshots,
+        // soon after start when the tail is over the threshold, and start-up stops growing.
+        journal.seedSnapshotCounters(events: replayed, bytes: replayedBytes)
         ref.set(journal)
         report.millis = Int64((ContinuousClock.now - start).components.seconds * 1000
             + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000)
@@ -178,8 +184,11 @@ public final class StateStore: Sendable {
         return nil
     }
 
-    /// Rebuilds `plugin` from its snapshot and the durable journal (after a failed write).
-    func rebuild(_ id: String, _ plugin: any StatefulPlugin) async throws {
+    /// Rebuilds `plugin` from its snapshot and the durable journal: after a failed write, for
+    /// a new instance (reload, enable), or a disabled plugin's records at start.
+    ///
+    /// - Parameter reason: what the log line says happened.
+    func rebuild(_ id: String, _ plugin: any StatefulPlugin, reason: String) async throws {
         // Not while a snapshot round installs snapshots and removes segments under our feet.
         await exclusive.enter()
         defer { exclusive.leave() }
@@ -193,8 +202,7 @@ public final class StateStore: Sendable {
         // A refused record may have moved the cursor: read it back from what is on disk.
         let cursor = events.reduce(snapshot?.cursor ?? 0) { max($0, $1.reaction) }
         if cursor > 0 || ref.cursors.cursor(id) != nil { ref.cursors.set(id, cursor) }
-        logger.notice("plugin state rebuilt from disk after a failed write",
-                      metadata: ["plugin.id": "\(id)", "events": "\(events.count)"])
+        logger.notice("plugin state \(reason)", metadata: ["plugin.id": "\(id)", "events": "\(events.count)"])
     }
 
     /// A journal handle for `plugin`.

@@ -11,6 +11,31 @@ final class LineClient {
         let description: String
     }
 
+    /// Connects as `uid`:`gid` (root only): the kernel records the connecting thread's
+    /// effective ids (`SO_PEERCRED`), so only this thread switches, with the raw system calls
+    /// (glibc's wrappers would switch every thread of the test process), and back at once.
+    /// x86-64 system call numbers (Glibc's module does not export `SYS_*`).
+    static let sysSetresuid = 117, sysSetresgid = 119
+
+    /// `syscall(2)` with three arguments (Swift cannot call the variadic C function; on x86-64
+    /// integer arguments pass the same way either way).
+    static let rawSyscall: @convention(c) (Int, Int, Int, Int) -> Int = {
+        unsafeBitCast(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syscall")!, to: (@convention(c) (Int, Int, Int, Int) -> Int).self)
+    }()
+
+    convenience init(socket path: String, uid: UInt32, gid: UInt32) throws {
+        precondition(getuid() == 0, "connecting as another user needs root")
+        let syscall = Self.rawSyscall
+        guard syscall(Self.sysSetresgid, -1, Int(gid), -1) == 0, syscall(Self.sysSetresuid, -1, Int(uid), -1) == 0 else {
+            throw Failure(description: "cannot switch this thread to \(uid):\(gid): \(String(cString: strerror(errno)))")
+        }
+        defer {
+            _ = syscall(Self.sysSetresuid, -1, 0, -1)
+            _ = syscall(Self.sysSetresgid, -1, 0, -1)
+        }
+        try self.init(socket: path)
+    }
+
     init(socket path: String) throws {
         // Close-on-exec: a daemon another test spawns meanwhile must not inherit this
         // connection (the daemon here would never see it close).

@@ -1,0 +1,227 @@
+import Foundation
+import Testing
+
+/// What a local user with a role could do to the daemon's memory and connections (issue 13):
+/// each bound is stated in numbers and measured against the real daemon.
+@Suite("Resource limits against hostile local users", .serialized)
+struct ResourceLimitTests {
+    static let canSwitchUser = getuid() == 0
+    /// nobody:nogroup, the hostile viewer.
+    static let nobody: (uid: UInt32, gid: UInt32) = (65534, 65534)
+
+    static func viewerConfig(_ daemon: String = "") -> String {
+        "[daemon]\nsocket_group = \"nogroup\"\n\(daemon)\n[access.users]\nnobody = \"viewer\"\n" + DaemonProcess.probeConfig
+    }
+
+    /// The daemon's resident memory in MiB.
+    static func rssMiB(_ pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return -1 }
+        return kb / 1024
+    }
+
+    /// Lets this process open a few hundred sockets.
+    static func raiseFileLimit() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = max(limit.rlim_cur, min(limit.rlim_max, 4096))
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    func viewer(_ daemon: DaemonProcess) throws -> LineClient {
+        try LineClient(socket: daemon.socket, uid: Self.nobody.uid, gid: Self.nobody.gid)
+    }
+
+    // MARK: 1. Bodies nobody will read
+
+    @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
+    func bodiesThatWillBeRefusedAreAnsweredAtOnceAndNeverBuffered() throws {
+        Self.raiseFileLimit()
+        let daemon = try DaemonProcess(config: Self.viewerConfig(
+            "max_connections = 300\nmax_connections_per_user = 300\nrequest_timeout = 600\n"))
+        defer { daemon.stop() }
+        let baseline = Self.rssMiB(daemon.pid)
+        // A refusal comes at the request line, before any body line is sent.
+        let one = try viewer(daemon)
+        #expect(try one.request("ping").final == "200 pong")
+        // The terminator still ends each skipped body: the connection goes on.
+        try one.send("ping <<NEVER\n")
+        #expect(try one.readReply().final.hasPrefix("422 invalid_argument: ping takes no body"))
+        try one.send("a line of the body\nNEVER\nroster.import <<NEVER\n")
+        #expect(try one.readReply().final.hasPrefix("403 forbidden: roster.import needs role operator"))
+        try one.send("NEVER\nno.such.thing <<NEVER\n")
+        #expect(try one.readReply().final.hasPrefix("405 unknown_command"))
+        try one.send("NEVER\n")
+        #expect(try one.request("ping").final == "200 pong")
+
+        // 250 hostile connections, each 0.5 MiB of body lines without the terminator, for
+        // commands that will be refused (no body taken, unknown, role too low).
+        let heads = ["ping <<NEVER\n", "roster.import format=csv <<NEVER\n", "nosuch <<NEVER\n", "probe.echo x <<NEVER\n"]
+        let chunk = Array(String(repeating: "3号楼,2单元,501,王芳,13800138000\n", count: 2048).utf8)  // ~80 KiB
+        var hostile: [LineClient] = []
+        for i in 0..<250 {
+            let c = try viewer(daemon)
+            try c.send(heads[i % heads.count])
+            hostile.append(c)
+        }
+        for _ in 0..<6 {
+            for c in hostile { try c.send(chunk) }
+        }
+        let during = Self.rssMiB(daemon.pid)
+        // Buffered, they would be 120 MiB; discarded, they cost the connections' buffers only.
+        #expect(during - baseline < 40, "250 connections × 0.5 MiB of refused bodies: RSS \(baseline) → \(during) MiB")
+        // Each was answered at once, and the daemon still serves everyone.
+        for c in hostile.prefix(8) { #expect(try c.readReply().final.hasPrefix("4")) }
+        #expect(try daemon.client().request("ping").final == "200 pong")
+    }
+
+    @Test func bodiesBeingReceivedShareOneBudget() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nmax_body_bytes = 4194304\nmax_buffered_body_bytes = 8388608\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let baseline = Self.rssMiB(daemon.pid)
+        let line = Array(String(repeating: "楼", count: 1000).utf8) + [0x0A]  // 3 KiB
+        let chunk = Array((0..<100).map { _ in line }.joined())  // 300 KiB
+        // Six uploads of 3 MiB, none finished: the budget (8 MiB) holds two of them.
+        var uploads: [LineClient] = []
+        for _ in 0..<6 {
+            let c = try daemon.client()
+            try c.send("probe.body <<END\n")
+            for _ in 0..<10 { try c.send(chunk) }
+            uploads.append(c)
+        }
+        var refused = 0
+        for c in uploads {
+            try c.send("END\n")
+            let reply = try c.readReply().final
+            if reply.hasPrefix("503 unavailable: bodies being received") {
+                refused += 1
+                #expect(reply.contains("max_buffered_body_bytes"))
+            } else {
+                #expect(reply.hasPrefix("200"), "\(reply)")
+            }
+        }
+        #expect(refused >= 3, "8 MiB holds at most two 3 MiB bodies; \(refused) of 6 were refused")
+        #expect(Self.rssMiB(daemon.pid) - baseline < 120)
+        // Once those requests are done, the budget is free again.
+        let c = try daemon.client()
+        try c.send("probe.body <<END\n")
+        for _ in 0..<10 { try c.send(chunk) }
+        try c.send("END\n")
+        #expect(try c.readReply().final.hasPrefix("200"))
+    }
+
+    // MARK: 2. Connections
+
+    @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
+    func oneUserCannotTakeEverySlotAndAdminsAlwaysGetIn() throws {
+        Self.raiseFileLimit()
+        let daemon = try DaemonProcess(config: Self.viewerConfig("max_connections = 256\nmax_connections_per_user = 4\n"))
+        defer { daemon.stop() }
+        let mine = try (0..<4).map { _ in try viewer(daemon) }
+        for c in mine { #expect(try c.request("ping").final == "200 pong") }
+        let fifth = try viewer(daemon)
+        let reply = try fifth.readReply().final
+        #expect(reply.hasPrefix("429 too_many_connections: uid 65534 (nobody) has 4 connections open, the limit per user is 4 (max_connections_per_user)"))
+        #expect(fifth.isClosed())
+        #expect(try mine[0].request("ping").final == "200 pong")
+    }
+
+    @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
+    func anAdminConnectsWhile256ViewerConnectionsAreOpen() throws {
+        Self.raiseFileLimit()
+        let daemon = try DaemonProcess(config: Self.viewerConfig("max_connections = 256\nmax_connections_per_user = 1000\n"))
+        defer { daemon.stop() }
+        let viewers = try (0..<256).map { _ in try viewer(daemon) }
+        #expect(try viewers[255].request("ping").final == "200 pong")
+        let extra = try viewer(daemon)
+        #expect(try extra.readReply().final.hasPrefix("429 too_many_connections: 256 connections are open, the limit is 256"))
+        let root = try daemon.client()
+        #expect(try root.request("ping").final == "200 pong", "an admin gets one of the reserved slots")
+        #expect(try daemon.ctl(["status"]).status == 0)
+        _ = viewers
+    }
+
+    @Test func aClientSendingAByteASecondIsClosedWithinTheRequestTimeout() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nrequest_timeout = 3\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let slow = try daemon.client()
+        let start = Date()
+        var closedAfter: Double?
+        for byte in Array("probe.echo 一个字一个字地发送".utf8) {
+            if (try? slow.send([byte])) == nil { break }
+            var pfd = pollfd(fd: slow.fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 1000) > 0 { closedAfter = Date().timeIntervalSince(start); break }
+        }
+        let elapsed = try #require(closedAfter, "still open after \(Date().timeIntervalSince(start)) s")
+        #expect(try slow.readLine() == "408 request_timeout: the request line did not arrive whole within 3 s (request_timeout); closing")
+        #expect(slow.isClosed())
+        #expect(elapsed >= 2.9 && elapsed < 5.5, "closed after \(elapsed) s; the deadline is 3 s")
+        // A body trickling in line by line is held to the same deadline.
+        let body = try daemon.client()
+        try body.send("probe.body <<END\n")
+        var bodyClosed = false
+        for i in 0..<20 {
+            if (try? body.send("line \(i)\n")) == nil { break }
+            var pfd = pollfd(fd: body.fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 500) > 0 { bodyClosed = true; break }
+        }
+        #expect(bodyClosed)
+        #expect(try body.readLine() == "408 request_timeout: the body did not arrive whole within 3 s (request_timeout); closing")
+    }
+
+    @Test func theRequestTimeoutDoesNotCountWhileTheDaemonIsBusy() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nrequest_timeout = 1\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let c = try daemon.client()
+        // Half a line sent behind a slow request waits, unread, for as long as that takes.
+        try c.send("probe.sleep ms=2500\nprobe.echo 后")
+        #expect(try c.readReply(timeout: 10) == ["200 slept"])
+        try c.send("来\n")
+        #expect(try c.readReply() == ["200-后来", "200 ok"])
+    }
+
+    // MARK: 3. A subscriber that never reads
+
+    @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
+    func aSubscriberThatNeverReadsIsCutOffAndItsMemoryGivenBack() throws {
+        let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\n"))
+        defer { daemon.stop() }
+        let text = String(repeating: "居", count: 20_000)  // 60 KB of UTF-8
+        let publisher = try daemon.client()
+        func publish(_ count: Int) throws {
+            for i in 0..<count {
+                try publisher.send("probe.publish big text=\(text)\n")
+                if i % 50 == 49 { for _ in 0..<50 { _ = try publisher.readReply() } }
+            }
+        }
+        // The same load without the subscriber first: the baseline includes what publishing costs.
+        try publish(400)
+        let baseline = Self.rssMiB(daemon.pid)
+        let hostile = try viewer(daemon)
+        var size: Int32 = 4096
+        setsockopt(hostile.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        #expect(try hostile.request("subscribe *").final.hasPrefix("200 subscribed"))
+        var peak = baseline
+        for _ in 0..<8 {
+            try publish(50)
+            peak = max(peak, Self.rssMiB(daemon.pid))
+        }
+        #expect(peak - baseline < 40, "400 events of 60 KB to a subscriber that does not read: RSS \(baseline) → \(peak) MiB")
+        #expect(daemon.stderr.contains("subscriber cut off"))
+        // Its connection was closed: reading now drains what the socket held, then EOF.
+        var lines = 0
+        var reason: String?
+        while let line = try hostile.readLine(timeout: 10) {
+            lines += 1
+            if line.hasPrefix("600 daemon.backlog_exceeded") { reason = line }
+        }
+        #expect(lines < 400, "it was cut off before getting every event")
+        if let reason { #expect(reason.contains("max_subscriber_backlog_bytes")) }
+        usleep(300_000)
+        let after = Self.rssMiB(daemon.pid)
+        #expect(after <= baseline * 1.1, "RSS after the cut-off \(after) MiB, baseline \(baseline) MiB")
+        #expect(try daemon.client().request("ping").final == "200 pong")
+    }
+}
