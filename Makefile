@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 ARGS ?=
 
-.PHONY: all deps build run test release install clean-state bench bench-smoke
+.PHONY: all deps build run test release install clean-state bench bench-smoke fuzz fuzz-smoke
 
 all: build
 
@@ -31,6 +31,16 @@ bench: deps
 # The harness at toy size on the debug build, in seconds (CI runs it after the tests).
 bench-smoke: deps
 	bash bench/run.sh --smoke
+
+# The libFuzzer targets of fuzz/ (fuzz/README.md): FUZZ_SECONDS per target (default 1 h, all
+# five one after another; FUZZ_JOBS=2 runs two at once). Build in .build-fuzz, output in /tmp.
+FUZZ_SECONDS ?= 3600
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# 60 s per target, as CI runs it after the tests.
+fuzz-smoke: deps
+	bash scripts/fuzz.sh 60
 
 release: deps
 	$(SWIFT) build -c release

@@ -16,6 +16,11 @@ let package = Package(
         .executable(name: "doorstepd", targets: ["doorstepd"]),
         .executable(name: "doorstepctl", targets: ["doorstepctl"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
+        // For the fuzz targets of fuzz/ (fuzz/Package.swift depends on this package by path).
+        .library(name: "DoorstepProtocol", targets: ["DoorstepProtocol"]),
+        .library(name: "PluginSupport", targets: ["PluginSupport"]),
+        .library(name: "DoorstepCore", targets: ["DoorstepCore"]),
+        .library(name: "RosterPlugin", targets: ["RosterPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
