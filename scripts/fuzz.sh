@@ -36,8 +36,9 @@ build() {
     echo "fuzz.sh: building the fuzz targets (release, -sanitize=fuzzer,address) in $build_dir"
     # -enable-testing: the targets use @testable import for internal decoders (JournalRecord,
     # RosterImport). The sanitizers apply to every module, so the product code is instrumented;
-    # -sanitize-coverage is explicit because -sanitize=fuzzer alone was seen to build Swift
-    # modules without coverage counters (libFuzzer then reports no "cov:" and finds nothing).
+    # -sanitize-coverage is explicit because SwiftPM passes `-sanitize=fuzzer -sanitize=address`
+    # as two flags and swiftc keeps only the last: the Swift modules would get no coverage
+    # counters (libFuzzer then prints no "cov:" and finds nothing). Change flags => clean build.
     nice -n 10 swift build --package-path fuzz --scratch-path "$build_dir" -c release \
         --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp \
         -Xswiftc -enable-testing -j "$(nproc)" 2>&1 \
