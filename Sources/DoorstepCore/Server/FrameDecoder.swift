@@ -1,3 +1,4 @@
+import Glibc
 public import DoorstepProtocol
 public import NIOCore
 
@@ -119,7 +120,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
     private mutating func step(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
         switch state {
         case .line:
-            if let newline = buffer.readableBytesView.firstIndex(of: 0x0A) {
+            if let newline = Self.newline(in: buffer) {
                 let length = newline - buffer.readerIndex
                 let line = buffer.readBytes(length: length)!
                 buffer.moveReaderIndex(forwardBy: 1)
@@ -134,7 +135,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
             return .needMoreData
 
         case .discardingLine(let tag, let seen, let tail):
-            if let newline = buffer.readableBytesView.firstIndex(of: 0x0A) {
+            if let newline = Self.newline(in: buffer) {
                 let total = seen + newline - buffer.readerIndex
                 var end = Array((tail + buffer.readableBytesView[buffer.readerIndex..<newline]).suffix(Self.tailKept))
                 if end.last == 0x0D { end.removeLast() }
@@ -198,12 +199,12 @@ public struct FrameDecoder: ByteToMessageDecoder {
             }
         }
         while true {
-            guard let newline = buffer.readableBytesView.firstIndex(of: 0x0A) else {
+            guard let newline = Self.newline(in: buffer) else {
                 // Keep a short tail: it may be the start of the terminator line. The rest of
                 // a long line is taken now (counted, or dropped), never left in the buffer.
                 let movable = buffer.readableBytes - (body.word.utf8.count + 2)
                 if movable > 0 {
-                    store(buffer.readableBytesView.prefix(movable), newline: false, &body, answer)
+                    buffer.withUnsafeReadableBytes { store(UnsafeRawBufferPointer(rebasing: $0.prefix(movable)), newline: false, &body, answer) }
                     buffer.moveReaderIndex(forwardBy: movable)
                     body.midLine = true
                 }
@@ -212,19 +213,29 @@ public struct FrameDecoder: ByteToMessageDecoder {
             let length = newline - buffer.readerIndex
             let wasMidLine = body.midLine
             body.midLine = false
-            var line = buffer.readableBytesView[buffer.readerIndex..<newline]
-            if line.last == 0x0D { line = line.dropLast() }
-            if !wasMidLine, line.elementsEqual(body.word.utf8) {
-                buffer.moveReaderIndex(forwardBy: length + 1)
-                return true
+            let isTerminator = buffer.withUnsafeReadableBytes { raw -> Bool in
+                var line = UnsafeRawBufferPointer(rebasing: raw.prefix(length))
+                if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+                if !wasMidLine, line.elementsEqual(body.word.utf8) { return true }
+                store(line, newline: true, &body, answer)
+                return false
             }
-            store(line, newline: true, &body, answer)
             buffer.moveReaderIndex(forwardBy: length + 1)
+            if isTerminator { return true }
         }
     }
 
     /// Adds body bytes, within `max_body_bytes` and the daemon's body budget.
-    private func store(_ bytes: ByteBufferView.SubSequence, newline: Bool, _ body: inout Body, _ answer: (Frame) -> Void) {
+    /// The index of the buffer's first newline: memchr, as the bytes of a 16 MiB body are
+    /// scanned once each (and the generic search is slow in a debug build).
+    static func newline(in buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let hit = memchr(base, 0x0A, raw.count) else { return nil }
+            return buffer.readerIndex + (UnsafeRawPointer(hit) - base)
+        }
+    }
+
+    private func store(_ bytes: UnsafeRawBufferPointer, newline: Bool, _ body: inout Body, _ answer: (Frame) -> Void) {
         guard !body.discard, !body.overflow else { return }
         let n = bytes.count + (newline ? 1 : 0)
         if body.bytes.count + n > limits.maxBodyBytes {
