@@ -96,7 +96,9 @@ public final class PluginHarness: Sendable {
     /// reactions committed in turn).
     ///
     /// - Throws: ``HarnessError`` when they did not settle within `limit` (a failing handler).
-    public func settle(limit: Duration = .seconds(10)) async throws {
+    ///   Generous by default: it returns as soon as they settle, and a test process whose
+    ///   threads are busy with other tests can starve the plugins for a long while.
+    public func settle(limit: Duration = .seconds(60)) async throws {
         guard await (try running).settle(limit: limit) else {
             throw HarnessError("reactions did not catch up with the journal within \(limit)")
         }

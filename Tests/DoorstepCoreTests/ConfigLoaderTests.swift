@@ -35,7 +35,16 @@ struct ConfigLoaderTests {
             idle_timeout = "5m"
             max_line_bytes = 1024
             max_body_bytes = 2048
+            max_connections_per_user = 5
+            admin_reserved_connections = 2
+            request_timeout = "2m"
+            max_subscriber_backlog_bytes = 1048576
             """, file: "t.toml", knownPlugins: known)
+        #expect(c.daemon.maxConnectionsPerUser == 5)
+        #expect(c.daemon.adminReservedConnections == 2)
+        #expect(c.daemon.requestTimeoutSeconds == 120)
+        #expect(c.daemon.maxSubscriberBacklogBytes == 1_048_576)
+        #expect(c.daemon.maxBufferedBodyBytes == 4 * 2048, "the default is four bodies of the largest size")
         #expect(c.daemon.socket == "/run/x.sock")
         #expect(c.daemon.socketMode == 0o600)
         #expect(c.daemon.idleTimeoutSeconds == 300)
@@ -75,6 +84,10 @@ struct ConfigLoaderTests {
         ("[daemon]\nfsync = \"sometimes\"\n", "t.toml:2:1: fsync: expected \"always\" or \"off\""),
         ("[daemon]\nsegment_bytes = 10\n", "segment_bytes: expected an integer from 4096"),
         ("[daemon]\nidle_timeout = \"soon\"\n", "idle_timeout: expected seconds or a duration"),
+        ("[daemon]\nrequest_timeout = -1\n", "t.toml:2:1: request_timeout: expected seconds (integer ≥ 0)"),
+        ("[daemon]\nmax_body_bytes = 4096\nmax_buffered_body_bytes = 1024\n",
+         "t.toml:3:1: max_buffered_body_bytes: 1024 is less than max_body_bytes (4096)"),
+        ("[daemon]\nsocket = \"\(String(repeating: "s", count: 120))\"\n", "t.toml:2:1: socket: '"),
         ("[deamon]\nx = 1\n", "t.toml:1:1: unknown section or key 'deamon'"),
         ("[access]\ndefault_role = \"root\"\n", "t.toml:2:1: default_role: unknown role 'root'"),
         ("[access.users]\nno_such_user_x = \"admin\"\n", "t.toml:2:1: access.users: no such user 'no_such_user_x'"),

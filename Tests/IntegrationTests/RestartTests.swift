@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 /// Crash loops, kill -9 and immediate restarts, reloads: no collateral damage (issue 13).
+extension IssueThirteenTests {
 @Suite("Restarts and reloads without collateral damage", .serialized)
 struct RestartTests {
     func daemon(_ state: String, _ extra: String = "") throws -> DaemonProcess {
@@ -176,4 +177,5 @@ struct RestartTests {
             #expect(reply.final.hasPrefix("422 invalid_argument: argument 'at': '\(time)' is not a time: \(problem)"), "\(reply)")
         }
     }
+}
 }

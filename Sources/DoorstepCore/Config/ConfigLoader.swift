@@ -108,7 +108,8 @@ private struct SectionReader {
 
     func daemon(_ value: ConfigValue) throws(ConfigFileError) -> DaemonSettings {
         var s = DaemonSettings()
-        for (key, v) in try table(value, ["daemon"]).sorted(by: { $0.key < $1.key }) {
+        let table = try table(value, ["daemon"])
+        for (key, v) in table.sorted(by: { $0.key < $1.key }) {
             let path = ["daemon", key]
             switch key {
             case "socket":
@@ -166,7 +167,10 @@ private struct SectionReader {
                     + "fsync, segment_bytes, snapshot_every_events, snapshot_every_bytes, timezone")
             }
         }
-        if s.maxBufferedBodyBytes < s.maxBodyBytes {
+        if table.keys.contains("max_buffered_body_bytes") == false {
+            // Default: room for four bodies of the largest size at once.
+            s.maxBufferedBodyBytes = 4 * s.maxBodyBytes
+        } else if s.maxBufferedBodyBytes < s.maxBodyBytes {
             throw error(["daemon", "max_buffered_body_bytes"],
                         "max_buffered_body_bytes: \(s.maxBufferedBodyBytes) is less than max_body_bytes (\(s.maxBodyBytes)); "
                         + "no body that size could ever be received (make it a few times max_body_bytes)")

@@ -43,7 +43,7 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Longest heredoc body in bytes.
     public var maxBodyBytes = 16 * 1024 * 1024
     /// Bytes of bodies all connections together may hold while they arrive and wait to be
-    /// served; a body past it is discarded with `503`.
+    /// served; a body past it is discarded with `503`. Default: 4 × `maxBodyBytes`.
     public var maxBufferedBodyBytes = 4 * 16 * 1024 * 1024
     /// Bytes of events one connection's subscription may have queued before it is cut off.
     public var maxSubscriberBacklogBytes = 16 * 1024 * 1024
