@@ -36,13 +36,13 @@ build() {
     echo "fuzz.sh: building the fuzz targets (release, -sanitize=fuzzer,address) in $build_dir"
     # -enable-testing: the targets use @testable import for internal decoders (JournalRecord,
     # RosterImport). The sanitizers apply to every module, so the product code is instrumented;
-    # -Xswiftc -sanitize=fuzzer,address and -sanitize-coverage are explicit because SwiftPM
-    # passes `-sanitize=fuzzer -sanitize=address` as two flags in a random order and swiftc keeps
-    # only the last: the Swift modules got either no coverage counters (no "cov:" in the log) or
-    # no ASan. The flags given last win. Changing flags needs a clean .build-fuzz.
+    # -Xswiftc -sanitize=fuzzer,address is explicit because SwiftPM passes `-sanitize=fuzzer
+    # -sanitize=address` as two flags in a random order and swiftc keeps only the last: the Swift
+    # modules got either no coverage counters (no "cov:" in the log) or no ASan; a flag given
+    # after them wins. (Not -sanitize-coverage=edge,…: that is trace-pc-guard, which libFuzzer
+    # refuses.) SwiftPM does not always rebuild on a flag change: then rm -rf .build-fuzz.
     nice -n 10 swift build --package-path fuzz --scratch-path "$build_dir" -c release \
         --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
-        -Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp \
         -Xswiftc -enable-testing -j "$(nproc)" 2>&1 \
         | grep -E "error|Compiling Fuzz|Build complete|Linking" || true
     for t in "${all_targets[@]}"; do
