@@ -90,7 +90,7 @@ public enum DaemonLauncher {
             for (id, plugin) in dormant {
                 try await store.rebuild(id, plugin, reason: "of a disabled plugin read from disk, to snapshot it")
             }
-            if !dormant.isEmpty, case .failure(let error) = await store.snapshotAll(dormant) {
+            if !dormant.isEmpty, case .failure(let error) = await store.snapshotAll(dormant, resetsCounters: false) {
                 logger.warning("cannot snapshot disabled plugins", metadata: ["error": "\(error)"])
             } else if !dormant.isEmpty {
                 logger.info("snapshotted disabled plugins so their journal records can be compacted",

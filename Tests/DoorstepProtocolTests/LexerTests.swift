@@ -16,6 +16,17 @@ struct LexerTests {
         }
     }
 
+    /// The server and doorstepctl find bodies with `heredocWord` where a line cannot be lexed:
+    /// on every line that can, it must agree with the lexer (the fuzzer found three that did not).
+    @Test(arguments: [
+        "roster.import format=csv <<END ", "roster.import\t<<END", "probe.echo x\\ <<END", "probe.echo x\\\\ <<END",
+        "roster.import format=csv <<END", "probe.echo \"a <<END\"", "probe.echo a<<END", "ping", "probe.body <<E\t ",
+    ])
+    func heredocWordAgreesWithTheLexer(_ line: String) throws {
+        let lexed = try Lexer.parse(line)?.heredoc
+        #expect(Lexer.heredocWord(Array(line.utf8)) == lexed, "\(line)")
+    }
+
     @Test func plainWordsAndNamedArguments() throws {
         let r = try parse("visits.record 3-2-501 outcome=answered people=3")
         #expect(r.tag == nil)

@@ -136,6 +136,21 @@ struct RestartTests {
         #expect(!d.stderr.contains("after a failed write"), "no write failed, and the log must not say one did")
     }
 
+    /// A plugin reloaded in place and then reverted to its first config gets the first one
+    /// back (the comparison is with the config in effect, not the one it started with).
+    @Test func revertingAConfigReloadedInPlaceIsApplied() throws {
+        let d = try DaemonProcess(config: "[plugins.probe]\nenabled = true\ngreeting = \"早上好\"\n")
+        defer { d.stop() }
+        for greeting in ["晚上好", "早上好"] {
+            d.rewriteConfig("[plugins.probe]\nenabled = true\ngreeting = \"\(greeting)\"\n")
+            let reply = try d.ctl(["reload"])
+            #expect(reply.out.contains("probe: reloaded in place"), "\(reply.out)")
+            #expect(try d.client().request("probe.config").joined().contains(greeting))
+        }
+        d.rewriteConfig("[plugins.probe]\nenabled = true\ngreeting = \"早上好\"\n")
+        #expect(!(try d.ctl(["reload"]).out.contains("probe")), "unchanged: left alone")
+    }
+
     // MARK: 7. Bad values: a 4xx or a flag error naming the limit, nothing created
 
     @Test func backupIntoAPathWithANulByteIsRefusedAndCreatesNothing() throws {

@@ -131,7 +131,7 @@ private struct SectionReader {
                 }
             case "state_dir":
                 s.stateDir = try string(v, path)
-                if s.stateDir.isEmpty { throw error(path, "state_dir: must not be empty") }
+                if s.stateDir.isEmpty || s.stateDir.utf8.contains(0) { throw error(path, "state_dir: must not be empty or hold a NUL byte") }
             case "max_connections": s.maxConnections = try int(v, path, 1...65_536)
             case "max_connections_per_user": s.maxConnectionsPerUser = try int(v, path, 1...65_536)
             case "admin_reserved_connections": s.adminReservedConnections = try int(v, path, 0...1024)
@@ -181,14 +181,19 @@ private struct SectionReader {
     /// Seconds as an integer ≥ 0 or a duration string (`"90s"`, `"5m"`).
     func seconds(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Int {
         let key = path.last!
+        // At most a year: larger values are typos, and would overflow the event loop's timers.
+        let limit = 31_536_000
         switch v {
-        case .int(let i) where i >= 0: return i
+        case .int(let i) where i >= 0 && i <= limit: return i
         case .string(let text):
-            guard let d = ValueParser.duration(text) else {
-                throw error(path, "\(key): expected seconds or a duration such as \"5m\", got \"\(text)\"")
+            guard let d = ValueParser.duration(text), d.components.seconds <= limit else {
+                throw error(path, "\(key): expected seconds or a duration such as \"5m\" (at most a year), got \"\(text)\"")
+            }
+            guard d == .zero || d >= .seconds(1) else {
+                throw error(path, "\(key): \"\(text)\" is under a second; use whole seconds (0 turns it off)")
             }
             return Int(d.components.seconds)
-        default: throw error(path, "\(key): expected seconds (integer ≥ 0) or a duration string")
+        default: throw error(path, "\(key): expected seconds (integer 0 to \(limit)) or a duration string")
         }
     }
 

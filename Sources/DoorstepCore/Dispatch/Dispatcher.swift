@@ -84,13 +84,12 @@ final class Dispatcher: Sendable {
     /// that will be refused anyway (unknown command, no body taken, role too low, arguments
     /// wrong) gets its answer at once and its body is discarded unread. Undecided until the
     /// peer is identified (its first line can arrive before that).
-    func bodyVerdict(_ line: RequestLine, session: Session?) -> BodyVerdict {
-        guard let session else { return .undecided }
-        return CommunityZone.$current.withValue(runtime.host.zone) { () -> BodyVerdict in
+    func bodyVerdict(_ line: RequestLine, caller: Caller, who: String) -> BodyVerdict {
+        CommunityZone.$current.withValue(runtime.host.zone) { () -> BodyVerdict in
             do throws(ControlError) {
                 let (route, args) = try resolve(line.words)
-                try authorize(route.spec, session)
-                _ = try Self.bind(args, to: route.spec, body: "", caller: session.caller)
+                try authorize(route.spec, caller, who: who)
+                _ = try Self.bind(args, to: route.spec, body: "", caller: caller)
                 return .accept
             } catch {
                 return .refuse(error)
@@ -100,12 +99,16 @@ final class Dispatcher: Sendable {
 
     /// Refuses a caller whose role is below the command's.
     private func authorize(_ spec: CommandSpec, _ session: Session) throws(ControlError) {
-        guard session.caller.role >= spec.role else {
+        try authorize(spec, session.caller, who: session.who)
+    }
+
+    private func authorize(_ spec: CommandSpec, _ caller: Caller, who: String) throws(ControlError) {
+        guard caller.role >= spec.role else {
             runtime.logger.warning("request refused", metadata: [
-                "command": "\(spec.name)", "uid": "\(session.caller.uid)", "pid": "\(session.caller.pid)",
-                "role": "\(session.caller.role)", "message_id": "\(MessageID.forbidden)",
+                "command": "\(spec.name)", "uid": "\(caller.uid)", "pid": "\(caller.pid)",
+                "role": "\(caller.role)", "message_id": "\(MessageID.forbidden)",
             ])
-            throw ControlError.forbidden("\(spec.name) needs role \(spec.role); \(session.who) has \(session.caller.role)")
+            throw ControlError.forbidden("\(spec.name) needs role \(spec.role); \(who) has \(caller.role)")
         }
     }
 

@@ -108,7 +108,9 @@ public final class EventHub: Sendable {
                     if let backlog = sub.backlog {
                         let w = weight ?? Self.weight(event)
                         weight = w
-                        if backlog.queued.load(ordering: .relaxed) + w > backlog.limit {
+                        // An empty queue always takes the next event, however large.
+                        let queued = backlog.queued.load(ordering: .relaxed)
+                        if queued > 0, queued + w > backlog.limit {
                             if backlog.resumable.load(ordering: .relaxed) {
                                 // Skipped; the pump reads it back from the journal.
                                 s.subscribers[id]?.overflowed = true

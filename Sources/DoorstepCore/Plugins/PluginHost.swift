@@ -37,6 +37,8 @@ public final class PluginHost: Sendable {
     }
 
     struct Slot {
+        /// The config values in effect: the instance's, or the last one reloaded in place.
+        var applied: [String: ConfigValue]?
         var instance: Instance?
         var runner: PluginRunner?
         var state: State
@@ -347,10 +349,14 @@ public final class PluginHost: Sendable {
             case (let old?, let new?):
                 // A section that did not change leaves its plugin alone: no restart, no 503s
                 // for its clients, no state rebuilt.
-                if current?.state == .running, old.config.values == new.config.values {
+                if current?.state == .running, (current?.applied ?? old.config.values) == new.config.values {
+                    new.bus.close()
+                    new.timers.cancelAll()
                     continue
                 }
                 if current?.state == .running, (try? await old.plugin.reload(new.config)) == true {
+                    // Compared against next time: reverting to the first config is a change.
+                    slots.withLock { $0[id]?.applied = new.config.values }
                     changes.append("\(id): reloaded in place")
                 } else {
                     if let failure = await swap(id, old: old, new: new) { changes.append(failure); continue }

@@ -142,13 +142,16 @@ public final class ControlServer: Service, Sendable {
                 try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
                 try sync.addHandler(IdleGuard(activity: activity, seconds: config.idleTimeoutSeconds))
             }
+            // The role now, from the kernel's credentials, so even the first line's body is
+            // screened before any byte of it is kept (the session comes later, off this path).
             let dispatcher = self.dispatcher
+            let caller = Caller(uid: cred.uid, gid: cred.gid, pid: cred.pid,
+                                role: runtime.access.role(uid: cred.uid, gid: cred.gid))
+            let who = "uid \(cred.uid) (\(Identity.userName(cred.uid) ?? "?"))"
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(
                 limits: FrameLimits(maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes),
                 budget: runtime.bodyBudget, progress: progress,
-                screen: { [weak activity] line in
-                    dispatcher.bodyVerdict(line, session: activity?.state.withLock { $0.session })
-                })))
+                screen: { line in dispatcher.bodyVerdict(line, caller: caller, who: who) })))
             try sync.addHandler(ImmediateReplies(activity: activity, dispatcher: self.dispatcher))
             try sync.addHandler(RequestCounter(activity: activity))
             self.connections.withLock { $0[id] = channel }
@@ -229,7 +232,8 @@ public final class ControlServer: Service, Sendable {
         defer {
             runtime.hub.remove(subscriptionID)
             // A cut-off subscriber's queue was large: give the freed memory back to the system.
-            if accepted.activity.state.withLock({ $0.cutOff }) { _ = doorstep_malloc_trim() }
+            // Off the event loop: trimming a large heap can take milliseconds.
+            if accepted.activity.state.withLock({ $0.cutOff }) { Task.detached { _ = doorstep_malloc_trim() } }
         }
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in

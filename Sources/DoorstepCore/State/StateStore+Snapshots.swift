@@ -7,7 +7,10 @@ extension StateStore {
     ///
     /// A snapshot is installed only once the journal position it includes is durable, so a
     /// snapshot never contains a change that a failed write later takes back.
-    func snapshotAll(_ plugins: [String: any StatefulPlugin]) async -> Result<SnapshotInfo, ControlError> {
+    ///
+    /// - Parameter resetsCounters: false for a snapshot of some plugins only (the disabled
+    ///   ones at start), which leaves the rest of the journal tail still to be snapshotted.
+    func snapshotAll(_ plugins: [String: any StatefulPlugin], resetsCounters: Bool = true) async -> Result<SnapshotInfo, ControlError> {
         await exclusive.enter()
         defer { exclusive.leave() }
         let start = ContinuousClock.now
@@ -52,7 +55,7 @@ extension StateStore {
                 return .failure(.internalError("snapshot of \(id) failed: \(error)"))
             }
         }
-        journal.resetSnapshotCounters()
+        if resetsCounters { journal.resetSnapshotCounters() }
         removeCoveredSegments()
         let elapsed = ContinuousClock.now - start
         let info = SnapshotInfo(time: Int64(time(nil)), seq: highest,
