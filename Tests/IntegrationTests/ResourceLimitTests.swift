@@ -236,5 +236,39 @@ struct ResourceLimitTests {
         #expect(after <= baseline * 1.1, "RSS after the cut-off \(after) MiB, baseline \(baseline) MiB")
         #expect(try daemon.client().request("ping").final == "200 pong")
     }
+
+    /// A `from=` subscriber is not cut off (it must see every event): past the bound its events
+    /// are read back from the journal in chunks bounded by the same bytes, so one that never
+    /// reads holds about the bound, not a thousand large events.
+    @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
+    func aResumingSubscriberThatNeverReadsHoldsAboutTheBound() throws {
+        // Small segments: a replay reads a whole segment at a time (see the closing note).
+        let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\nsegment_bytes = 4194304\n"))
+        defer { daemon.stop() }
+        let text = String(repeating: "居", count: 20_000)  // 60 KB of UTF-8
+        let publisher = try daemon.client()
+        for _ in 0..<20 {
+            try publisher.send((0..<50).map { _ in "probe.publish big text=\(text)\n" }.joined())
+            for _ in 0..<50 { _ = try publisher.readReply() }
+        }
+        let baseline = Self.rssMiB(daemon.pid)
+        let hostile = try viewer(daemon)
+        var size: Int32 = 4096
+        setsockopt(hostile.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        // 1,000 events of 60 KB (60 MB) to replay from the journal, to a reader that does not read.
+        #expect(try hostile.request("subscribe * from=1").final.hasPrefix("200 subscribed"))
+        var peak = baseline
+        for _ in 0..<20 {
+            usleep(100_000)
+            peak = max(peak, Self.rssMiB(daemon.pid))
+        }
+        #expect(peak - baseline < 24, "a from=1 replay of 60 MB to a reader that does not read: RSS \(baseline) → \(peak) MiB")
+        // It is not cut off: reading now, it gets every event, in order.
+        var seen = 0
+        while seen < 1000, let line = try hostile.readLine(timeout: 30) {
+            if line.hasPrefix("600 probe.big ") { seen += 1 }
+        }
+        #expect(seen == 1000)
+    }
 }
 }

@@ -63,7 +63,8 @@ struct EventPump {
         while after < through {
             let read: (events: [Event], readThrough: UInt64)
             do {
-                read = try store.committedEvents(after: after, through: through, patterns: patterns, limit: Self.chunk)
+                read = try store.committedEvents(after: after, through: through, patterns: patterns, limit: Self.chunk,
+                                                 maxBytes: session.backlog?.limit ?? .max)
             } catch let gap as ReplayGap {
                 try await write(ReplyEncoder.event(name: "daemon.events_lost", seq: after, time: ValueParser.iso8601(Int64(time(nil)), in: zone()),
                                                    data: ["after": .number(gap.after), "oldest": .number(gap.oldest),

@@ -57,9 +57,14 @@ extension StateStore {
     /// - Returns: the events and the position read up to (`through`, or the last event's
     ///   sequence number when `limit` stopped the read: call again from there).
     /// - Throws: ``ReplayGap`` when records after `after` were compacted away; read errors.
-    func committedEvents(after: UInt64, through: UInt64, patterns: [String], limit: Int = 10_000) throws
+    ///
+    /// `maxBytes` bounds the chunk by the events' size as well (``EventHub/weight(_:)``): a
+    /// replay to a reader that does not read must not hold a thousand large events.
+    func committedEvents(after: UInt64, through: UInt64, patterns: [String], limit: Int = 10_000,
+                         maxBytes: Int = .max) throws
         -> (events: [Event], readThrough: UInt64)
     {
+        var size = 0
         let segments = SegmentFile.list(journalDir)
         if let first = segments.first, first.firstSeq > after + 1 {
             throw ReplayGap(after: after, oldest: first.firstSeq)
@@ -76,8 +81,9 @@ extension StateStore {
                     guard !full, record.seq > after, record.seq <= through, !record.announced.isEmpty else { return }
                     for event in AnnouncedEvents.of(record) where patterns.contains(where: { EventPattern.matches($0, event.name) }) {
                         out.append(event)
+                        if maxBytes != .max { size += EventHub.weight(event) }
                     }
-                    if out.count >= limit { full = true }
+                    if out.count >= limit || size >= maxBytes { full = true }
                 }
             }
             if full, let lastEvent = out.last { return (out, lastEvent.seq) }
