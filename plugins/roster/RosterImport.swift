@@ -120,7 +120,8 @@ enum RosterImport {
         var out = columns.map(\.key).joined(separator: ",") + "\n"
         for id in vacant { out += [id.building, id.unit, id.room].map(CSV.field).joined(separator: ",") + ",,,,,,\n" }
         for r in residents {
-            let id = HouseholdID(r.household)!
+            // Every stored id parses; an export must never trap on one that does not.
+            let id = HouseholdID(r.household) ?? HouseholdID(building: r.household, unit: "", room: "")
             let fields = [id.building, id.unit, id.room, r.name, r.phone ?? "", r.birthYear.map(String.init) ?? "", r.sex ?? "",
                           Tags.format(r.tags, due: r.due), r.note ?? ""]
             out += fields.map(CSV.field).joined(separator: ",") + "\n"

@@ -21,8 +21,12 @@ struct HouseholdID: Hashable, Comparable, Codable, CustomStringConvertible, Send
     }
 
     /// Parses `3-2-501`.
+    ///
+    /// Split on the `-` scalar, not on characters: a part that starts with a combining mark
+    /// makes `-` and that mark one character, and the id the import built from its parts
+    /// then did not parse back (found by fuzzing; `roster.export` trapped on it).
     init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        let parts = text.unicodeScalars.split(separator: "-", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
         guard parts.count == 3, parts.allSatisfy({ Self.problem(with: $0) == nil }) else { return nil }
         self.init(building: parts[0], unit: parts[1], room: parts[2])
     }
