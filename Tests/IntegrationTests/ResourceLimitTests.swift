@@ -41,6 +41,24 @@ struct ResourceLimitTests {
         try LineClient(socket: daemon.socket, uid: Self.nobody.uid, gid: Self.nobody.gid)
     }
 
+    /// A viewer with a tiny receive buffer: what it does not read backs up in the daemon soon.
+    func nonReadingViewer(_ daemon: DaemonProcess) throws -> LineClient {
+        let c = try viewer(daemon)
+        var size: Int32 = 4096
+        setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        return c
+    }
+
+    /// `count` events of 60 KB (`probe.big`), published 50 at a time.
+    static func publishBig(_ publisher: LineClient, _ count: Int) throws {
+        let text = String(repeating: "居", count: 20_000)  // 60 KB of UTF-8
+        for start in stride(from: 0, to: count, by: 50) {
+            let n = min(50, count - start)
+            try publisher.send(String(repeating: "probe.publish big text=\(text)\n", count: n))
+            for _ in 0..<n { _ = try publisher.readReply() }
+        }
+    }
+
     // MARK: 1. Bodies nobody will read
 
     @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
@@ -195,20 +213,12 @@ struct ResourceLimitTests {
     func aSubscriberThatNeverReadsIsCutOffAndItsMemoryGivenBack() throws {
         let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\n"))
         defer { daemon.stop() }
-        let text = String(repeating: "居", count: 20_000)  // 60 KB of UTF-8
         let publisher = try daemon.client()
-        func publish(_ count: Int) throws {
-            for i in 0..<count {
-                try publisher.send("probe.publish big text=\(text)\n")
-                if i % 50 == 49 { for _ in 0..<50 { _ = try publisher.readReply() } }
-            }
-        }
+        func publish(_ count: Int) throws { try Self.publishBig(publisher, count) }
         // The same load without the subscriber first: the baseline includes what publishing costs.
         try publish(1000)
         let baseline = Self.rssMiB(daemon.pid)
-        let hostile = try viewer(daemon)
-        var size: Int32 = 4096
-        setsockopt(hostile.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let hostile = try nonReadingViewer(daemon)
         #expect(try hostile.request("subscribe *").final.hasPrefix("200 subscribed"))
         var peak = baseline
         for _ in 0..<20 {
@@ -245,16 +255,10 @@ struct ResourceLimitTests {
         // Small segments: a replay reads a whole segment at a time (see the closing note).
         let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\nsegment_bytes = 4194304\n"))
         defer { daemon.stop() }
-        let text = String(repeating: "居", count: 20_000)  // 60 KB of UTF-8
         let publisher = try daemon.client()
-        for _ in 0..<20 {
-            try publisher.send((0..<50).map { _ in "probe.publish big text=\(text)\n" }.joined())
-            for _ in 0..<50 { _ = try publisher.readReply() }
-        }
+        try Self.publishBig(publisher, 1000)
         let baseline = Self.rssMiB(daemon.pid)
-        let hostile = try viewer(daemon)
-        var size: Int32 = 4096
-        setsockopt(hostile.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        let hostile = try nonReadingViewer(daemon)
         // 1,000 events of 60 KB (60 MB) to replay from the journal, to a reader that does not read.
         #expect(try hostile.request("subscribe * from=1").final.hasPrefix("200 subscribed"))
         var peak = baseline
