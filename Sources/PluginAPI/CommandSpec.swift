@@ -13,18 +13,22 @@ public struct CommandSpec: Sendable {
     public var arguments: [ArgumentSpec]
     /// Whether the command takes a heredoc body (`<<WORD`).
     public var body: BodyUse
+    /// How the body reaches the handler: checked UTF-8 text (``Request/body``), or the bytes as
+    /// received (``Request/bodyBytes``) for a command that reads other encodings itself.
+    public var bodyEncoding: BodyEncoding
     /// Whether the command changes state (for audit and, later, the journal).
     public var mutates: Bool
 
     public init(
         _ name: String, summary: String, role: Role = .viewer, arguments: [ArgumentSpec] = [],
-        body: BodyUse = .none, mutates: Bool = false
+        body: BodyUse = .none, bodyEncoding: BodyEncoding = .utf8, mutates: Bool = false
     ) {
         self.name = name
         self.summary = summary
         self.role = role
         self.arguments = arguments
         self.body = body
+        self.bodyEncoding = bodyEncoding
         self.mutates = mutates
     }
 
@@ -50,6 +54,16 @@ public enum BodyUse: String, Sendable {
     case none
     case optional
     case required
+}
+
+/// How a command takes its heredoc body.
+public enum BodyEncoding: String, Sendable {
+    /// UTF-8 text: the host refuses any other bytes (`415 invalid_utf8`) before the plugin sees
+    /// them, drops a CR before each LF, and hands the text over as ``Request/body``.
+    case utf8
+    /// Bytes, exactly as received (CRs kept), as ``Request/bodyBytes``: for a command that
+    /// detects and converts encodings itself (a spreadsheet's CSV in GB18030 or UTF-16).
+    case bytes
 }
 
 /// One argument of a command.

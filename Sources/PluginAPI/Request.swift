@@ -25,8 +25,12 @@ public struct Request: Sendable {
     public var values: [String: String]
     /// The words taken by a variadic positional argument.
     public var rest: [String]
-    /// The heredoc body, if any.
+    /// The heredoc body, if any, as text (commands declared with ``BodyEncoding/utf8``, the default).
     public var body: String?
+    /// The heredoc body's bytes exactly as received, for a command declared with
+    /// ``BodyEncoding/bytes`` (its ``body`` is nil). Every line ends with LF as sent (a CR before
+    /// it is kept); a client adds a last LF when the data did not end with one.
+    public var bodyBytes: [UInt8]?
     /// Who asked.
     public var caller: Caller
     /// The arguments the command declares (set by the host's binding), so reading one it does
@@ -34,8 +38,9 @@ public struct Request: Sendable {
     public var declared: [ArgumentSpec]?
 
     public init(command: String, values: [String: String], rest: [String] = [], body: String? = nil, caller: Caller,
-                declared: [ArgumentSpec]? = nil) {
+                declared: [ArgumentSpec]? = nil, bodyBytes: [UInt8]? = nil) {
         self.declared = declared
+        self.bodyBytes = bodyBytes
         self.command = command
         self.values = values
         self.rest = rest

@@ -57,11 +57,15 @@ public final class PluginHarness: Sendable {
         }
     }
 
-    /// Sends `line` (with an optional heredoc `body`) as a caller with `role`; returns once
-    /// what it committed is durable, so the events it announced have been published.
-    public func send(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> Result<Reply, ControlError> {
+    /// Sends `line` (with an optional heredoc `body`, as text or as `bytes` in any encoding,
+    /// as `doorstepctl --data FILE` sends a file) as a caller with `role`; returns once what it
+    /// committed is durable, so the events it announced have been published. Bytes go to a
+    /// text command only if they are UTF-8 (else `415`), as on the socket.
+    public func send(_ line: String, body: String? = nil, bytes: [UInt8]? = nil, as role: Role = .admin) async throws
+        -> Result<Reply, ControlError>
+    {
         let host = try running
-        let result = await host.send(line, body: body, role: role)
+        let result = await host.send(line, body: body, bytes: bytes, role: role)
         await host.flush()
         return result
     }
@@ -108,8 +112,8 @@ public final class PluginHarness: Sendable {
     ///
     /// - Throws: ``HarnessError`` with the error the daemon answered.
     @discardableResult
-    public func ok(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> Reply {
-        switch try await send(line, body: body, as: role) {
+    public func ok(_ line: String, body: String? = nil, bytes: [UInt8]? = nil, as role: Role = .admin) async throws -> Reply {
+        switch try await send(line, body: body, bytes: bytes, as: role) {
         case .success(let reply): return reply
         case .failure(let error): throw HarnessError("\(line): expected success, got \(error.code) \(error.name): \(error.message)")
         }
@@ -118,8 +122,10 @@ public final class PluginHarness: Sendable {
     /// The error `line` is answered with, which must fail.
     ///
     /// - Throws: ``HarnessError`` when it succeeded.
-    public func error(_ line: String, body: String? = nil, as role: Role = .admin) async throws -> ControlError {
-        switch try await send(line, body: body, as: role) {
+    public func error(_ line: String, body: String? = nil, bytes: [UInt8]? = nil, as role: Role = .admin) async throws
+        -> ControlError
+    {
+        switch try await send(line, body: body, bytes: bytes, as: role) {
         case .success(let reply): throw HarnessError("\(line): expected an error, got \(reply.message)")
         case .failure(let error): return error
         }

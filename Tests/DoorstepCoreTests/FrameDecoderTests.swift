@@ -30,14 +30,14 @@ struct FrameDecoderTests {
     @Test func linesBecomeRequestsAndBlankLinesVanish() throws {
         let out = try frames("ping\r\n\n# comment\n@a status\n")
         #expect(out.count == 2)
-        guard case .request(let r, nil, _) = out[1] else { Issue.record("not a request"); return }
+        guard case .request(let r, nil, _, _) = out[1] else { Issue.record("not a request"); return }
         #expect(r.tag == "a")
     }
 
     @Test func requestSplitAcrossReads() throws {
         let out = try frames([Array("pi".utf8), Array("ng\nprobe.echo 王".utf8), Array("芳\n".utf8)])
         #expect(out.count == 2)
-        guard case .request(let r, _, _) = out[1] else { Issue.record("not a request"); return }
+        guard case .request(let r, _, _, _) = out[1] else { Issue.record("not a request"); return }
         #expect(r.words[1] == .positional("王芳"))
     }
 
@@ -68,7 +68,7 @@ struct FrameDecoderTests {
             guard case .failure(let tag, let e) = out[0] else { Issue.record("expected failure"); continue }
             #expect(tag == "big")
             #expect(e.code == 414)
-            guard case .request(let r, _, _) = out[1] else { Issue.record("ping lost"); continue }
+            guard case .request(let r, _, _, _) = out[1] else { Issue.record("ping lost"); continue }
             #expect(r.words == [.positional("ping")])
         }
     }
@@ -90,14 +90,14 @@ struct FrameDecoderTests {
     @Test func heredocBody() throws {
         let out = try frames("probe.body <<END\nbuilding,unit\n3,2\nEND\nping\n")
         #expect(out.count == 2)
-        guard case .request(_, let body, _) = out[0] else { Issue.record("expected request"); return }
+        guard case .request(_, let body, _, _) = out[0] else { Issue.record("expected request"); return }
         #expect(body == "building,unit\n3,2\n")
     }
 
     @Test func heredocTerminatorSplitAcrossReads() throws {
         let out = try frames([Array("probe.body <<END\nab\nE".utf8), Array("N".utf8), Array("D\r\nping\n".utf8)])
         #expect(out.count == 2)
-        guard case .request(_, let body, _) = out[0] else { Issue.record("expected request"); return }
+        guard case .request(_, let body, _, _) = out[0] else { Issue.record("expected request"); return }
         #expect(body == "ab\n")
     }
 
@@ -128,7 +128,7 @@ struct FrameDecoderTests {
         let out = try frames("probe.body \"x <<E\nnot a request\nE\nping\n")
         #expect(out.count == 2)
         #expect(errorName(out[0]) == "syntax_error")
-        guard case .request(let r, _, _) = out[1] else { Issue.record("ping lost"); return }
+        guard case .request(let r, _, _, _) = out[1] else { Issue.record("ping lost"); return }
         #expect(r.words == [.positional("ping")])
     }
 

@@ -159,7 +159,8 @@ struct CoreCommands {
         }
         return [
             "name": .string(spec.name), "plugin": .optional(plugin), "summary": .string(spec.summary),
-            "role": .string(spec.role.description), "body": .string(spec.body.rawValue), "mutates": .bool(spec.mutates),
+            "role": .string(spec.role.description), "body": .string(spec.body.rawValue),
+            "body_encoding": spec.body == .none ? .null : .string(spec.bodyEncoding.rawValue), "mutates": .bool(spec.mutates),
             "usage": .string(spec.usage), "args": .array(args),
         ]
     }

@@ -60,7 +60,7 @@ final class Dispatcher: Sendable {
     }
 
     private func answerNow(_ frame: Frame, session: Session) -> Outcome? {
-        guard case .request(let line, let body, _) = frame else {
+        guard case .request(let line, let body, _, let bytes) = frame else {
             if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
             return nil
         }
@@ -69,7 +69,7 @@ final class Dispatcher: Sendable {
             let (route, args) = try resolve(line.words)
             guard immediate.contains(route.spec.name) else { return nil }
             try authorize(route.spec, session)
-            let request = try Self.bind(args, to: route.spec, body: body, caller: session.caller)
+            let request = try Self.bind(args, to: route.spec, body: body, bytes: bytes, caller: session.caller)
             guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong"))) }
             guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
             return Outcome(tag: line.tag, result: .success(try answer(request)))
@@ -90,7 +90,7 @@ final class Dispatcher: Sendable {
                 let (route, args) = try resolve(line.words)
                 try authorize(route.spec, caller, who: who)
                 _ = try Self.bind(args, to: route.spec, body: "", caller: caller)
-                return .accept
+                return route.spec.bodyEncoding == .bytes ? .acceptBytes : .accept
             } catch {
                 return .refuse(error)
             }
@@ -120,12 +120,12 @@ final class Dispatcher: Sendable {
         switch frame {
         case .failure(let tag, let error):
             return Outcome(tag: tag, result: .failure(error))
-        case .request(let line, let body, _):
+        case .request(let line, let body, _, let bytes):
             do {
                 let (route, args) = try resolve(line.words)
                 let spec = route.spec
                 try authorize(spec, session)
-                let request = try Self.bind(args, to: spec, body: body, caller: session.caller)
+                let request = try Self.bind(args, to: spec, body: body, bytes: bytes, caller: session.caller)
                 switch route {
                 case .core:
                     let (reply, close) = try await CoreCommands(runtime: runtime, dispatcher: self, session: session)
@@ -186,9 +186,11 @@ final class Dispatcher: Sendable {
         throw .unknownCommand(message + " ('help' lists every command)")
     }
 
-    /// Matches arguments to the spec: names, positions, required ones, types, body.
-    static func bind(_ args: ArraySlice<Argument>, to spec: CommandSpec, body: String?, caller: Caller) throws(ControlError)
-        -> Request
+    /// Matches arguments to the spec: names, positions, required ones, types, body. The body
+    /// arrives as text (`body`) or as bytes (`bytes`) and is handed over as the command's
+    /// ``BodyEncoding`` asks: bytes for a text command must be UTF-8 (else `415`).
+    static func bind(_ args: ArraySlice<Argument>, to spec: CommandSpec, body: String?, bytes: [UInt8]? = nil,
+                     caller: Caller) throws(ControlError) -> Request
     {
         var values: [String: String] = [:]
         var rest: [String] = []
@@ -243,12 +245,25 @@ final class Dispatcher: Sendable {
                 }
             }
         }
-        switch (spec.body, body) {
-        case (.none, _?): throw .invalidArgument("\(spec.name) takes no body (<<WORD); \(usage)")
-        case (.required, nil): throw .missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
+        switch (spec.body, body != nil || bytes != nil) {
+        case (.none, true): throw .invalidArgument("\(spec.name) takes no body (<<WORD); \(usage)")
+        case (.required, false): throw .missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
         default: break
         }
-        return Request(command: spec.name, values: values, rest: rest, body: body, caller: caller, declared: spec.arguments)
+        var text = body
+        var raw: [UInt8]?
+        switch spec.bodyEncoding {
+        case .utf8:
+            if let bytes {
+                if let refusal = FrameDecoder.utf8Problem(bytes) { throw refusal }
+                text = String(decoding: bytes, as: UTF8.self)
+            }
+        case .bytes:
+            raw = bytes ?? body.map { Array($0.utf8) }
+            text = nil
+        }
+        return Request(command: spec.name, values: values, rest: rest, body: text, caller: caller, declared: spec.arguments,
+                       bodyBytes: raw)
     }
 }
 

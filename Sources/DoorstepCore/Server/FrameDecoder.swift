@@ -5,8 +5,11 @@ public import NIOCore
 /// What the decoder hands the connection: a parsed request, or an error to answer.
 public enum Frame: Sendable {
     /// A request with its heredoc body, if any, and the body's share of the daemon's body
-    /// budget (given back when the frame is dropped).
-    case request(RequestLine, body: String?, lease: BodyLease? = nil)
+    /// budget (given back when the frame is dropped). A body is `body` (checked UTF-8, CRs
+    /// before LFs dropped) or, for a command that takes its body as bytes
+    /// (``BodyVerdict/acceptBytes``) or one not screened in time, `bytes` (as received; the
+    /// dispatcher checks them against the command's ``BodyEncoding``).
+    case request(RequestLine, body: String?, lease: BodyLease? = nil, bytes: [UInt8]? = nil)
     /// A line or body that could not be accepted; the tag is recovered when possible.
     case failure(tag: String?, ControlError)
 }
@@ -16,6 +19,8 @@ public enum Frame: Sendable {
 public enum BodyVerdict: Sendable {
     /// Read it.
     case accept
+    /// Read it as bytes, whatever the encoding, CRs kept (``BodyEncoding/bytes``).
+    case acceptBytes
     /// Answer this at once and discard the body as it arrives.
     case refuse(ControlError)
     /// Not known yet (the peer is not identified yet): asked again as the body arrives.
@@ -73,6 +78,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
         var discard = false
         /// Whether the screen has decided that the body is wanted.
         var decided = true
+        /// Kept as bytes, lines as received: the command takes any encoding.
+        var raw = false
         /// The body's share of the budget (nil without a budget).
         var lease: BodyLease?
     }
@@ -192,6 +199,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
         if !body.decided, let screen, let request = body.request {
             switch screen(request) {
             case .accept: body.decided = true
+            case .acceptBytes:
+                body.decided = true
+                body.raw = true
             case .refuse(let error):
                 refuse(&body)
                 answer(.failure(tag: body.tag, error))
@@ -214,10 +224,13 @@ public struct FrameDecoder: ByteToMessageDecoder {
             let wasMidLine = body.midLine
             body.midLine = false
             let isTerminator = buffer.withUnsafeReadableBytes { raw -> Bool in
-                var line = UnsafeRawBufferPointer(rebasing: raw.prefix(length))
+                let whole = UnsafeRawBufferPointer(rebasing: raw.prefix(length))
+                var line = whole
                 if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
                 if !wasMidLine, line.elementsEqual(body.word.utf8) { return true }
-                store(line, newline: true, &body, answer)
+                // A body taken as bytes keeps its CRs: in UTF-16 a 0x0D byte before a line feed
+                // byte can be half of a character.
+                store(body.raw ? whole : line, newline: true, &body, answer)
                 return false
             }
             buffer.moveReaderIndex(forwardBy: length + 1)
@@ -274,14 +287,21 @@ public struct FrameDecoder: ByteToMessageDecoder {
         if body.overflow {
             return .failure(tag: body.tag, .bodyTooLong("the body exceeds \(limits.maxBodyBytes) bytes (max_body_bytes); it was read and discarded"))
         }
-        if let bad = UTF8Check.firstInvalidByte(body.bytes) {
+        // Still undecided (the peer was identified only now): the dispatcher checks role,
+        // command and the body's encoding again anyway.
+        if body.raw || !body.decided { return .request(body.request!, body: nil, lease: body.lease, bytes: body.bytes) }
+        if let refusal = Self.utf8Problem(body.bytes) {
             body.lease?.releaseAll()
-            let lineNumber = body.bytes[..<bad].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-            return .failure(tag: body.tag, .invalidUTF8("body line \(lineNumber) is not valid UTF-8 (byte \(bad + 1) of the body)"))
+            return .failure(tag: body.tag, refusal)
         }
-        // The body may still be undecided (the peer was identified only now): the dispatcher
-        // checks role and command again anyway.
         return .request(body.request!, body: String(decoding: body.bytes, as: UTF8.self), lease: body.lease)
+    }
+
+    /// The `415 invalid_utf8` refusal of a text body that is not UTF-8, or nil.
+    static func utf8Problem(_ bytes: [UInt8]) -> ControlError? {
+        guard let bad = UTF8Check.firstInvalidByte(bytes) else { return nil }
+        let lineNumber = bytes[..<bad].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        return .invalidUTF8("body line \(lineNumber) is not valid UTF-8 (byte \(bad + 1) of the body)")
     }
 
     private func lineTooLong(_ length: Int) -> ControlError {
@@ -311,6 +331,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
                     switch screen?(request) ?? .accept {
                     case .accept:
                         state = .body(Body(request: request, tag: request.tag, word: word))
+                        return nil
+                    case .acceptBytes:
+                        state = .body(Body(request: request, tag: request.tag, word: word, raw: true))
                         return nil
                     case .undecided:
                         state = .body(Body(request: request, tag: request.tag, word: word, decided: false))

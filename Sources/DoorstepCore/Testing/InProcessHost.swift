@@ -46,9 +46,12 @@ public final class InProcessHost: Sendable {
         await host.startPersistentTimers()
     }
 
-    /// Sends one request line (and its heredoc body) as a caller with `role`, as the socket
-    /// would: answered at once where the daemon would, else through the plugin.
-    public func send(_ line: String, body: String? = nil, role: Role, uid: UInt32 = 1000) async -> Result<Reply, ControlError> {
+    /// Sends one request line (and its heredoc body, as text or as bytes) as a caller with
+    /// `role`, as the socket would: answered at once where the daemon would, else through the
+    /// plugin.
+    public func send(_ line: String, body: String? = nil, bytes: [UInt8]? = nil, role: Role, uid: UInt32 = 1000) async
+        -> Result<Reply, ControlError>
+    {
         let parsed: RequestLine
         do {
             guard let request = try Lexer.parse(line) else { return .failure(.invalidArgument("empty request line")) }
@@ -59,7 +62,7 @@ public final class InProcessHost: Sendable {
         let id = nextSession.add(1, ordering: .relaxed).newValue
         let session = Session(id: id, caller: Caller(uid: uid, gid: uid, pid: 0, role: role), userName: "test",
                               subscriptionID: 0, activity: ConnectionActivity())
-        let frame = Frame.request(parsed, body: body)
+        let frame = Frame.request(parsed, body: body, bytes: bytes)
         if let now = dispatcher.handleNow(frame, session: session) { return now.result }
         return await dispatcher.handle(frame, session: session).result
     }

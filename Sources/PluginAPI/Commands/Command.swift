@@ -31,15 +31,17 @@ public struct Command<Plugin: DoorstepPlugin>: Sendable {
     /// - Parameters:
     ///   - name: `plugin.verb`; must start with the plugin's id and a dot.
     ///   - arguments: in order; positional ones are matched in this order.
+    ///   - bodyEncoding: `.bytes` to read the body as ``Request/bodyBytes`` in any encoding.
     ///   - mutates: whether it changes state (documentation, `commands`).
     ///   - run: the handler. Throw ``ControlError`` for the caller (4xx) or the plugin (5xx);
     ///     any other error becomes `500 internal_error`.
     public init(
         _ name: String, summary: String, role: Role = .viewer, arguments: [any ArgumentDeclaration] = [],
-        body: BodyUse = .none, mutates: Bool = false,
+        body: BodyUse = .none, bodyEncoding: BodyEncoding = .utf8, mutates: Bool = false,
         run: @escaping @Sendable (Plugin, Request) async throws -> Reply
     ) {
-        spec = CommandSpec(name, summary: summary, role: role, arguments: arguments.map(\.spec), body: body, mutates: mutates)
+        spec = CommandSpec(name, summary: summary, role: role, arguments: arguments.map(\.spec), body: body,
+                           bodyEncoding: bodyEncoding, mutates: mutates)
         handler = .later(run)
     }
 
