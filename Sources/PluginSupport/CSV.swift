@@ -12,8 +12,9 @@ public enum CSV {
         public var message: String
     }
 
-    /// The records of `text`; empty lines are skipped.
-    public static func parse(_ text: String) throws(Failure) -> [Row] {
+    /// The records of `text`; empty lines are skipped. `separator` is `,` (CSV) or, for
+    /// tab-separated text (Excel's "Unicode text"), a tab.
+    public static func parse(_ text: String, separator: Unicode.Scalar = ",") throws(Failure) -> [Row] {
         var rows: [Row] = []
         var fields: [String] = []
         var field = ""
@@ -53,7 +54,7 @@ public enum CSV {
                 continue
             }
             switch c {
-            case ",":
+            case separator:
                 fields.append(field)
                 field = ""
                 afterQuote = false

@@ -15,11 +15,16 @@ enum RosterArgs {
     static let sex = Arg.named("sex", .choice(["M", "F", "男", "女", "m", "f", "male", "female"]), summary: "M/F or 男/女")
     static let tags = Arg.named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)")
     static let note = Arg.named("note", summary: "free note (masked for viewers)")
-    static let residentFields: [any ArgumentDeclaration] = [phone, birthYear, sex, tags, note]
+    static let idNumber = Arg.named("id_number", summary: "ID number 身份证号 (only the last 4 kept unless keep_id_numbers; masked for viewers)")
+    static let residentFields: [any ArgumentDeclaration] = [phone, birthYear, sex, tags, note, idNumber]
 
     static let format = Arg.required("format", .choice(["csv"]), summary: "body format")
     static let exportFormat = format.summary("output format")
     static let mode = Arg.named("mode", .choice(["strict", "partial"]), summary: "strict: all or nothing (default); partial: the good rows")
+    static let fillDown = Arg.named("fill_down", .bool,
+                                    summary: "yes: empty building and unit cells take the row above's (merged cells)")
+    static let headers = Arg.named("headers", .choice(RosterImport.Headers.self), summary: "header words: zh (default) or en")
+    static let replace = Arg.named("replace", .bool, summary: "yes: take buildings another leader has")
     static let building = Arg.named("building", summary: "only this building")
     static let leader = Arg.positional("name", summary: "leader's name")
     static let buildings = Arg.required("buildings", summary: "buildings separated by ','")
@@ -31,9 +36,11 @@ enum RosterArgs {
 extension RosterPlugin {
     /// Every roster command, declared once: spec, help and handler.
     public static let commands: [Command<RosterPlugin>] = [
-        Command("roster.import", summary: "import residents from a CSV body (English or Chinese headers)", role: .operator,
-                arguments: [RosterArgs.format, RosterArgs.mode], body: .required, mutates: true) { roster, request in
-            try await roster.importCSV(body: request.body ?? "", partial: try request[RosterArgs.mode] == "partial")
+        Command("roster.import", summary: "import residents from a CSV body (UTF-8, GB18030 or UTF-16; English or Chinese headers)",
+                role: .operator, arguments: [RosterArgs.format, RosterArgs.mode, RosterArgs.fillDown], body: .required,
+                bodyEncoding: .bytes, mutates: true) { roster, request in
+            try await roster.importCSV(bytes: request.bodyBytes ?? [], partial: try request[RosterArgs.mode] == "partial",
+                                       fillDown: try request[RosterArgs.fillDown] ?? false)
         },
         Command("roster.households", summary: "households in walking order", arguments: [RosterArgs.building]) { roster, request in
             await roster.households(building: try request[RosterArgs.building])
@@ -58,13 +65,14 @@ extension RosterPlugin {
                 arguments: [RosterArgs.householdID, RosterArgs.residentName], mutates: true) { roster, request in
             try await roster.removeResident(try request[RosterArgs.household], try request[RosterArgs.residentName])
         },
-        Command("roster.export", summary: "the roster as CSV (round-trips with import)", role: .operator,
-                arguments: [RosterArgs.exportFormat]) { roster, _ in
-            await roster.exportCSV()
+        Command("roster.export", summary: "the roster as CSV for Excel/WPS (UTF-8 BOM, CRLF; round-trips with import)",
+                role: .operator, arguments: [RosterArgs.exportFormat, RosterArgs.headers]) { roster, request in
+            await roster.exportCSV(headers: try request[RosterArgs.headers] ?? .zh)
         },
         Command("roster.stats", summary: "buildings, households, residents, counts per tag") { roster, _ in await roster.stats() },
         Command("roster.leader.assign", summary: "make a person building leader (楼栋长) of buildings", role: .operator,
-                arguments: [RosterArgs.leader, RosterArgs.buildings, RosterArgs.leaderPhone, RosterArgs.org, RosterArgs.kind],
+                arguments: [RosterArgs.leader, RosterArgs.buildings, RosterArgs.leaderPhone, RosterArgs.org, RosterArgs.kind,
+                            RosterArgs.replace],
                 mutates: true) { roster, request in
             try await roster.assignLeader(request)
         },

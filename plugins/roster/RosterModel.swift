@@ -73,9 +73,12 @@ struct Resident: Codable, Equatable, Sendable {
     /// Due date of a pregnant resident (ISO date).
     var due: String?
     var note: String?
+    /// The ID number (身份证号): only its last 4 characters (`**************123X`) unless
+    /// `[plugins.roster] keep_id_numbers = true`. Masked for viewers either way.
+    var idNumber: String?
 
     enum CodingKeys: String, CodingKey {
-        case household, name, phone, birthYear = "birth_year", sex, tags, due, note
+        case household, name, phone, birthYear = "birth_year", sex, tags, due, note, idNumber = "id_number"
     }
 }
 
@@ -117,11 +120,12 @@ enum Tags {
 
 /// Field validation shared by CSV import and the resident commands.
 enum Fields {
+    /// A phone number; full-width digits and punctuation (`１３８…`) are read as ASCII.
     static func phone(_ raw: String) -> Result<String?, FieldError> {
-        let v = raw.trimmingCharacters(in: .whitespaces)
+        let v = Normal.trimmed(Normal.compatible(raw))
         if v.isEmpty { return .success(nil) }
-        let digits = v.filter(\.isNumber)
-        guard v.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == " " }), (5...15).contains(digits.count) else {
+        let digits = v.filter { $0.isASCII && $0.isNumber }
+        guard v.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "-" || $0 == "+" || $0 == " " }), (5...15).contains(digits.count) else {
             return .failure(FieldError("phone '\(v)' is not a phone number (5 to 15 digits)"))
         }
         if digits.count == 11, digits.first == "1", !v.contains("-") {
@@ -137,6 +141,56 @@ enum Fields {
         if v.isEmpty { return .success(nil) }
         guard let year = Int(v), (1900...2100).contains(year) else { return .failure(FieldError("birth year '\(v)' is not a year from 1900 to 2100")) }
         return .success(year)
+    }
+
+    /// The year of a 出生年月 / 出生日期 cell: `1985`, `1985-03`, `1985年3月`, `1985/3/1`,
+    /// `1985.3`, `198503`, `19850301`, `3/1/1985` (full-width digits too). Month and day are
+    /// checked, not kept.
+    static func birth(_ raw: String) -> Result<Int?, FieldError> {
+        let v = Normal.trimmed(Normal.compatible(raw))
+        if v.isEmpty { return .success(nil) }
+        let bad = FieldError("birth date '\(raw)' is not a year or a date such as 1985, 1985-03, 1985年3月 or 1985/3/1 "
+            + "(years 1900 to 2100)")
+        guard v.allSatisfy({ $0.isASCII && $0.isNumber || "-/.年月日 ".contains($0) }) else { return .failure(bad) }
+        let runs = v.split(whereSeparator: { !($0.isASCII && $0.isNumber) }).map(String.init)
+        var year: Int?
+        var month: Int?
+        switch (runs.count, runs.first?.count ?? 0) {
+        case (1, 4): year = Int(runs[0])
+        case (1, 6), (1, 8): year = Int(runs[0].prefix(4)); month = Int(runs[0].dropFirst(4).prefix(2))
+        case (2...3, 4): year = Int(runs[0]); month = Int(runs[1])
+        case (3, _) where runs[2].count == 4: year = Int(runs[2]); month = Int(runs[0])
+        default: break
+        }
+        guard let year, (1900...2100).contains(year), (month.map { (1...12).contains($0) } ?? true) else { return .failure(bad) }
+        return .success(year)
+    }
+
+    /// An ID number (身份证号): 18 characters (17 digits and a digit or X) or 15 digits, full-width
+    /// read as ASCII; or one already masked (`**************123X`, as exported). Unless `keep`,
+    /// only the last 4 are kept.
+    static func idNumber(_ raw: String, keep: Bool) -> Result<String?, FieldError> {
+        let v = Normal.trimmed(Normal.compatible(raw)).uppercased().replacingOccurrences(of: " ", with: "")
+        if v.isEmpty { return .success(nil) }
+        let chars = Array(v)
+        let digitOrX: (Character) -> Bool = { ($0.isASCII && $0.isNumber) || $0 == "X" }
+        let stars = chars.prefix { $0 == "*" }.count
+        if stars > 0 {
+            guard chars.count == stars + 4, chars.suffix(4).allSatisfy(digitOrX) else {
+                return .failure(FieldError("masked ID number '\(raw)' must be stars and the last 4 characters"))
+            }
+            return .success(v)
+        }
+        let whole = (chars.count == 18 && chars.prefix(17).allSatisfy { $0.isASCII && $0.isNumber } && digitOrX(chars[17]))
+            || (chars.count == 15 && chars.allSatisfy { $0.isASCII && $0.isNumber })
+        guard whole else { return .failure(FieldError("ID number '\(raw)' is not 18 characters (17 digits and a digit or X) or 15 digits")) }
+        return .success(keep ? v : maskID(v))
+    }
+
+    /// `**************123X`: what viewers see, and what is stored by default.
+    static func maskID(_ id: String) -> String {
+        guard id.count > 4 else { return id }
+        return String(repeating: "*", count: id.count - 4) + String(id.suffix(4))
     }
 
     static func sex(_ raw: String) -> Result<String?, FieldError> {

@@ -2,8 +2,9 @@ import PluginAPI
 import Foundation
 
 extension RosterPlugin {
+    /// A household id argument; full-width digits and dashes (`６-１-１０１`) read as ASCII.
     nonisolated func householdID(_ text: String) throws -> HouseholdID {
-        guard let id = HouseholdID(text) else {
+        guard let id = HouseholdID(Normal.compatible(text)) else {
             throw ControlError.invalidArgument("household '\(text)' is not BUILDING-UNIT-ROOM (e.g. 3-2-501)")
         }
         return id
@@ -12,16 +13,22 @@ extension RosterPlugin {
     func existing(_ text: String) throws -> HouseholdID { try existing(text, in: state) }
 
     nonisolated func existing(_ text: String, in state: RosterState) throws -> HouseholdID {
+        // An id stored before full-width digits were read as ASCII is still found as written.
+        if let raw = HouseholdID(text), state.households[raw.description] != nil { return raw }
         let id = try householdID(text)
         guard state.households[id.description] != nil else { throw ControlError.notFound("household \(id) does not exist") }
         return id
     }
 
-    func importCSV(body: String, partial: Bool) async throws -> Reply {
-        let (parsed, problems, vacant) = try RosterImport.parse(body)
+    /// `roster.import`: the body's encoding detected and converted (``ImportBody``), then read.
+    func importCSV(bytes: [UInt8], partial: Bool, fillDown: Bool) async throws -> Reply {
+        let decoded = try ImportBody.decode(bytes)
+        let converted = decoded.convertedFrom.map { " (converted from \($0))" } ?? ""
+        let result = try RosterImport.parse(decoded.text, options: .init(fillDown: fillDown, keepIDNumbers: keepIDNumbers))
+        let (parsed, problems, vacant) = (result.residents, result.problems, result.vacant)
         if !problems.isEmpty, !partial {
             let shown = problems.prefix(20).map(\.text).joined(separator: "; ")
-            throw ControlError.invalidArgument("\(Set(problems.map(\.line)).count) bad rows, nothing imported (mode=strict): \(shown)"
+            throw ControlError.invalidArgument("\(Set(problems.map(\.line)).count) bad rows, nothing imported (mode=strict)\(converted): \(shown)"
                 + (problems.count > 20 ? "; …" : "") + ". Fix them, or import the good rows with mode=partial")
         }
         var added = 0, updated = 0, unchanged = 0
@@ -37,13 +44,17 @@ extension RosterPlugin {
         if !changes.isEmpty || !newVacant.isEmpty { try await record(ResidentsPut(residents: changes, households: newVacant)) }
         let badRows = Set(problems.map(\.line)).count
         let data: JSON = [
-            "rows": .number(parsed.count + badRows), "added": .number(added), "updated": .number(updated),
-            "unchanged": .number(unchanged), "rejected": .number(badRows), "problems": .array(problems.map(\.json)),
+            "rows": .number(result.rows), "added": .number(added), "updated": .number(updated),
+            "unchanged": .number(unchanged), "vacant": .number(vacant.count), "new_vacant": .number(newVacant.count),
+            "rejected": .number(badRows), "filled_down": .number(result.filled),
+            "converted_from": .optional(decoded.convertedFrom), "problems": .array(problems.map(\.json)),
         ]
-        var lines = ["rows: \(parsed.count + badRows)", "added: \(added)", "updated: \(updated)",
-                     "unchanged: \(unchanged)", "rejected: \(badRows)"]
+        var lines = decoded.convertedFrom.map { ["converted from: \($0)"] } ?? []
+        lines += ["rows: \(result.rows)", "added: \(added)", "updated: \(updated)", "unchanged: \(unchanged)",
+                  "vacant: \(vacant.count)", "rejected: \(badRows)"]
+        if result.filled > 0 { lines.append("filled down: \(result.filled) cells") }
         lines += problems.map { "rejected " + $0.text }
-        return Reply(data: data, lines: lines, message: "imported \(added + updated) residents")
+        return Reply(data: data, lines: lines, message: "imported \(added + updated) residents\(converted)")
     }
 
     func households(building: String?) -> Reply {
@@ -65,6 +76,7 @@ extension RosterPlugin {
             "birth_year": r.birthYear.map { .number($0) } ?? .null, "sex": .optional(r.sex),
             "tags": .array(r.tags.map(JSON.string)), "due": .optional(r.due),
             "note": .optional(r.note.map { full ? $0 : "***" }),
+            "id_number": .optional(r.idNumber.map { full ? $0 : Fields.maskID($0) }),
         ]
     }
 
@@ -101,6 +113,7 @@ extension RosterPlugin {
         if let sex = try request[RosterArgs.sex] { r.sex = try check(Fields.sex(sex), "sex") }
         if let tags = try request[RosterArgs.tags] { (r.tags, r.due) = try check(Tags.parse(tags), "tags") }
         if let note = try request[RosterArgs.note] { r.note = note.isEmpty ? nil : note }
+        if let id = try request[RosterArgs.idNumber] { r.idNumber = try check(Fields.idNumber(id, keep: keepIDNumbers), "id_number") }
         return r
     }
 
@@ -158,7 +171,8 @@ extension RosterPlugin {
         return Reply(data: [
             "buildings": .number(buildings), "households": .number(state.households.count), "residents": .number(all.count),
             "vacant_households": .number(state.households.values.filter(\.isEmpty).count), "tags": .object(tags),
-            "leaders": .number(state.leaders.count),
+            // A leader whose buildings all went to others leads nothing.
+            "leaders": .number(state.leaders.values.filter { !$0.buildings.isEmpty }.count),
         ])
     }
 
@@ -171,7 +185,7 @@ extension RosterPlugin {
     func assignLeader(_ request: Request) async throws -> Reply {
         let name = try request[RosterArgs.leader]
         let buildings = try request[RosterArgs.buildings].split(whereSeparator: { $0 == "," || $0 == "，" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { Normal.trimmed(Normal.compatible(String($0))) }.filter { !$0.isEmpty }
         guard !buildings.isEmpty else { throw ControlError.invalidArgument("argument 'buildings': name at least one building") }
         for b in buildings {
             if let problem = HouseholdID.problem(with: b) { throw ControlError.invalidArgument("building '\(b)' \(problem)") }
@@ -186,14 +200,41 @@ extension RosterPlugin {
         let leader = Leader(name: name, phone: phone, org: try request[RosterArgs.org] ?? state.leaders[name]?.org,
                             buildings: Array(Set((state.leaders[name]?.buildings ?? []) + buildings)).sorted { NaturalKey($0) < NaturalKey($1) },
                             kind: try request[RosterArgs.kind] ?? state.leaders[name]?.kind)
+        // Buildings another leader has: taken only with replace=yes, and said so.
+        var taken: [(from: Leader, buildings: [String])] = []
+        for other in state.leaders.values.sorted(by: { $0.name < $1.name }) where other.name != name {
+            let mine = other.buildings.filter { buildings.contains($0) }
+            if !mine.isEmpty { taken.append((other, mine.sorted { NaturalKey($0) < NaturalKey($1) })) }
+        }
+        func described(_ t: (from: Leader, buildings: [String])) -> String {
+            let left = t.from.buildings.filter { !t.buildings.contains($0) }
+            return "building\(t.buildings.count > 1 ? "s" : "") \(t.buildings.joined(separator: ", ")) from \(t.from.name)"
+                + (left.isEmpty ? " (\(t.from.name) now leads no building)" : "")
+        }
+        if !taken.isEmpty, try request[RosterArgs.replace] != true {
+            let who = taken.map { "\($0.buildings.joined(separator: ", ")) by \($0.from.name)" }.joined(separator: "; ")
+            throw ControlError.conflict("building\(taken.flatMap(\.buildings).count > 1 ? "s" : "") already led: \(who); "
+                + "add replace=yes to take " + taken.map(described).joined(separator: " and "))
+        }
         let seq = try await record(LeaderAssign(leader: leader))
-        return Reply(data: ["leader": leaderJSON(leader, full: true), "seq": .number(seq)], lines: [],
-                     message: "\(name) leads buildings \(leader.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.joined(separator: ", "))")
+        let took: [JSON] = taken.map { t in
+            ["from": .string(t.from.name), "buildings": .array(t.buildings.map(JSON.string)),
+             "from_leads_nothing": .bool(t.from.buildings.allSatisfy { t.buildings.contains($0) })]
+        }
+        return Reply(data: ["leader": leaderJSON(leader, full: true), "took": .array(took), "seq": .number(seq)], lines: [],
+                     message: "\(name) leads buildings \(leader.buildings.sorted { NaturalKey($0) < NaturalKey($1) }.joined(separator: ", "))"
+                        + (taken.isEmpty ? "" : "; took " + taken.map(described).joined(separator: " and ")))
     }
 
+    /// Leaders with buildings; those whose buildings all went to others are listed after them
+    /// with none, and not counted.
     func leaders(full: Bool) -> Reply {
-        let rows = state.leaders.values.sorted { $0.name < $1.name }.map { leaderJSON($0, full: full) }
-        return Reply(data: .array(rows), message: "\(rows.count) leaders")
+        let all = state.leaders.values.sorted { $0.name < $1.name }
+        let leading = all.filter { !$0.buildings.isEmpty }
+        let idle = all.filter { $0.buildings.isEmpty }
+        let rows = (leading + idle).map { leaderJSON($0, full: full) }
+        return Reply(data: .array(rows), message: "\(leading.count) leaders"
+            + (idle.isEmpty ? "" : "; leading no building: " + idle.map(\.name).joined(separator: ", ")))
     }
 
     nonisolated func leaderFor(_ text: String, full: Bool, in state: RosterState) throws -> Reply {

@@ -16,11 +16,14 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         _modify { yield &shared.value }
     }
     let context: PluginContext
+    /// `[plugins.roster] keep_id_numbers`: keep whole ID numbers (default: the last 4 only).
+    let keepIDNumbers: Bool
 
     public nonisolated var stateService: any StateService { context.state }
 
     public init(config: PluginConfig, context: PluginContext) throws {
         self.context = context
+        keepIDNumbers = try config.bool("keep_id_numbers", default: false)
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
@@ -82,12 +85,19 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
         return reply
     }
 
-    func exportCSV() -> Reply {
+    /// `roster.export`: `data.csv` is the file exactly (BOM, CRLF); the data lines are its
+    /// lines, the first with the BOM, so `doorstepctl roster.export format=csv > FILE` opens
+    /// as UTF-8 in Excel too (with LF line ends; `--field csv` writes the CRLF file).
+    func exportCSV(headers: RosterImport.Headers) -> Reply {
         let residents = state.orderedHouseholds.flatMap { id in
             state.households[id.description]!.values.sorted { $0.name < $1.name }
         }
-        let csv = RosterImport.export(residents, vacant: state.orderedHouseholds.filter { state.households[$0.description]!.isEmpty })
-        return Reply(data: ["csv": .string(csv), "residents": .number(residents.count)],
-                     lines: csv.split(separator: "\n").map(String.init), message: "\(residents.count) residents")
+        let vacant = state.orderedHouseholds.filter { state.households[$0.description]!.isEmpty }
+        var lines = RosterImport.export(residents, vacant: vacant, headers: headers)
+        let csv = RosterImport.file(lines)
+        lines[0] = "\u{FEFF}" + lines[0]
+        return Reply(data: ["csv": .string(csv), "residents": .number(residents.count), "vacant": .number(vacant.count),
+                            "headers": .string(headers.rawValue)],
+                     lines: lines, message: "\(residents.count) residents, \(vacant.count) vacant households")
     }
 }

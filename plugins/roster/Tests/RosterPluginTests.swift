@@ -34,7 +34,7 @@ enum Community {
         let csv = "building,unit,room,name\n3,\u{301}2,501,王芳\n"
         let parsed = try RosterImport.parse(csv)
         #expect(parsed.problems.isEmpty)
-        let exported = RosterImport.export(parsed.residents.map(\.resident))
+        let exported = RosterImport.file(RosterImport.export(parsed.residents.map(\.resident)))
         let again = try RosterImport.parse(exported)
         #expect(again.residents.map(\.resident) == parsed.residents.map(\.resident))
         #expect(HouseholdID("3-\u{301}2-501")?.unit == "\u{301}2")
@@ -265,8 +265,11 @@ enum Community {
         #expect(try await harness.ok("roster.resident.remove 3-2-501 王芳", as: .operator).message == "removed 王芳 from 3-2-501")
         #expect(try await harness.ok("roster.leader.assign 刘敏 buildings=3,12 phone=13700001234 org=省图书馆 kind=cadre", as: .operator)
             .message == "刘敏 leads buildings 3, 12")
-        // Building 3 moves to another leader; 刘敏 keeps 12.
-        try await harness.ok("roster.leader.assign 王强 buildings=3 kind=volunteer", as: .operator)
+        // Building 3 moves to another leader only with replace=yes; 刘敏 keeps 12.
+        let taken = try await harness.error("roster.leader.assign 王强 buildings=3 kind=volunteer", as: .operator)
+        #expect(taken.name == "conflict" && taken.message.contains("3 by 刘敏") && taken.message.contains("replace=yes"), "\(taken.message)")
+        #expect(try await harness.ok("roster.leader.assign 王强 buildings=3 kind=volunteer replace=yes", as: .operator).message
+            == "王强 leads buildings 3; took building 3 from 刘敏")
         #expect(try await harness.ok("roster.leader.for 3-2-501").message == "call 王强")
         let leaders = try await harness.ok("roster.leaders", as: .operator).data.array
         #expect(leaders.first { $0["name"] == "刘敏" }?["buildings"] == ["12"])
@@ -293,9 +296,9 @@ enum Community {
         try await first.ok("roster.import format=csv", body: Community.csv, as: .operator)
         let export = try await first.ok("roster.export format=csv", as: .operator)
         let csv = try #require(export["csv"]?.string)
-        #expect(csv.hasPrefix("building,unit,room,name,phone,birth_year,sex,tags,note\n"))
-        #expect(csv.contains("\n3,1,201,,,,,,\n"), "the vacant flat is exported as a row without a name")
-        #expect(csv.contains("3,2,501,王芳,13812345678,1948,F,elderly-alone;needs-medicine,独居 每周送药\n"))
+        #expect(csv.hasPrefix("\u{FEFF}楼栋,单元,房号,姓名,电话,出生年份,性别,标签,备注\r\n"), "BOM, Chinese headers, CRLF")
+        #expect(csv.contains("\r\n3,1,201,,,,,,\r\n"), "the vacant flat is exported as a row without a name")
+        #expect(csv.contains("3,2,501,王芳,13812345678,1948,女,elderly-alone;needs-medicine,独居 每周送药\r\n"))
         #expect(csv.contains("\"腿脚不便,需上门\""))
         await first.stop()
 
