@@ -136,7 +136,8 @@ public final class DaemonRuntime: Sendable {
         let limits: [(String, KeyPath<DaemonSettings, Int>)] = [
             ("max_connections", \.maxConnections), ("max_connections_per_user", \.maxConnectionsPerUser),
             ("admin_reserved_connections", \.adminReservedConnections), ("idle_timeout", \.idleTimeoutSeconds),
-            ("request_timeout", \.requestTimeoutSeconds), ("max_line_bytes", \.maxLineBytes), ("max_body_bytes", \.maxBodyBytes),
+            ("request_timeout", \.requestTimeoutSeconds), ("write_timeout", \.writeTimeoutSeconds),
+            ("max_line_bytes", \.maxLineBytes), ("max_body_bytes", \.maxBodyBytes),
             ("max_subscriber_backlog_bytes", \.maxSubscriberBacklogBytes),
         ]
         for (name, path) in limits where new.daemon[keyPath: path] != old.daemon[keyPath: path] {

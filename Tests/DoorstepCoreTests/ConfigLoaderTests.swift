@@ -38,11 +38,13 @@ struct ConfigLoaderTests {
             max_connections_per_user = 5
             admin_reserved_connections = 2
             request_timeout = "2m"
+            write_timeout = "90s"
             max_subscriber_backlog_bytes = 1048576
             """, file: "t.toml", knownPlugins: known)
         #expect(c.daemon.maxConnectionsPerUser == 5)
         #expect(c.daemon.adminReservedConnections == 2)
         #expect(c.daemon.requestTimeoutSeconds == 120)
+        #expect(c.daemon.writeTimeoutSeconds == 90)
         #expect(c.daemon.maxSubscriberBacklogBytes == 1_048_576)
         #expect(c.daemon.maxBufferedBodyBytes == 4 * 2048, "the default is four bodies of the largest size")
         #expect(c.daemon.socket == "/run/x.sock")
@@ -86,6 +88,7 @@ struct ConfigLoaderTests {
         ("[daemon]\nidle_timeout = \"soon\"\n", "idle_timeout: expected seconds or a duration"),
         ("[daemon]\nrequest_timeout = -1\n", "t.toml:2:1: request_timeout: expected seconds (integer 0 to 31536000)"),
         ("[daemon]\nrequest_timeout = \"500ms\"\n", "t.toml:2:1: request_timeout: \"500ms\" is under a second"),
+        ("[daemon]\nwrite_timeout = -5\n", "t.toml:2:1: write_timeout: expected seconds (integer 0 to 31536000)"),
         ("[daemon]\nidle_timeout = 99999999999\n", "t.toml:2:1: idle_timeout: expected seconds (integer 0 to 31536000)"),
         ("[daemon]\nmax_body_bytes = 4096\nmax_buffered_body_bytes = 1024\n",
          "t.toml:3:1: max_buffered_body_bytes: 1024 is less than max_body_bytes (4096)"),

@@ -102,6 +102,38 @@ struct JournalTests {
         #expect(throws: JournalCorruption.self) { try scan(bytes) }
     }
 
+    /// The windowed reader a replay uses gives the same records as a whole-file scan, for
+    /// windows smaller than one record, around record boundaries, and larger than the file.
+    @Test func theWindowedSegmentReaderSeesEveryRecordWhateverTheWindow() throws {
+        var (bytes, _) = journal(40)
+        JournalRecord.encode(event(41, "{\"key\":\"big\",\"value\":\"" + String(repeating: "居", count: 3000) + "\"}"), into: &bytes)
+        JournalRecord.encode(event(42), into: &bytes)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("segment-reader-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/1.seg"
+        // Whole; then with a torn tail (the writer's record in progress), which ends the read.
+        for (file, expected) in [(bytes, Array(1...42)), (Array(bytes.dropLast(5)), Array(1...41))] {
+            FileManager.default.createFile(atPath: path, contents: Data(file))
+            for window in [8, 13, 64, 100, 4096, 1 << 20] {
+                var seqs: [UInt64] = []
+                try SegmentReader.records(in: path, window: window) { seqs.append($0.seq); return true }
+                #expect(seqs == expected.map(UInt64.init), "window \(window)")
+            }
+        }
+        // Stopping early reads no further.
+        var seen: [UInt64] = []
+        try SegmentReader.records(in: path, window: 64) { seen.append($0.seq); return $0.seq < 3 }
+        #expect(seen == [1, 2, 3])
+        // Sequence numbers going backwards are a bug, named with the offset.
+        var backwards: [UInt8] = []
+        JournalRecord.encode(event(5), into: &backwards)
+        JournalRecord.encode(event(4), into: &backwards)
+        FileManager.default.createFile(atPath: path, contents: Data(backwards))
+        #expect(throws: JournalCorruption.self) { try SegmentReader.records(in: path, window: 16) { _ in true } }
+        #expect(throws: FileSystem.Failure.self) { try SegmentReader.records(in: dir + "/missing.seg") { _ in true } }
+    }
+
     @Test func snapshotFilesAreChecksummed() throws {
         let encoded = SnapshotFile.encode(covered: 77, cursor: 70, payload: Array("{\"a\":\"1\"}".utf8))
         let decoded = try SnapshotFile.decode(encoded, path: "p.snap")

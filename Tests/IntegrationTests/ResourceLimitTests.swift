@@ -207,6 +207,66 @@ struct ResourceLimitTests {
         #expect(try c.readReply() == ["200-后来", "200 ok"])
     }
 
+    /// A client that pipelines requests and never reads the replies keeps a request in flight,
+    /// so neither idle_timeout nor request_timeout closes it: write_timeout does, while a slow
+    /// reader that keeps reading is served to the end.
+    @Test func aPeerThatNeverReadsItsRepliesIsClosedWithinTheWriteTimeout() throws {
+        let daemon = try DaemonProcess(config: "[daemon]\nwrite_timeout = 2\n" + DaemonProcess.probeConfig)
+        defer { daemon.stop() }
+        let text = String(repeating: "字", count: 700)  // 2 KB replies
+        let request = "probe.echo \(text)\n"
+        let stuck = try daemon.client()
+        var size: Int32 = 4096
+        setsockopt(stuck.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(stuck.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        // 2,000 requests (4 MB of replies) sent without reading one; the daemon stops reading
+        // them once its replies back up, so sending stops too (or fails once it closes).
+        for _ in 0..<100 { if (try? stuck.send(String(repeating: request, count: 20))) == nil { break } }
+        var closedAfter: Double?
+        while Date().timeIntervalSince(start) < 20 {
+            if daemon.stderr.contains("(write_timeout)") { closedAfter = Date().timeIntervalSince(start); break }
+            usleep(100_000)
+        }
+        let elapsed = try #require(closedAfter, "the non-reading peer was not closed within 20 s")
+        #expect(elapsed >= 1.9 && elapsed < 10, "closed after \(elapsed) s; write_timeout is 2 s")
+        #expect(daemon.stderr.contains("has not read what was sent to it for 2 s (write_timeout)"))
+        // Reading now drains what the socket still held, then end of file.
+        var replies = 0
+        while let line = try? stuck.readLine(timeout: 5) { if line.hasPrefix("200 ") { replies += 1 } }
+        #expect(replies < 2000, "it was closed before every reply went out (\(replies))")
+        // Its slot is free: the only connection open is the one asking (doorstepctl's).
+        let status = try daemon.ctl(["--json", "status"])
+        #expect(status.out.contains("\"open\":1,") || status.out.contains("\"open\":1}"), "\(status.out)")
+
+        // A slow reader that keeps reading, 3 × write_timeout long, gets every reply.
+        let slow = try daemon.client()
+        setsockopt(slow.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        // Sent from another thread: the daemon reads requests only as fast as replies leave.
+        let sent = DispatchSemaphore(value: 0)
+        let lines = Array(String(repeating: request, count: 300).utf8), fd = slow.fd
+        Thread.detachNewThread {
+            var done = 0
+            while done < lines.count {
+                let n = lines[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }
+                done += n
+            }
+            sent.signal()
+        }
+        defer { sent.wait() }
+        var got = 0
+        let slowStart = Date()
+        while got < 300, let line = try slow.readLine(timeout: 10) {
+            guard line.hasPrefix("200 ") else { continue }
+            got += 1
+            if got % 50 == 0 { usleep(1_000_000) }  // 1 s pauses, each under write_timeout
+        }
+        #expect(got == 300, "a slow reader got \(got) of 300 replies")
+        #expect(Date().timeIntervalSince(slowStart) > 5, "the reader was slow for longer than write_timeout")
+    }
+
     // MARK: 3. A subscriber that never reads
 
     @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
@@ -252,8 +312,8 @@ struct ResourceLimitTests {
     /// reads holds about the bound, not a thousand large events.
     @Test(.enabled(if: canSwitchUser, "needs root to connect as nobody"))
     func aResumingSubscriberThatNeverReadsHoldsAboutTheBound() throws {
-        // Small segments: a replay reads a whole segment at a time (see the closing note).
-        let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\nsegment_bytes = 4194304\n"))
+        // Default segments (64 MiB): all 60 MB in one, read through a 1 MiB window per chunk.
+        let daemon = try DaemonProcess(config: Self.viewerConfig("max_subscriber_backlog_bytes = 4194304\n"))
         defer { daemon.stop() }
         let publisher = try daemon.client()
         try Self.publishBig(publisher, 1000)

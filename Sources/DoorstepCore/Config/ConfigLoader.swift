@@ -137,6 +137,7 @@ private struct SectionReader {
             case "admin_reserved_connections": s.adminReservedConnections = try int(v, path, 0...1024)
             case "idle_timeout": s.idleTimeoutSeconds = try seconds(v, path)
             case "request_timeout": s.requestTimeoutSeconds = try seconds(v, path)
+            case "write_timeout": s.writeTimeoutSeconds = try seconds(v, path)
             case "max_buffered_body_bytes": s.maxBufferedBodyBytes = try int(v, path, 0...68_719_476_736)
             case "max_subscriber_backlog_bytes": s.maxSubscriberBacklogBytes = try int(v, path, 65_536...68_719_476_736)
             case "max_line_bytes": s.maxLineBytes = try int(v, path, 256...16_777_216)
@@ -163,7 +164,7 @@ private struct SectionReader {
             default:
                 throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
                     + "state_dir, max_connections, max_connections_per_user, admin_reserved_connections, idle_timeout, "
-                    + "request_timeout, max_line_bytes, max_body_bytes, max_buffered_body_bytes, max_subscriber_backlog_bytes, "
+                    + "request_timeout, write_timeout, max_line_bytes, max_body_bytes, max_buffered_body_bytes, max_subscriber_backlog_bytes, "
                     + "fsync, segment_bytes, snapshot_every_events, snapshot_every_bytes, timezone")
             }
         }

@@ -38,6 +38,10 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Seconds a request (its line, and its body if any) may take to arrive once its first
     /// byte has, while the daemon waits for it (0 = no limit): a byte a second is no request.
     public var requestTimeoutSeconds = 60
+    /// Seconds the daemon's send buffer to a peer may stay full with nothing taken from it
+    /// before the connection is closed (0 = no limit): a client that pipelines requests and
+    /// never reads the replies, or subscribes and never reads, would hold its slot for ever.
+    public var writeTimeoutSeconds = 60
     /// Longest request line in bytes.
     public var maxLineBytes = 65_536
     /// Longest heredoc body in bytes.

@@ -138,6 +138,13 @@ public final class ControlServer: Service, Sendable {
             if config.requestTimeoutSeconds > 0 {
                 try sync.addHandler(InputDeadline(progress: progress, activity: activity, seconds: config.requestTimeoutSeconds))
             }
+            if config.writeTimeoutSeconds > 0 {
+                let logger = runtime.logger, seconds = config.writeTimeoutSeconds
+                try sync.addHandler(WriteDeadline(seconds: seconds) {
+                    logger.warning("connection closed: the peer has not read what was sent to it for \(seconds) s (write_timeout)",
+                                   metadata: ["uid": "\(uid)", "pid": "\(cred.pid)", "connection": "\(id)"])
+                })
+            }
             if config.idleTimeoutSeconds > 0 {
                 try sync.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.idleTimeoutSeconds))))
                 try sync.addHandler(IdleGuard(activity: activity, seconds: config.idleTimeoutSeconds))

@@ -70,24 +70,24 @@ extension StateStore {
             throw ReplayGap(after: after, oldest: first.firstSeq)
         }
         var out: [Event] = []
-        var last: UInt64 = 0
         for (i, segment) in segments.enumerated() {
             if i + 1 < segments.count, segments[i + 1].firstSeq - 1 <= after { continue }
             if segment.firstSeq > through { break }
-            let bytes = try FileSystem.readAll(segment.path)
-            var full = false
-            let scanned = try bytes.withUnsafeBytes { b in
-                try JournalScanner.scan(b, file: segment.path, isLast: true, after: last) { record in
-                    guard !full, record.seq > after, record.seq <= through, !record.announced.isEmpty else { return }
-                    for event in AnnouncedEvents.of(record) where patterns.contains(where: { EventPattern.matches($0, event.name) }) {
-                        out.append(event)
-                        if maxBytes != .max { size += EventHub.weight(event) }
-                    }
-                    if out.count >= limit || size >= maxBytes { full = true }
+            var full = false, beyond = false
+            // Through a bounded window: a replaying connection holds about 1 MiB of journal,
+            // not a whole segment (64 MiB by default).
+            try SegmentReader.records(in: segment.path) { record in
+                if record.seq > through { beyond = true; return false }
+                guard record.seq > after, !record.announced.isEmpty else { return true }
+                for event in AnnouncedEvents.of(record) where patterns.contains(where: { EventPattern.matches($0, event.name) }) {
+                    out.append(event)
+                    if maxBytes != .max { size += EventHub.weight(event) }
                 }
+                if out.count >= limit || size >= maxBytes { full = true }
+                return !full
             }
             if full, let lastEvent = out.last { return (out, lastEvent.seq) }
-            last = max(last, scanned.lastSeq)
+            if beyond { break }
         }
         return (out, through)
     }
