@@ -27,6 +27,28 @@ struct FrameDecoderTests {
         return nil
     }
 
+    /// A body screened as bytes (``BodyVerdict/acceptBytes``) is handed over exactly: CRs kept,
+    /// bytes that are not UTF-8 kept; the same bytes for a text command are `415`.
+    @Test func aBodyTakenAsBytesIsKeptExactlyAndTextBodiesStillNeedUTF8() throws {
+        func decode(_ verdict: BodyVerdict) throws -> [Frame] {
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(
+                limits: FrameLimits(maxLineBytes: 64, maxBodyBytes: 256), screen: { _ in verdict })))
+            // GB18030 "楼栋" then UTF-16LE "A\r\n" (0D 00 0A 00: the CR byte is half a character).
+            try channel.writeInbound(ByteBuffer(bytes: Array("x.import <<E\n".utf8) + [0xC2, 0xA5, 0xB6, 0xB0, 0x0D, 0x0A]
+                + [0x41, 0x00, 0x0D, 0x00, 0x0A, 0x00, 0x0A] + Array("E\r\n".utf8)))
+            var out: [Frame] = []
+            while let frame = try channel.readInbound(as: Frame.self) { out.append(frame) }
+            return out
+        }
+        let raw = try decode(.acceptBytes)
+        guard case .request(_, nil, _, let bytes?) = raw.first else { Issue.record("expected bytes: \(raw)"); return }
+        #expect(bytes == [0xC2, 0xA5, 0xB6, 0xB0, 0x0D, 0x0A, 0x41, 0x00, 0x0D, 0x00, 0x0A, 0x00, 0x0A])
+        let text = try decode(.accept)
+        #expect(errorName(text[0]) == "invalid_utf8")
+        if case .failure(_, let e) = text[0] { #expect(e.message == "body line 1 is not valid UTF-8 (byte 3 of the body)") }
+    }
+
     @Test func linesBecomeRequestsAndBlankLinesVanish() throws {
         let out = try frames("ping\r\n\n# comment\n@a status\n")
         #expect(out.count == 2)
