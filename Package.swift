@@ -110,7 +110,7 @@ let package = Package(
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
         .target(name: "VisitsPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface", "VisitsInterface"], path: "plugins/visits",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
-        .target(name: "SuppliesPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface"], path: "plugins/supplies",
+        .target(name: "SuppliesPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface", "VisitsInterface"], path: "plugins/supplies",
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
         // The hooks service: [[hooks]] commands run when events are committed (a plugin on the
         // same contract, plus swift-subprocess at its edge).

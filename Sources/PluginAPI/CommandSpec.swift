@@ -120,8 +120,11 @@ public enum ArgumentType: Sendable, Equatable {
     case choice([String])
     /// `90`, `90s`, `5m`, `2h`, `1d`.
     case duration
-    /// ISO-8601 date or date-time.
+    /// ISO-8601 date or date-time, or `now`.
     case time
+    /// When something happened: a ``time`` no later than the request's clock (plus a few
+    /// minutes of skew), or `now`. Checked by the host, so no plugin records the future.
+    case pastTime
     /// An event pattern (`visits.*`).
     case pattern
 
@@ -133,7 +136,7 @@ public enum ArgumentType: Sendable, Equatable {
         case .bool: return "bool"
         case .choice: return "enum"
         case .duration: return "duration"
-        case .time: return "time"
+        case .time, .pastTime: return "time"
         case .pattern: return "pattern"
         }
     }
@@ -168,6 +171,8 @@ extension ArgumentType {
             return ValueParser.duration(value) == nil ? "expected a duration such as 90s, 5m or 2h, got '\(ValueParser.shown(value))'" : nil
         case .time:
             return ValueParser.timeProblem(value).map { "'\(ValueParser.shown(value))' is not a time: \($0) (such as 2022-01-12T04:00+08:00)" }
+        case .pastTime:
+            return ValueParser.pastTimeProblem(value)
         }
     }
 }

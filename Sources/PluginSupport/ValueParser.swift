@@ -52,6 +52,8 @@ public enum ValueParser {
     struct TimeProblem: Error { var text: String }
 
     static func readTime(_ s: String) -> Result<Int64, TimeProblem> {
+        // `now`: the host clock's reading for this request (the same instant the handler sees).
+        if s == "now" { return .success(RequestClock.current) }
         let b = Array(s.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
@@ -63,7 +65,7 @@ public enum ValueParser {
             return v
         }
         func bad(_ text: String) -> Result<Int64, TimeProblem> { .failure(TimeProblem(text: text)) }
-        let form = "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"
+        let form = "expected now, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"
         guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
             b[7] == UInt8(ascii: "-"), let d = num(8, 2)
         else { return bad(form) }
@@ -200,6 +202,17 @@ public enum ValueParser {
         guard t <= now + futureSkew else {
             throw .invalidArgument("argument '\(argument)': \(display(t)) is in the future (now \(display(now))); "
                 + "entries are dated when they happened")
+        }
+    }
+
+    /// Why `s` is not a time of something that has happened (``timeProblem(_:)``, or a time
+    /// beyond ``futureSkew`` after the request's clock), or nil when it is one.
+    public static func pastTimeProblem(_ s: String) -> String? {
+        switch readTime(s) {
+        case .failure(let problem): return "'\(shown(s))' is not a time: \(problem.text) (such as 2022-01-12T04:00+08:00, or now)"
+        case .success(let t):
+            guard let now = RequestClock.now, t > now + futureSkew else { return nil }
+            return "\(display(t)) is in the future (now \(display(now))); entries are dated when they happened (at=now for now)"
         }
     }
 

@@ -49,7 +49,7 @@ struct DispatcherTests {
         ("visits.record 3-2-501 outcome=maybe", 422, "expected one of answered, no-answer, got 'maybe'"),
         ("visits.record 3-2-501 outcome=answered people=51", 422, "argument 'people': expected an integer ≤ 50, got 51"),
         ("visits.record 3-2-501 outcome=answered people=三", 422, "expected an integer, got '三'"),
-        ("visits.record 3-2-501 outcome=answered at=yesterday", 422, "argument 'at': 'yesterday' is not a time: expected YYYY-MM-DD"),
+        ("visits.record 3-2-501 outcome=answered at=yesterday", 422, "argument 'at': 'yesterday' is not a time: expected now, YYYY-MM-DD"),
         ("visits.record 3-2-501 outcome=answered peeple=3", 422, "has no argument 'peeple' (did you mean 'people'?)"),
         ("visits.record 3-2-501 outcome=answered outcome=answered", 422, "given twice"),
         ("visits.record 3-2-501 3-2-502 outcome=answered", 422, "unexpected argument '3-2-502'"),

@@ -32,9 +32,11 @@ final class SuppliesTests {
         let opened = try #require(request, "a medicine need opens a linked request")
         let id = try #require(opened["id"] as? Int)
         #expect(opened["need"] as? Int != nil)
-        #expect(try c.request("supplies.request.assign \(id) to=刘敏").final.hasPrefix("409 conflict: request \(id) needs 1 medicine; 0 available"))
-        #expect(try c.request("supplies.stock.receive medicine qty=3 unit=份 source=donation from=药店").final.hasPrefix("200"))
-        #expect(try c.request("supplies.request.assign \(id) to=刘敏").final.hasPrefix("200"))
+        #expect(opened["items"] as? String == "降压药:1份", "the need's text is the item")
+        let none = try c.request("supplies.request.assign \(id) to=刘敏").final
+        #expect(none.hasPrefix("409 conflict: request \(id) needs 1 份 降压药: no stock item is called 降压药; no medicine is in stock"), "\(none)")
+        #expect(try c.request("supplies.stock.receive 降压药 qty=10 unit=盒 source=donation from=药店 category=medicine").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.assign \(id) to=刘敏").final.hasPrefix("200"), "a need with no unit takes the stock's")
         #expect(try c.request("supplies.request.deliver \(id) by=刘敏").final == "200 request \(id) delivered")
         var resolved = false
         for _ in 0..<100 where !resolved {
@@ -150,7 +152,7 @@ final class SuppliesTests {
         let low = try #require(try watcher.readLine(timeout: 5))
         #expect(low.hasPrefix("600 supplies.stock.low ") && low.contains(#""item":"鸡蛋""#))
         #expect(try c.request("supplies.run.done \(run)").final.hasPrefix("409 conflict"))
-        #expect(try c.request("supplies.donation.add donor=张三 amount=500 purpose=买菜").final.hasPrefix("200"))
+        #expect(try c.request("supplies.donation.add donor=张三 amount=500 purpose=买菜 consent=yes").final.hasPrefix("200"))
         #expect(try c.request("supplies.cash.spend amount=120.5 purpose=鸡蛋").final.hasPrefix("200"))
         let statement = try daemon.ctl(["supplies.ledger.public", "anonymise=yes"]).out
         #expect(statement.contains("爱心人士") && !statement.contains("张三"), "donors anonymised")

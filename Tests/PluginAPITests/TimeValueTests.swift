@@ -16,7 +16,7 @@ import Testing
         ("2022-13-01", "month 13 is not 01–12"),
         ("0999-01-01", "year 999 is before 1000"),
         ("2022-01-12T04:00+8:00", "the offset must be ±HH:MM, such as +08:00"),
-        ("yesterday", "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"),
+        ("yesterday", "expected now, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"),
     ])
     func refusedWithTheReason(_ text: String, _ reason: String) {
         #expect(ValueParser.time(text) == nil)

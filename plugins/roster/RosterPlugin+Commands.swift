@@ -41,7 +41,7 @@ extension RosterPlugin {
             }
         }
         let newVacant = Array(Set(vacant.filter { state.households[$0] == nil })).sorted()
-        if !changes.isEmpty || !newVacant.isEmpty { try await record(ResidentsPut(residents: changes, households: newVacant)) }
+        if !changes.isEmpty || !newVacant.isEmpty { try await recordPut(ResidentsPut(residents: changes, households: newVacant)) }
         let badRows = Set(problems.map(\.line)).count
         let data: JSON = [
             "rows": .number(result.rows), "added": .number(added), "updated": .number(updated),
@@ -95,7 +95,7 @@ extension RosterPlugin {
     func addHousehold(_ text: String) async throws -> Reply {
         let id = try householdID(text)
         guard state.households[id.description] == nil else { throw ControlError.conflict("household \(id) already exists") }
-        let seq = try await record(ResidentsPut(residents: [], households: [id.description]))
+        let seq = try await recordPut(ResidentsPut(residents: [], households: [id.description]))
         return Reply(data: ["household": .string(id.description), "seq": .number(seq)], lines: [], message: "added \(id)")
     }
 
@@ -128,7 +128,7 @@ extension RosterPlugin {
             throw ControlError.conflict("\(name) already lives in \(id); use roster.resident.update")
         }
         let resident = try fields(request, over: Resident(household: id.description, name: name, tags: []))
-        let seq = try await record(ResidentsPut(residents: [resident]))
+        let seq = try await recordPut(ResidentsPut(residents: [resident]))
         return Reply(data: ["household": .string(id.description), "name": .string(name), "seq": .number(seq)], lines: [],
                      message: "added \(name) to \(id)")
     }
@@ -152,7 +152,7 @@ extension RosterPlugin {
             remove = [[id.description, name]]
         }
         guard updated != old else { return Reply(data: ["changed": false], lines: [], message: "nothing to change") }
-        let seq = try await record(ResidentsPut(residents: [updated], remove: remove))
+        let seq = try await recordPut(ResidentsPut(residents: [updated], remove: remove))
         return Reply(data: ["changed": true, "seq": .number(seq)], lines: [], message: "updated \(updated.name) in \(id)")
     }
 

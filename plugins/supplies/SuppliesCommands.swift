@@ -5,6 +5,11 @@ enum SuppliesArgs {
     // Requests
     static let household = Arg.positional("household", summary: "household id")
     static let items = Arg.required("items", summary: "ITEM:QTYUNIT;… e.g. 大米:10kg;食用油:1L")
+    static let editedItems = Arg.named("items", summary: "the new items, ITEM:QTYUNIT;…")
+    static let need = Arg.named("need", .int(min: 1), summary: "the visit need it answers (visits.needs)")
+    static let categories = ["food", "medicine", "heating", "prevention", "other"]
+    static let category = Arg.named("category", .choice(categories), summary: "what kind, to list matching stock")
+    static let stockCategory = Arg.named("category", .choice(categories), summary: "what kind of item")
     static let priority = Arg.named("priority", .choice(["urgent", "high", "normal"]), summary: "default normal")
     static let neededBy = Arg.named("needed_by", .time, summary: "when it is needed")
     static let note = Arg.named("note", summary: "note")
@@ -36,7 +41,9 @@ enum SuppliesArgs {
     static let spentAmount = amount.summary("amount in yuan")
     static let spentPurpose = Arg.required("purpose", summary: "purpose")
     static let paidRequest = Arg.named("request", .int(min: 1), summary: "the request it paid for")
-    static let anonymise = Arg.named("anonymise", .bool, summary: "hide donors' names")
+    static let anonymise = Arg.named("anonymise", .bool, summary: "hide every donor's name (donors are named only if they consented)")
+    static let consent = Arg.named("consent", .bool, summary: "yes: the donor agrees to be named in the public statement")
+    static let ledgerEntry = Arg.positional("id", .int(min: 1), summary: "ledger entry of the donation (supplies.ledger)")
 
     // Runs and the report
     static let runBuilding = building.summary("one building")
@@ -49,9 +56,16 @@ extension SuppliesPlugin {
     /// Every supplies command, declared once: spec, help and handler.
     public static let commands: [Command<SuppliesPlugin>] = [
         Command("supplies.request.add", summary: "request supplies for a household", role: .operator,
-                arguments: [SuppliesArgs.household, SuppliesArgs.items, SuppliesArgs.priority, SuppliesArgs.neededBy, SuppliesArgs.note],
+                arguments: [SuppliesArgs.household, SuppliesArgs.items, SuppliesArgs.priority, SuppliesArgs.neededBy, SuppliesArgs.note,
+                            SuppliesArgs.need, SuppliesArgs.category],
                 mutates: true) { supplies, request in
             try await supplies.addRequest(request)
+        },
+        Command("supplies.request.edit", summary: "change a request's items, priority, deadline or note before it goes out",
+                role: .operator,
+                arguments: [SuppliesArgs.id, SuppliesArgs.editedItems, SuppliesArgs.priority, SuppliesArgs.neededBy, SuppliesArgs.note],
+                mutates: true) { supplies, request in
+            try await supplies.editRequest(request)
         },
         Command("supplies.request.assign", summary: "assign a request to a person (reserves stock)", role: .operator,
                 arguments: [SuppliesArgs.id, SuppliesArgs.assignee], mutates: true) { supplies, request in
@@ -80,7 +94,8 @@ extension SuppliesPlugin {
             try await supplies.requestDetail(try request[SuppliesArgs.id], full: request.caller.role >= .operator)
         },
         Command("supplies.stock.receive", summary: "receive stock", role: .operator,
-                arguments: [SuppliesArgs.item, SuppliesArgs.qty, SuppliesArgs.unit, SuppliesArgs.source, SuppliesArgs.from],
+                arguments: [SuppliesArgs.item, SuppliesArgs.qty, SuppliesArgs.unit, SuppliesArgs.source, SuppliesArgs.from,
+                            SuppliesArgs.stockCategory],
                 mutates: true) { supplies, request in
             try await supplies.receive(request)
         },
@@ -96,9 +111,13 @@ extension SuppliesPlugin {
             await supplies.stockMoves(try request[SuppliesArgs.onlyItem])
         },
         Command("supplies.donation.add", summary: "record a cash donation (exact fen)", role: .operator,
-                arguments: [SuppliesArgs.donor, SuppliesArgs.amount, SuppliesArgs.currency, SuppliesArgs.purpose],
+                arguments: [SuppliesArgs.donor, SuppliesArgs.amount, SuppliesArgs.currency, SuppliesArgs.purpose, SuppliesArgs.consent],
                 mutates: true) { supplies, request in
             try await supplies.donation(request)
+        },
+        Command("supplies.donation.void", summary: "reverse a donation entered by mistake (a reversing entry, never a deletion)",
+                role: .admin, arguments: [SuppliesArgs.ledgerEntry, SuppliesArgs.reason], mutates: true) { supplies, request in
+            try await supplies.voidDonation(request)
         },
         Command("supplies.cash.spend", summary: "record a disbursement; the balance never goes below zero", role: .operator,
                 arguments: [SuppliesArgs.spentAmount, SuppliesArgs.spentPurpose, SuppliesArgs.paidRequest],

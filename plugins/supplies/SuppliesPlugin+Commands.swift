@@ -2,6 +2,7 @@ import Foundation
 import PluginAPI
 import PluginSupport
 import RosterInterface
+import VisitsInterface
 
 extension SuppliesPlugin {
     /// `大米:10kg;食用油:1L` → items.
@@ -64,11 +65,13 @@ extension SuppliesPlugin {
             throw ControlError.notFound("household \(household) does not exist")
         }
         let items = try Self.parseItems(try request[SuppliesArgs.items])
+        let need = try linkedNeed(try request[SuppliesArgs.need], household: household)
         let id = state.nextRequest
         let seq = try await record(RequestAdded(household: household, items: items, priority: try request[SuppliesArgs.priority] ?? "normal",
-                                                neededBy: try request[SuppliesArgs.neededBy], note: try request[SuppliesArgs.note], need: nil,
-                                                at: now()))
-        return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "request \(id) for \(household) opened")
+                                                neededBy: try request[SuppliesArgs.neededBy], note: try request[SuppliesArgs.note],
+                                                need: need?.id, category: try request[SuppliesArgs.category] ?? need?.category, at: now()))
+        return Reply(data: ["id": .number(id), "need": need.map { .number($0.id) } ?? .null, "seq": .number(seq)], lines: [],
+                     message: "request \(id) for \(household) opened" + (need.map { " for need \($0.id)" } ?? ""))
     }
 
     /// Moves request `id` to `status`, recorded as done by the caller's uid.
@@ -77,22 +80,17 @@ extension SuppliesPlugin {
         guard r.status.next.contains(status) else {
             throw ControlError.conflict("request \(id) is \(r.status.rawValue); it cannot become \(status.rawValue)")
         }
+        var items: [Item]?
         if status == .assigned {
-            for item in r.items {
-                if let counted = state.stock[item.name]?.unit, counted != item.unit {
-                    throw ControlError.conflict("request \(id) asks for \(item.name) in \(item.unit), but stock counts it in \(counted)")
-                }
-            }
-            // Reserve stock: everything assigned must be deliverable.
-            for (item, qty) in r.remaining where qty > 0 {
-                let available = (state.stock[item]?.onHand ?? 0) - state.reserved(item)
-                guard available >= qty else {
-                    throw ControlError.conflict("request \(id) needs \(qty) \(item); \(max(0, available)) available")
-                }
-            }
+            // Match each item to a stock item, then reserve: everything assigned must be deliverable.
+            var matchedRequest = r
+            matchedRequest.items = try matched(r)
+            try checkAvailable(matchedRequest)
+            if matchedRequest.items != r.items { items = matchedRequest.items }
         }
-        let seq = try await record(StatusChanged(id: id, status: status, assignee: assignee,
-                                                 by: "uid \(caller.uid)", note: note, at: now()))
+        let seq = try await record(StatusChanged(id: id, status: status, items: items, assignee: assignee,
+                                                 by: "uid \(caller.uid)", note: note, at: now()),
+                                   announcing: status == .cancelled ? cancelAnnouncements(r) : [])
         return Reply(data: ["id": .number(id), "status": .string(status.rawValue), "seq": .number(seq)], lines: [],
                      message: "request \(id) \(status.rawValue)" + (assignee.map { " to \($0)" } ?? ""))
     }
@@ -117,10 +115,11 @@ extension SuppliesPlugin {
         } else {
             items = r.remaining.filter { $0.value > 0 }
         }
-        for (item, qty) in items {
-            let onHand = state.stock[item]?.onHand ?? 0
+        for (name, qty) in items {
+            let item = r.items.first { $0.name == name }!
+            let onHand = state.stock[item.stockName]?.onHand ?? 0
             guard onHand >= qty else {
-                throw ControlError.conflict("cannot deliver \(qty) \(item): \(onHand) on hand; stock never goes negative")
+                throw ControlError.conflict("cannot deliver \(qty) \(item.unit) \(item.stockName): \(onHand) \(item.unit) on hand; stock never goes negative")
             }
         }
         let seq = try await record(Delivered(id: id, items: items, by: try request[SuppliesArgs.by] ?? "uid \(request.caller.uid)",
@@ -133,7 +132,7 @@ extension SuppliesPlugin {
 
     func requestJSON(_ r: SupplyRequest, now: Int64, full: Bool = true) -> JSON {
         ["id": .number(r.id), "household": .string(r.household), "priority": .string(r.priority), "status": .string(r.status.rawValue),
-         "items": .string(r.items.map { "\($0.name):\($0.quantity)\($0.unit)" }.joined(separator: ";")),
+         "items": .string(r.items.map { "\($0.name):\($0.quantity)\($0.unit)" + ($0.stock.map { "→\($0)" } ?? "") }.joined(separator: ";")),
          "remaining": .string(r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
          "assignee": .optional(r.assignee), "need": r.need.map { .number($0) } ?? .null,
          "needed_by": r.neededBy.map { .string(ValueParser.iso8601($0)) } ?? .null,
@@ -174,7 +173,8 @@ extension SuppliesPlugin {
             throw ControlError.invalidArgument("\(item): that much stock is not plausible")
         }
         let seq = try await record(StockMoved(item: item, delta: qty, unit: unit, source: try request[SuppliesArgs.source],
-                                              from: try request[SuppliesArgs.from], reason: nil, at: now()))
+                                              from: try request[SuppliesArgs.from], reason: nil,
+                                              category: try request[SuppliesArgs.stockCategory], at: now()))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
                      message: "received \(qty) \(unit) \(item); \(state.stock[item]!.onHand) on hand")
     }
@@ -198,19 +198,51 @@ extension SuppliesPlugin {
     func stock() -> Reply {
         let rows = state.stock.keys.sorted().map { item -> JSON in
             let s = state.stock[item]!, reserved = state.reserved(item)
-            return ["item": .string(item), "unit": .string(s.unit), "on_hand": .number(s.onHand), "reserved": .number(reserved),
-                    "available": .number(s.onHand - reserved), "low": s.low.map { .number($0) } ?? .null]
+            let isLow = s.low.map { s.onHand <= $0 } ?? false
+            return ["item": .string(item), "category": .optional(s.category), "unit": .string(s.unit), "on_hand": .number(s.onHand),
+                    "reserved": .number(reserved), "available": .number(s.onHand - reserved), "low": s.low.map { .number($0) } ?? .null,
+                    "flag": .string(isLow ? "LOW 低库存" : "")]
         }
-        return Reply(data: .array(rows), message: "\(rows.count) items")
+        let low = rows.filter { $0["flag"]?.plainText.isEmpty == false }.count
+        return Reply(data: .array(rows), message: "\(rows.count) items" + (low > 0 ? ", \(low) at or under their threshold" : ""))
     }
 
     func donation(_ request: Request) async throws -> Reply {
         let fen = try Self.parseFen(try request[SuppliesArgs.amount])
         let donor = try request[SuppliesArgs.donor]
+        let consent = try request[SuppliesArgs.consent] ?? false
         let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "donation", fen: fen, donor: donor,
-                                                                purpose: try request[SuppliesArgs.purpose], request: nil)))
-        return Reply(data: ["fen": .number(fen), "balance_fen": .number(state.balance), "seq": .number(seq)], lines: [],
+                                                                purpose: try request[SuppliesArgs.purpose], request: nil,
+                                                                consent: consent)))
+        return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
+                            "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)),
+                            "consent": .bool(consent), "seq": .number(seq)], lines: [],
                      message: "donation of ¥\(Self.yuan(fen)) from \(donor); balance ¥\(Self.yuan(state.balance))")
+    }
+
+    /// `supplies.donation.void ID reason=…` (admin): a reversing entry, never a deletion; the
+    /// public statement shows both.
+    func voidDonation(_ request: Request) async throws -> Reply {
+        let id = try request[SuppliesArgs.ledgerEntry], reason = try request[SuppliesArgs.reason]
+        guard id <= state.ledger.count else {
+            throw ControlError.notFound("ledger entry \(id) does not exist (supplies.ledger numbers them 1…\(state.ledger.count))")
+        }
+        let entry = state.ledger[id - 1]
+        guard entry.kind == "donation" else { throw ControlError.conflict("ledger entry \(id) is a \(entry.kind), not a donation") }
+        if let void = state.ledger.firstIndex(where: { $0.kind == "void" && $0.voids == id }) {
+            throw ControlError.conflict("donation \(id) was already voided (ledger entry \(void + 1))")
+        }
+        guard entry.fen <= state.balance else {
+            throw ControlError.conflict("voiding donation \(id) (¥\(Self.yuan(entry.fen))) would take the balance of ¥\(Self.yuan(state.balance)) "
+                + "below zero; record what was spent from it first")
+        }
+        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "void", fen: entry.fen, donor: entry.donor,
+                                                                purpose: entry.purpose, request: nil, consent: entry.consent,
+                                                                voids: id, reason: reason)))
+        return Reply(data: ["id": .number(state.ledger.count), "voids": .number(id), "fen": .number(entry.fen),
+                            "amount": .string(Self.yuan(entry.fen)), "balance_fen": .number(state.balance),
+                            "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
+                     message: "donation \(id) of ¥\(Self.yuan(entry.fen)) voided (entry \(state.ledger.count)); balance ¥\(Self.yuan(state.balance))")
     }
 
     func spend(_ request: Request) async throws -> Reply {
@@ -222,16 +254,20 @@ extension SuppliesPlugin {
         if let id = paid { _ = try existing(id) }
         let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "spend", fen: fen, donor: nil,
                                                                 purpose: try request[SuppliesArgs.spentPurpose], request: paid)))
-        return Reply(data: ["fen": .number(fen), "balance_fen": .number(state.balance), "seq": .number(seq)], lines: [],
+        return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
+                            "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
                      message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
     }
 
     func ledger(full: Bool) -> Reply {
         var balance = 0
-        let rows = state.ledger.map { m -> JSON in
-            balance += m.kind == "donation" ? m.fen : -m.fen
-            return ["at": .string(ValueParser.iso8601(m.at)), "kind": .string(m.kind), "amount": .string(Self.yuan(m.fen)),
-                    "amount_fen": .number(m.fen), "donor": .optional(m.donor.map { full ? $0 : "***" }), "purpose": .optional(m.purpose),
+        let rows = state.ledger.enumerated().map { i, m -> JSON in
+            balance += m.signedFen
+            // Viewers see a donor's name only if the donor agreed to be named.
+            return ["id": .number(i + 1), "at": .string(ValueParser.iso8601(m.at)), "kind": .string(m.kind),
+                    "amount": .string(Self.yuan(m.fen)), "amount_fen": .number(m.fen),
+                    "donor": .optional(m.donor.map { full || m.consent == true ? $0 : "***" }), "purpose": .optional(m.purpose),
+                    "voids": m.voids.map { .number($0) } ?? .null, "reason": .optional(m.reason),
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
         return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))")
@@ -254,7 +290,8 @@ extension SuppliesPlugin {
     func deliveryAnnouncements(_ r: SupplyRequest, _ items: [String: Int], note: String) -> [Announcement] {
         var out = lowStock(items.mapValues { -$0 })
         let last = r.remaining.allSatisfy { $0.value <= (items[$0.key] ?? 0) }
-        if last, let need = r.need {
+        // The need is met when its last request still on the way is delivered.
+        if last, let need = r.need, state.activeRequests(forNeed: need, except: r.id).isEmpty {
             out.append(Announcement("supplies.need.fulfilled", ["need": .number(need), "request": .number(r.id), "note": .string(note)]))
         }
         return out
@@ -266,13 +303,6 @@ extension SuppliesPlugin {
         return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)")
     }
 
-    /// Walking order for household ids `B-U-R`: building, unit, floor, room, numbers as numbers.
-    static func walkingKey(_ id: String) -> [Int] {
-        let parts = id.split(separator: "-").map { Int($0.filter(\.isNumber)) ?? Int.max }
-        guard parts.count == 3 else { return [Int.max] }
-        return [parts[0], parts[1], parts[2] / 100, parts[2]]
-    }
-
     /// `buildings` is the text of `buildings=` or else of `building=`.
     func planRun(buildings text: String?) async throws -> Reply {
         let buildings = (text ?? "")
@@ -282,68 +312,131 @@ extension SuppliesPlugin {
         let requests = state.requests.values.filter { r in
             (r.status == .assigned || r.status == .out) && !planned.contains(r.id)
                 && buildings.contains { r.household.hasPrefix($0 + "-") }
-        }.sorted { Self.walkingKey($0.household).lexicographicallyPrecedes(Self.walkingKey($1.household)) }
+        }.sorted { WalkingOrder.precedes($0.household, $1.household) }
         guard !requests.isEmpty else {
             throw ControlError.notFound("no assigned requests in buildings \(buildings.joined(separator: ", ")) that are not on a run")
         }
         let id = state.nextRun
         let seq = try await record(RunPlanned(buildings: buildings, requests: requests.map(\.id), at: now()))
-        var load: [String: Int] = [:]
-        for r in requests { for (item, qty) in r.remaining { load[item, default: 0] += qty } }
+        let load = Self.load(requests)
         let stops = requests.map { r -> JSON in
             ["request": .number(r.id), "household": .string(r.household),
              "items": .string(r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
              "assignee": .optional(r.assignee)]
         }
         var lines = ["run \(id): \(requests.count) stops in buildings \(buildings.joined(separator: ", "))",
-                     "load: " + load.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
+                     "load: " + Self.loadText(load)]
         lines += TextRenderer.lines(for: .array(stops))
-        return Reply(data: ["run": .number(id), "stops": .array(stops), "load": .object(load.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }),
-                            "seq": .number(seq)], lines: lines, message: "run \(id) planned")
+        return Reply(data: ["run": .number(id), "stops": .array(stops), "load": Self.loadJSON(load), "load_units": Self.loadUnits(load),
+                            "seq": .number(seq)],
+                     lines: lines, message: "run \(id) planned")
     }
 
+    /// What a run carries: quantity and unit per stock item (`大米 10 袋`), sorted by item.
+    static func load(_ requests: [SupplyRequest]) -> [(item: String, quantity: Int, unit: String)] {
+        var out: [String: (Int, String)] = [:]
+        for r in requests {
+            for item in r.items {
+                let left = r.remaining[item.name] ?? 0
+                guard left > 0 else { continue }
+                out[item.stockName, default: (0, item.unit)].0 += left
+            }
+        }
+        return out.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) }
+    }
+
+    static func loadText(_ load: [(item: String, quantity: Int, unit: String)]) -> String {
+        load.isEmpty ? "nothing" : load.map { "\($0.item) \($0.quantity) \($0.unit)" }.joined(separator: ", ")
+    }
+
+    /// `{"大米": 10}`: quantities by stock item (units in ``loadUnits(_:)``).
+    static func loadJSON(_ load: [(item: String, quantity: Int, unit: String)]) -> JSON {
+        .object(load.map { ($0.item, .number($0.quantity)) })
+    }
+
+    static func loadUnits(_ load: [(item: String, quantity: Int, unit: String)]) -> JSON {
+        .object(load.map { ($0.item, .string($0.unit)) })
+    }
+
+    /// Delivers every request of the run that stock allows; says what was delivered (with
+    /// units), what was skipped and why, so nothing is silently left on the shelf.
     func runDone(_ id: Int, by: String?) async throws -> Reply {
         guard let run = state.runs[id] else { throw ControlError.notFound("run \(id) does not exist") }
         guard run.doneAt == nil else { throw ControlError.conflict("run \(id) is already done") }
-        var delivered: [Int] = [], skipped: [JSON] = []
+        var delivered: [SupplyRequest] = [], skipped: [JSON] = []
+        var lines: [String] = []
         for rid in run.requests {
             guard let r = state.requests[rid], r.status == .assigned || r.status == .out else {
-                skipped.append(["request": .number(rid), "reason": .string("no longer assigned")])
+                let status = state.requests[rid]?.status.rawValue ?? "gone"
+                skipped.append(["request": .number(rid), "household": .optional(state.requests[rid]?.household),
+                                "reason": .string("no longer assigned"), "status": .string(status)])
                 continue
             }
             let items = r.remaining.filter { $0.value > 0 }
-            if let short = items.first(where: { (state.stock[$0.key]?.onHand ?? 0) < $0.value }) {
-                skipped.append(["request": .number(rid), "reason": .string("not enough \(short.key) on hand")])
+            let short = r.items.first { item in (items[item.name] ?? 0) > (state.stock[item.stockName]?.onHand ?? 0) }
+            if let short {
+                skipped.append(["request": .number(rid), "household": .string(r.household),
+                                "reason": .string("not enough \(short.stockName): needs \(items[short.name]!) \(short.unit), "
+                                    + "\(state.stock[short.stockName]?.onHand ?? 0) \(short.unit) on hand")])
                 continue
             }
             try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()),
                              announcing: deliveryAnnouncements(r, items, note: "delivered on run \(id)"))
-            delivered.append(rid)
+            delivered.append(r)
         }
         let seq = try await record(RunDone(id: id, at: now()))
-        return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0) }), "skipped": .array(skipped),
-                            "seq": .number(seq)],
-                     message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
+        let load = Self.load(delivered)
+        lines.append("delivered: \(delivered.count) requests (\(delivered.map { "\($0.id) \($0.household)" }.joined(separator: ", ")))")
+        lines.append("load: " + Self.loadText(load))
+        for s in skipped { lines.append("skipped: request \(s["request"]!.plainText) \(s["household"]?.plainText ?? ""): \(s["reason"]!.plainText)") }
+        return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0.id) }),
+                            "delivered_count": .number(delivered.count), "skipped_count": .number(skipped.count),
+                            "load": Self.loadJSON(load), "load_units": Self.loadUnits(load), "skipped": .array(skipped), "seq": .number(seq)],
+                     lines: lines, message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
     }
 
+    /// The statement the community posts. A donor is named only if they consented at
+    /// `donation.add` (`consent=yes`) and `anonymise` is not asked; voided donations stay listed,
+    /// marked, with the reversing entry beside them.
     func publicStatement(anonymise: Bool) -> Reply {
-        let donations = state.ledger.filter { $0.kind == "donation" }, spends = state.ledger.filter { $0.kind == "spend" }
-        let totalIn = donations.reduce(0) { $0 + $1.fen }, totalOut = spends.reduce(0) { $0 + $1.fen }
+        let entries = state.ledger.enumerated().map { (id: $0.offset + 1, m: $0.element) }
+        let donations = entries.filter { $0.m.kind == "donation" }, spends = entries.filter { $0.m.kind == "spend" }
+        let voids = entries.filter { $0.m.kind == "void" }
+        let voidOf = Dictionary(voids.compactMap { v in v.m.voids.map { ($0, v) } }, uniquingKeysWith: { a, _ in a })
+        let totalIn = donations.reduce(0) { $0 + $1.m.fen } - voids.reduce(0) { $0 + $1.m.fen }
+        let totalOut = spends.reduce(0) { $0 + $1.m.fen }
+        func donor(_ m: Movement) -> String { !anonymise && m.consent == true ? (m.donor ?? "-") : "爱心人士" }
         var lines = ["捐款公示 Donations statement"]
         lines.append("收入 Received")
-        lines += TextRenderer.table(header: ["日期", "捐赠人", "金额(元)", "用途"], rows: donations.map {
-            [ValueParser.localDate($0.at), anonymise ? "爱心人士" : ($0.donor ?? "-"), Self.yuan($0.fen), $0.purpose ?? "-"]
+        lines += TextRenderer.table(header: ["编号", "日期", "捐赠人", "金额(元)", "用途", "备注"], rows: donations.map { d in
+            [String(d.id), ValueParser.localDate(d.m.at), donor(d.m), Self.yuan(d.m.fen), d.m.purpose ?? "-",
+             voidOf[d.id].map { "已作废 voided (\($0.id)): \($0.m.reason ?? "")" } ?? ""]
         })
+        if !voids.isEmpty {
+            lines.append("作废 Voided")
+            lines += TextRenderer.table(header: ["编号", "日期", "冲销", "金额(元)", "原因"], rows: voids.map { v in
+                [String(v.id), ValueParser.localDate(v.m.at), v.m.voids.map { "#\($0)" } ?? "-", "-" + Self.yuan(v.m.fen), v.m.reason ?? "-"]
+            })
+        }
         lines.append("支出 Spent")
-        lines += TextRenderer.table(header: ["日期", "用途", "金额(元)"], rows: spends.map {
-            [ValueParser.localDate($0.at), $0.purpose ?? "-", Self.yuan($0.fen)]
+        lines += TextRenderer.table(header: ["编号", "日期", "用途", "金额(元)"], rows: spends.map {
+            [String($0.id), ValueParser.localDate($0.m.at), $0.m.purpose ?? "-", Self.yuan($0.m.fen)]
         })
         lines.append("合计 Total: 收入 ¥\(Self.yuan(totalIn))  支出 ¥\(Self.yuan(totalOut))  结余 ¥\(Self.yuan(totalIn - totalOut))")
         return Reply(data: [
-            "received_fen": .number(totalIn), "spent_fen": .number(totalOut), "balance_fen": .number(totalIn - totalOut),
-            "donations": .array(donations.map { ["donor": .string(anonymise ? "爱心人士" : ($0.donor ?? "-")), "fen": .number($0.fen),
-                                                 "purpose": .optional($0.purpose)] }),
-            "spending": .array(spends.map { ["purpose": .optional($0.purpose), "fen": .number($0.fen)] }),
+            "received_fen": .number(totalIn), "received": .string(Self.yuan(totalIn)),
+            "spent_fen": .number(totalOut), "spent": .string(Self.yuan(totalOut)),
+            "balance_fen": .number(totalIn - totalOut), "balance": .string(Self.yuan(totalIn - totalOut)),
+            "donations": .array(donations.map { d in
+                ["id": .number(d.id), "donor": .string(donor(d.m)), "fen": .number(d.m.fen), "amount": .string(Self.yuan(d.m.fen)),
+                 "purpose": .optional(d.m.purpose), "voided": .bool(voidOf[d.id] != nil)]
+            }),
+            "voids": .array(voids.map { v in
+                ["id": .number(v.id), "voids": v.m.voids.map { .number($0) } ?? .null, "fen": .number(v.m.fen),
+                 "amount": .string(Self.yuan(v.m.fen)), "reason": .optional(v.m.reason)]
+            }),
+            "spending": .array(spends.map { ["id": .number($0.id), "purpose": .optional($0.m.purpose), "fen": .number($0.m.fen),
+                                              "amount": .string(Self.yuan($0.m.fen))] }),
         ], lines: lines, message: "balance ¥\(Self.yuan(totalIn - totalOut))")
     }
 
@@ -356,7 +449,8 @@ extension SuppliesPlugin {
         let active = all.filter { $0.status != .delivered && $0.status != .cancelled }
         let age = { (r: SupplyRequest) in dayEnd - r.openedAt }
         let low = state.stock.filter { entry in entry.value.low.map { entry.value.onHand <= $0 } ?? false }.keys.sorted()
-        let cashIn = state.ledger.filter { $0.kind == "donation" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
+        // A donation voided the same day counts for nothing; one voided later, on the day of the void.
+        let cashIn = state.ledger.filter { $0.kind != "spend" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.signedFen }
         let cashOut = state.ledger.filter { $0.kind == "spend" && $0.at >= dayStart && $0.at < dayEnd }.reduce(0) { $0 + $1.fen }
         return Reply(data: [
             "date": .string(ValueParser.localDate(dayStart)),
@@ -366,6 +460,7 @@ extension SuppliesPlugin {
                             "over_72h": .number(active.filter { age($0) >= 259_200 }.count)],
             "stock_low": .array(low.map(JSON.string)),
             "cash_in": .string(Self.yuan(cashIn)), "cash_out": .string(Self.yuan(cashOut)), "balance": .string(Self.yuan(state.balance)),
+            "cash_in_fen": .number(cashIn), "cash_out_fen": .number(cashOut), "balance_fen": .number(state.balance),
         ], message: "supplies report")
     }
 }

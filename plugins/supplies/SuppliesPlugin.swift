@@ -1,6 +1,7 @@
 import Foundation
 public import PluginAPI
 import PluginSupport
+import VisitsInterface
 
 /// Supplies: needs found on visits become doorstep deliveries; stock and the donations ledger.
 public actor SuppliesPlugin: StatefulPlugin {
@@ -9,10 +10,28 @@ public actor SuppliesPlugin: StatefulPlugin {
 
     var state = SuppliesState()
     let context: PluginContext
+    /// `[plugins.supplies.aliases]`: what a request may call a stock item (`降压药 = "硝苯地平片"`).
+    let aliases: [String: String]
 
     public nonisolated var stateService: any StateService { context.state }
 
-    public init(config: PluginConfig, context: PluginContext) throws { self.context = context }
+    public init(config: PluginConfig, context: PluginContext) throws {
+        self.context = context
+        var aliases: [String: String] = [:]
+        switch config.raw("aliases") {
+        case nil: break
+        case .table(let table)?:
+            for (name, value) in table {
+                guard case .string(let target) = value, !target.isEmpty else {
+                    throw ConfigError(key: "aliases.\(name)", "expected the name of a stock item as a string (e.g. \"降压药\" = \"硝苯地平片\"), got \(value.typeName)")
+                }
+                aliases[name] = target
+            }
+        case let other?:
+            throw ConfigError(key: "aliases", "expected a table of names to stock items ([plugins.supplies.aliases]), got \(other.typeName)")
+        }
+        self.aliases = aliases
+    }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
@@ -38,11 +57,19 @@ public actor SuppliesPlugin: StatefulPlugin {
             case .string(let category)? = event.data["category"], ["food", "medicine", "heating"].contains(category),
             !state.requests.values.contains(where: { $0.need == Int(need) })
         else { return }
-        let item = Item(name: category, quantity: 1, unit: "份")
+        // What and how much, from visits (the event carries no free text: it reaches viewers).
+        let detail = context.services.lookup((any NeedDirectory).self)?.need(Int(need))
+        let item = Item(name: detail?.item ?? Self.defaultItem[category] ?? category, quantity: detail?.quantity ?? 1,
+                        unit: detail?.unit ?? Self.unspecifiedUnit)
         let priority = category == "food" ? "normal" : "high"
         try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                      note: "from visit need \(need)", need: Int(need), at: now()))
+                                      note: "from visit need \(need)", need: Int(need), category: category, at: now()))
     }
+
+    /// The item of a need that names none.
+    static let defaultItem = ["food": "食品", "medicine": "药品", "heating": "取暖物资"]
+    /// The unit of an item whose request gave none: the stock's unit is taken when it is matched.
+    static let unspecifiedUnit = "份"
 
     /// The community's wall clock (manual in tests).
     nonisolated func now() -> Int64 { context.clock.now() }

@@ -20,6 +20,14 @@ struct Item: Codable, Sendable, Equatable {
     var name: String
     var quantity: Int
     var unit: String
+    /// The stock item it is taken from, when that has another name (an alias in
+    /// `[plugins.supplies.aliases]`); set when the request is assigned.
+    var stock: String?
+
+    /// The stock item it is taken from.
+    var stockName: String { stock ?? name }
+    /// `降压药 2 盒` (`→ 硝苯地平片` when an alias matched it).
+    var text: String { "\(name) \(quantity) \(unit)" + (stock.map { " → \($0)" } ?? "") }
 }
 
 struct HistoryEntry: Codable, Sendable {
@@ -38,6 +46,8 @@ struct SupplyRequest: Codable, Sendable {
     var neededBy: Int64?
     var note: String?
     var need: Int?
+    /// The need's category (food, medicine…), to list stock of that kind when none matches.
+    var category: String?
     var status: RequestStatus
     var assignee: String?
     var openedAt: Int64
@@ -63,6 +73,8 @@ struct StockMove: Codable, Sendable {
 struct StockItem: Codable, Sendable {
     var onHand: Int
     var unit: String
+    /// food, medicine, heating, prevention or other, if given when received.
+    var category: String?
     /// At or below this, `supplies.stock.low` is published.
     var low: Int?
 }
@@ -78,11 +90,20 @@ struct Run: Codable, Sendable {
 
 struct Movement: Codable, Sendable {
     var at: Int64
+    /// donation, spend, or void (a donation reversed: never a deletion).
     var kind: String
     var fen: Int
     var donor: String?
     var purpose: String?
     var request: Int?
+    /// Whether the donor agreed to be named in the public statement.
+    var consent: Bool?
+    /// For a void: the ledger entry (1-based) it reverses, and why.
+    var voids: Int?
+    var reason: String?
+
+    /// What it does to the balance.
+    var signedFen: Int { kind == "donation" ? fen : -fen }
 }
 
 // MARK: events
@@ -96,6 +117,21 @@ struct RequestAdded: StateEvent {
     var neededBy: Int64?
     var note: String?
     var need: Int?
+    var category: String?
+    var at: Int64
+}
+
+/// `supplies.request.edit`: new items, priority, deadline or note, with what changed.
+struct RequestEdited: StateEvent {
+    static let eventType = "request.edit"
+    static let schemaVersion = 1
+    var id: Int
+    var items: [Item]?
+    var priority: String?
+    var neededBy: Int64?
+    var note: String?
+    var change: String
+    var by: String?
     var at: Int64
 }
 
@@ -104,6 +140,8 @@ struct StatusChanged: StateEvent {
     static let schemaVersion = 1
     var id: Int
     var status: RequestStatus
+    /// The items as matched to stock when assigned (aliases resolved, units taken from stock).
+    var items: [Item]?
     var assignee: String?
     var by: String?
     var note: String?
@@ -129,6 +167,7 @@ struct StockMoved: StateEvent {
     var source: String
     var from: String?
     var reason: String?
+    var category: String?
     var at: Int64
 }
 
@@ -170,11 +209,18 @@ struct SuppliesState: Codable, Sendable {
     var nextRun = 1
     var moves: [StockMove] = []
 
-    var balance: Int { ledger.reduce(0) { $0 + ($1.kind == "donation" ? $1.fen : -$1.fen) } }
+    var balance: Int { ledger.reduce(0) { $0 + $1.signedFen } }
 
-    /// Units promised to assigned or dispatched requests and not yet delivered.
-    func reserved(_ item: String) -> Int {
-        requests.values.filter { $0.status == .assigned || $0.status == .out }.reduce(0) { $0 + ($1.remaining[item] ?? 0) }
+    /// Units of stock item `item` promised to assigned or dispatched requests and not yet delivered.
+    func reserved(_ item: String, except: Int? = nil) -> Int {
+        requests.values.filter { ($0.status == .assigned || $0.status == .out) && $0.id != except }.reduce(0) { total, r in
+            total + r.items.filter { $0.stockName == item }.reduce(0) { $0 + (r.remaining[$1.name] ?? 0) }
+        }
+    }
+
+    /// The requests linked to need `need` that are still to be delivered.
+    func activeRequests(forNeed need: Int, except: Int) -> [SupplyRequest] {
+        requests.values.filter { $0.need == need && $0.id != except && $0.status != .delivered && $0.status != .cancelled }
     }
 
     /// The supplies journal records, each type and version with the function applying it.
@@ -182,20 +228,22 @@ struct SuppliesState: Codable, Sendable {
         .on(RequestAdded.self) { state, a, _ in
             state.requests[state.nextRequest] = SupplyRequest(
                 id: state.nextRequest, household: a.household, items: a.items, delivered: [:], priority: a.priority,
-                neededBy: a.neededBy, note: a.note, need: a.need, status: .open, assignee: nil, openedAt: a.at,
+                neededBy: a.neededBy, note: a.note, need: a.need, category: a.category, status: .open, assignee: nil, openedAt: a.at,
                 history: [HistoryEntry(at: a.at, status: "open", by: nil, note: a.note)])
             state.nextRequest += 1
         },
         .on(StatusChanged.self) { state, s, _ in
             state.requests[s.id]?.status = s.status
+            if let items = s.items { state.requests[s.id]?.items = items }
             if let assignee = s.assignee { state.requests[s.id]?.assignee = assignee }
             state.requests[s.id]?.history.append(HistoryEntry(at: s.at, status: s.status.rawValue, by: s.by, note: s.note))
         },
         .on(Delivered.self) { state, d, _ in
             for (item, qty) in d.items.sorted(by: { $0.key < $1.key }) {
                 state.requests[d.id]?.delivered[item, default: 0] += qty
-                state.stock[item]?.onHand -= qty
-                state.moves.append(StockMove(at: d.at, item: item, delta: -qty, kind: "issue",
+                let stock = state.requests[d.id]?.items.first { $0.name == item }?.stockName ?? item
+                state.stock[stock]?.onHand -= qty
+                state.moves.append(StockMove(at: d.at, item: stock, delta: -qty, kind: "issue",
                                              detail: "request \(d.id) to \(state.requests[d.id]?.household ?? "?")"))
             }
             let done = state.requests[d.id]?.remaining.values.allSatisfy { $0 == 0 } ?? false
@@ -206,11 +254,21 @@ struct SuppliesState: Codable, Sendable {
         },
         .on(StockMoved.self) { state, m, _ in
             state.stock[m.item, default: StockItem(onHand: 0, unit: m.unit)].onHand += m.delta
+            if let category = m.category { state.stock[m.item]?.category = category }
             state.moves.append(StockMove(at: m.at, item: m.item, delta: m.delta, kind: m.source == "adjust" ? "adjust" : "receive",
                                          detail: m.source == "adjust" ? m.reason : [m.source, m.from].compactMap { $0 }.joined(separator: " ")))
         },
         .on(Threshold.self) { state, t, _ in
             state.stock[t.item]?.low = t.low
+        },
+        .on(RequestEdited.self) { state, e, _ in
+            guard var r = state.requests[e.id] else { return }
+            if let items = e.items { r.items = items }
+            if let priority = e.priority { r.priority = priority }
+            if let neededBy = e.neededBy { r.neededBy = neededBy }
+            if let note = e.note { r.note = note }
+            r.history.append(HistoryEntry(at: e.at, status: "edited", by: e.by, note: e.change))
+            state.requests[e.id] = r
         },
         .on(RunPlanned.self) { state, p, _ in
             state.runs[state.nextRun] = Run(id: state.nextRun, buildings: p.buildings, requests: p.requests, at: p.at, doneAt: nil)

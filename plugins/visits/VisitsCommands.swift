@@ -6,7 +6,8 @@ enum VisitsArgs {
     // Campaigns.
     static let campaignName = Arg.positional("name", summary: "campaign name")
     static let deadline = Arg.required("deadline", .time, summary: "when every household should be visited")
-    static let started = Arg.named("started", .time, summary: "when the campaign began, if typed in afterwards (default: now)")
+    static let started = Arg.named("started", .pastTime, summary: "when the campaign began, if typed in afterwards (default: now)")
+    static let overlap = Arg.named("overlap", .bool, summary: "yes: start even though an open campaign covers some of the same households")
     static let buildings = Arg.named("buildings", summary: "buildings separated by ',' (default: all)")
     static let campaign = Arg.named("campaign", summary: "campaign (default: the current one)")
 
@@ -20,11 +21,11 @@ enum VisitsArgs {
     static let household = Arg.positional("household", summary: "household id")
     static let outcome = Arg.required("outcome", .choice(Outcome.self), summary: "what happened at the door")
     static let people = Arg.named("people", .int(min: 0, max: 50), summary: "how many people live there")
-    static let needs = Arg.named("needs", summary: "CATEGORY[:text];… with categories "
+    static let needs = Arg.named("needs", summary: "CATEGORY[:ITEM[xQTY[UNIT]]];… e.g. medicine:降压药x2盒, with categories "
         + NeedCategory.allCases.map(\.rawValue).joined(separator: ", "))
     static let note = Arg.named("note", summary: "note")
     static let knocker = Arg.named("visitor", summary: "who knocked")
-    static let visitedAt = Arg.named("at", .time, summary: "when (default: now)")
+    static let visitedAt = Arg.named("at", .pastTime, summary: "when (default: now)")
 
     // Needs.
     static let status = Arg.named("status", .choice(["open", "resolved", "all"]), summary: "default open")
@@ -34,6 +35,7 @@ enum VisitsArgs {
     static let resolvedBy = Arg.named("by", summary: "who solved it")
 
     // Coverage and reports.
+    static let reportCampaign = Arg.named("campaign", summary: "only this campaign (default: every open one)")
     static let breakdown = Arg.named("by", .choice(["building", "visitor"]), summary: "break down by building or visitor")
     /// Checked by the host as a time, but read as the text: `ValueParser.localDay` takes the
     /// caller's `YYYY-MM-DD` as a local day, which the epoch seconds of `.time` cannot tell.
@@ -41,7 +43,7 @@ enum VisitsArgs {
 
     // Testing coverage.
     static let target = Arg.positional("target", summary: "HOUSEHOLD, HOUSEHOLD/NAME or a unique NAME")
-    static let sampledAt = Arg.required("at", .time, summary: "when the sample was taken")
+    static let sampledAt = Arg.required("at", .pastTime, summary: "when the sample was taken (or now)")
     static let site = Arg.named("site", summary: "test site")
     static let since = Arg.named("since", .time, summary: "default: 72 hours ago")
 }
@@ -50,7 +52,8 @@ extension VisitsPlugin {
     /// Every visits command, declared once: spec, help and handler.
     public static let commands: [Command<VisitsPlugin>] = [
         Command("visits.campaign.start", summary: "start a campaign covering every household of its buildings",
-                role: .operator, arguments: [VisitsArgs.campaignName, VisitsArgs.deadline, VisitsArgs.buildings, VisitsArgs.started],
+                role: .operator, arguments: [VisitsArgs.campaignName, VisitsArgs.deadline, VisitsArgs.buildings, VisitsArgs.started,
+                                                VisitsArgs.overlap],
                 mutates: true) { visits, request in
             try await visits.startCampaign(request)
         },
@@ -92,8 +95,14 @@ extension VisitsPlugin {
                 arguments: [VisitsArgs.campaign, VisitsArgs.breakdown]) { visits, request in
             try await visits.coverage(campaign: try request[VisitsArgs.campaign], by: try request[VisitsArgs.breakdown])
         },
-        Command("visits.report", summary: "the daily summary reported upward", arguments: [VisitsArgs.date]) { visits, request in
-            try await visits.report(date: try request[VisitsArgs.date])
+        Command("visits.report", summary: "the daily summary reported upward, with every open campaign's figures",
+                arguments: [VisitsArgs.date, VisitsArgs.reportCampaign]) { visits, request in
+            try await visits.report(date: try request[VisitsArgs.date], campaign: try request[VisitsArgs.reportCampaign])
+        },
+        Command("visits.followups", summary: "households to go back to: refused, or answered with a need still open",
+                arguments: [VisitsArgs.campaign, VisitsArgs.onlyBuilding]) { visits, request in
+            try await visits.followups(campaign: try request[VisitsArgs.campaign], building: try request[VisitsArgs.onlyBuilding],
+                                       full: request.caller.role >= .operator)
         },
         Command("visits.tests.import", summary: "match a 'big data' untested list (CSV name[,household]) against the roster",
                 role: .operator, body: .required, mutates: true) { visits, request in

@@ -33,6 +33,18 @@ extension VisitsPlugin {
             throw ControlError.notFound("no households in " + (buildings.map { "buildings \($0.joined(separator: ", "))" } ?? "the roster")
                 + "; import the roster first (roster.import)")
         }
+        // Two open campaigns on the same doors split the counting: refused unless asked for.
+        let ids = Set(households.map(\.id))
+        if try request[VisitsArgs.overlap] != true {
+            for other in state.openCampaigns {
+                let shared = other.households.filter { ids.contains($0) }
+                guard !shared.isEmpty else { continue }
+                let sharedBuildings = Set(shared.compactMap { other.buildingOf[$0] }).sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }
+                throw ControlError.conflict("campaign \(other.name) (open, deadline \(ValueParser.display(other.deadline))) already covers "
+                    + "\(shared.count) of these households (buildings \(sharedBuildings.joined(separator: ", "))); close it first "
+                    + "(visits.campaign.close \(other.name)), or give overlap=yes to run both (a visit then counts for both)")
+            }
+        }
         let c = Campaign(name: name, deadline: deadline, buildings: buildings, households: households.map(\.id),
                          buildingOf: Dictionary(uniqueKeysWithValues: households.map { ($0.id, $0.building) }),
                          startedAt: started ?? now(), closedAt: nil)
@@ -78,6 +90,23 @@ extension VisitsPlugin {
 
     func worklist(campaign name: String?, visitor: String?, building: String?) throws -> Reply {
         let c = try campaign(name)
+        // A name nobody knows is a typo, not an empty worklist: visitors are those assigned a
+        // building or who recorded a visit.
+        if let visitor, !state.assignments.values.contains(visitor) {
+            guard state.visits.contains(where: { $0.visitor == visitor }) else {
+                let known = Set(state.assignments.values).union(state.visits.compactMap(\.visitor)).sorted()
+                var message = "unknown visitor '\(ValueParser.shown(visitor))'"
+                if let best = Suggest.closest(to: [visitor], among: known) { message += " (did you mean '\(best)'?)" }
+                message += known.isEmpty ? "; nobody is assigned a building yet: visits.assign building=B visitor=NAME"
+                    : "; known visitors: \(known.joined(separator: ", "))"
+                throw ControlError.notFound(message)
+            }
+            return Reply(data: .array([]), message: "0 households to visit: \(visitor) has no building assigned in \(c.name) "
+                + "(visits.assign building=B visitor=\(visitor))")
+        }
+        if let building, !c.buildingOf.values.contains(building) {
+            throw ControlError.notFound("campaign \(c.name) has no households in building \(ValueParser.shown(building))")
+        }
         let attempts = state.attempts[c.name] ?? [:]
         var revisit: [JSON] = [], fresh: [JSON] = []
         for h in c.households {
@@ -99,36 +128,28 @@ extension VisitsPlugin {
         return Reply(data: .array(rows), message: "\(rows.count) households to visit (\(revisit.count) revisits first) in \(c.name)")
     }
 
-    static func parseNeeds(_ text: String?) throws -> [NeedInput] {
-        guard let text, !text.isEmpty else { return [] }
-        return try text.split(whereSeparator: { $0 == ";" || $0 == "；" }).map { item in
-            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !parts.isEmpty, let category = NeedCategory(rawValue: parts[0]) else {
-                throw ControlError.invalidArgument("argument 'needs': unknown category '\(parts[0])'; expected "
-                    + NeedCategory.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            return NeedInput(category: category, text: parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil)
-        }
-    }
-
     func recordVisit(_ request: Request) async throws -> Reply {
         let household = try request[VisitsArgs.household]
-        guard let c = state.openCampaign(for: household) else {
+        let covering = state.openCampaigns(for: household)
+        guard let c = covering.first else {
             if await (try roster.household(household)) == nil {
                 throw ControlError.notFound("household \(household) does not exist")
             }
             throw ControlError.conflict("no open campaign covers household \(household); start one with visits.campaign.start")
         }
         let outcome = try request[VisitsArgs.outcome], people = try request[VisitsArgs.people]
-        let needs = try Self.parseNeeds(try request[VisitsArgs.needs])
-        if let done = state.latestVisit(c.name, household), done.outcome.visited, !outcome.visited {
-            throw ControlError.conflict("\(household) was already visited in \(c.name) (\(done.outcome.rawValue) at "
-                + "\(ValueParser.display(done.at))); a \(outcome.rawValue) now would undo it")
+        let needs = try NeedGrammar.parse(try request[VisitsArgs.needs])
+        for campaign in covering {
+            if let done = state.latestVisit(campaign.name, household), done.outcome.visited, !outcome.visited {
+                throw ControlError.conflict("\(household) was already visited in \(campaign.name) (\(done.outcome.rawValue) at "
+                    + "\(ValueParser.display(done.at))); a \(outcome.rawValue) now would undo it")
+            }
         }
         if outcome != .answered, people != nil || !needs.isEmpty {
             throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
         }
-        let visit = Visit(campaign: c.name, household: household, outcome: outcome, people: people,
+        let visit = Visit(campaign: c.name, also: covering.count > 1 ? covering.dropFirst().map(\.name) : nil,
+                          household: household, outcome: outcome, people: people,
                           note: try request[VisitsArgs.note],
                           visitor: try request[VisitsArgs.knocker] ?? state.assignments[c.buildingOf[household] ?? ""],
                           at: try request[VisitsArgs.visitedAt] ?? now())
@@ -144,10 +165,12 @@ extension VisitsPlugin {
         let seq = try await record(Recorded(visit: visit, needs: needs), announcing: announced)
         let opened: [JSON] = needs.enumerated().map { i, need in
             ["id": .number(firstNeed + i), "household": .string(household), "category": .string(need.category.rawValue),
-             "text": .optional(need.text)]
+             "text": .optional(need.text), "item": .optional(need.item), "quantity": need.quantity.map { .number($0) } ?? .null,
+             "unit": .optional(need.unit)]
         }
         let attempts = state.attempts[c.name]?[household] ?? 0
-        return Reply(data: ["household": .string(household), "campaign": .string(c.name), "outcome": .string(outcome.rawValue),
+        return Reply(data: ["household": .string(household), "campaign": .string(c.name),
+                            "campaigns": .array(covering.map { .string($0.name) }), "outcome": .string(outcome.rawValue),
                             "attempts": .number(attempts), "needs": .array(opened), "seq": .number(seq)], lines: [],
                      message: "recorded \(outcome.rawValue) at \(household)" + (opened.isEmpty ? "" : "; \(opened.count) needs opened")
                         + (outcome == .noAnswer ? "; revisit (attempt \(attempts))" : ""))
@@ -166,9 +189,12 @@ extension VisitsPlugin {
 
     nonisolated func needJSON(_ n: Need, full: Bool) -> JSON {
         ["id": .number(n.id), "household": .string(n.household), "category": .string(n.category.rawValue),
-         "text": .optional(n.text.map { full ? $0 : "***" }),
+         "text": .optional(n.text.map { full ? $0 : "***" }), "item": .optional(n.item.map { full ? $0 : "***" }),
+         "quantity": n.quantity.map { .number($0) } ?? .null, "unit": .optional(n.unit),
          "opened": .string(ValueParser.iso8601(n.openedAt)), "status": .string(n.resolvedAt == nil ? "open" : "resolved"),
-         "resolved": n.resolvedAt.map { .string(ValueParser.iso8601($0)) } ?? .null, "by": .optional(n.resolvedBy)]
+         "resolved": n.resolvedAt.map { .string(ValueParser.iso8601($0)) } ?? .null, "by": .optional(n.resolvedBy),
+         "reopened": n.reopenedAt.map { .string(ValueParser.iso8601($0)) } ?? .null,
+         "reopen_note": .optional(n.reopenNote.map { full ? $0 : "***" })]
     }
 
     func needs(status: String, household: String?, full: Bool) -> Reply {
@@ -225,7 +251,18 @@ extension VisitsPlugin {
         return Reply(data: .object(data), message: "coverage of \(c.name)")
     }
 
-    func report(date: String?) async throws -> Reply {
+    /// The figures of one campaign for the report: visited, counted, revisits and refusals.
+    func campaignFigures(_ c: Campaign) -> JSON {
+        let p = progress(c)
+        let refused = c.households.filter { state.latestVisit(c.name, $0)?.outcome == .refused }.count
+        return ["campaign": .string(c.name), "open": .bool(c.closedAt == nil), "deadline": .string(ValueParser.iso8601(c.deadline)),
+                "households_visited_total": .number(p.visited), "households_total": .number(c.households.count),
+                "people_counted_total": .number(p.people),
+                "revisits_outstanding": .number(state.attempts[c.name]?.values.filter { $0 > 0 }.count ?? 0),
+                "refused": .number(refused)]
+    }
+
+    func report(date: String?, campaign name: String? = nil) async throws -> Reply {
         let (dayStart, dayEnd) = try ValueParser.localDay(date, now: now())
         let today = state.visits.filter { $0.at >= dayStart && $0.at < dayEnd }
         var households = Set<String>(), people = 0
@@ -249,12 +286,11 @@ extension VisitsPlugin {
             ("residents_tested_today", .number(state.tests.values.filter { $0 >= dayStart && $0 < dayEnd }.count)),
             ("residents_flagged_untested", .number(state.flagged.count)),
         ]
-        if let c = state.currentCampaign {
-            let p = progress(c)
-            data += [("campaign", .string(c.name)), ("households_visited_total", .number(p.visited)),
-                     ("households_total", .number(c.households.count)), ("people_counted_total", .number(p.people)),
-                     ("revisits_outstanding", .number(state.attempts[c.name]?.values.filter { $0 > 0 }.count ?? 0))]
-        }
+        data.append(("households_refused_today", .number(Set(latestToday.values.filter { $0.outcome == .refused }.map(\.household)).count)))
+        // Every open campaign (or the one asked for): overlapping campaigns each have their figures.
+        let campaigns = try name.map { [try campaign($0)] } ?? state.openCampaigns.reversed()
+        data.append(("campaigns", .array(campaigns.map(campaignFigures))))
+        data.append(("followups", .number(followupRows(campaigns: state.openCampaigns).count)))
         if let roster = context.services.lookup((any RosterDirectory).self) {
             var residents = 0, tested = 0
             let window = dayEnd - Self.defaultWindow

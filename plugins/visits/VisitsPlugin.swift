@@ -30,13 +30,18 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
     /// Household activity (latest visit, open needs, tests), offered to the roster while visits runs.
-    public static let offers: [ServiceOffer<VisitsPlugin>] = [.offer((any HouseholdActivity).self) { $0 }]
+    public static let offers: [ServiceOffer<VisitsPlugin>] = [
+        .offer((any HouseholdActivity).self) { $0 },
+        .offer((any NeedDirectory).self) { $0 },
+    ]
 
     /// Closes needs that another plugin reports fulfilled (`*.need.fulfilled` events with
     /// `{"need": ID}`, e.g. from supplies when the last item is delivered). Durable: the host
     /// feeds it from the journal, so a fulfilment committed before a crash still closes its need.
     public static let reactions: [EventReaction<VisitsPlugin>] = [
         .on("*.need.fulfilled") { visits, event in try await visits.needFulfilled(event) },
+        .on("*.need.reopened") { visits, event in try await visits.needReopened(event) },
+        .on("roster.households.added") { visits, event in try await visits.householdsAdded(event) },
     ]
 
     /// `visits.need.resolved`, announced with the record that resolves the need.

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginSupport
 
 /// The outcome of knocking on a door.
 enum Outcome: String, Codable, CaseIterable, Sendable {
@@ -30,6 +31,9 @@ struct Campaign: Codable, Sendable {
 
 struct Visit: Codable, Sendable {
     var campaign: String
+    /// The other open campaigns covering the household when it was visited: the visit counts
+    /// for each of them too (overlapping campaigns, `overlap=yes`).
+    var also: [String]?
     var household: String
     var outcome: Outcome
     var people: Int?
@@ -43,11 +47,19 @@ struct Need: Codable, Sendable {
     var household: String
     var category: NeedCategory
     var text: String?
+    /// What, how many, in what (the `needs=` grammar), when the text says.
+    var item: String?
+    var quantity: Int?
+    var unit: String?
     var openedAt: Int64
     var visit: Int64
     var resolvedAt: Int64?
     var resolvedBy: String?
     var resolution: String?
+    /// When the request serving it was cancelled with nothing delivered, and why: open again,
+    /// with nothing on the way (`*.need.reopened`).
+    var reopenedAt: Int64?
+    var reopenNote: String?
 }
 
 // MARK: events
@@ -82,6 +94,29 @@ struct Recorded: StateEvent {
 struct NeedInput: Codable, Sendable {
     var category: NeedCategory
     var text: String?
+    var item: String?
+    var quantity: Int?
+    var unit: String?
+}
+
+/// Households added to the roster after an open campaign started, in that campaign's buildings.
+struct CampaignJoined: StateEvent {
+    static let eventType = "campaign.join"
+    static let schemaVersion = 1
+    var campaign: String
+    var households: [String]
+    var buildings: [String]
+    var at: Int64
+}
+
+/// A need open again: what was to serve it was cancelled with nothing delivered.
+struct NeedReopened: StateEvent {
+    static let eventType = "need.reopen"
+    static let schemaVersion = 1
+    var id: Int
+    var by: String?
+    var note: String?
+    var at: Int64
 }
 
 /// Residents tested (a PCR sample taken).
@@ -180,22 +215,44 @@ struct VisitsState: Codable, Sendable {
         .on(CampaignClosed.self) { state, close, _ in
             state.campaigns[close.name]?.closedAt = close.at
         },
+        .on(CampaignJoined.self) { state, j, _ in
+            guard var c = state.campaigns[j.campaign] else { return }
+            for (h, b) in zip(j.households, j.buildings) where c.buildingOf[h] == nil {
+                c.households.append(h)
+                c.buildingOf[h] = b
+            }
+            c.households.sort(by: WalkingOrder.precedes)
+            state.campaigns[j.campaign] = c
+        },
+        .on(NeedReopened.self) { state, r, _ in
+            guard var need = state.needs[r.id] else { return }
+            need.resolvedAt = nil
+            need.resolvedBy = nil
+            need.resolution = nil
+            need.reopenedAt = r.at
+            need.reopenNote = r.note
+            state.needs[r.id] = need
+            state.openNeeds[need.household, default: []].insert(r.id)
+        },
         .on(Assigned.self) { state, a, _ in
             state.assignments[a.building] = a.visitor
         },
         .on(Recorded.self) { state, r, record in
             let v = r.visit
             state.visits.append(v)
-            state.latest[v.campaign, default: [:]][v.household] = state.visits.count - 1
             state.lastVisit[v.household] = state.visits.count - 1
-            if v.outcome == .noAnswer {
-                state.attempts[v.campaign, default: [:]][v.household, default: 0] += 1
-            } else {
-                state.attempts[v.campaign]?.removeValue(forKey: v.household)
+            for campaign in [v.campaign] + (v.also ?? []) {
+                state.latest[campaign, default: [:]][v.household] = state.visits.count - 1
+                if v.outcome == .noAnswer {
+                    state.attempts[campaign, default: [:]][v.household, default: 0] += 1
+                } else {
+                    state.attempts[campaign]?.removeValue(forKey: v.household)
+                }
             }
             for need in r.needs {
                 state.needs[state.nextNeed] = Need(id: state.nextNeed, household: v.household, category: need.category,
-                                                   text: need.text, openedAt: v.at, visit: record.seq == 0 ? 0 : Int64(record.seq))
+                                                   text: need.text, item: need.item, quantity: need.quantity, unit: need.unit,
+                                                   openedAt: v.at, visit: record.seq == 0 ? 0 : Int64(record.seq))
                 state.openNeeds[v.household, default: []].insert(state.nextNeed)
                 state.nextNeed += 1
             }
@@ -224,9 +281,14 @@ struct VisitsState: Codable, Sendable {
 
     mutating func apply(_ event: RecordedEvent) throws { try Self.events.apply(event, to: &self) }
 
-    /// The open campaign covering `household` (the latest started).
-    func openCampaign(for household: String) -> Campaign? {
-        campaignOrder.reversed().compactMap { campaigns[$0] }.first { $0.closedAt == nil && $0.buildingOf[household] != nil }
+    /// The open campaigns covering `household`, the latest started first.
+    func openCampaigns(for household: String) -> [Campaign] {
+        campaignOrder.reversed().compactMap { campaigns[$0] }.filter { $0.closedAt == nil && $0.buildingOf[household] != nil }
+    }
+
+    /// The open campaigns, the latest started first.
+    var openCampaigns: [Campaign] {
+        campaignOrder.reversed().compactMap { campaigns[$0] }.filter { $0.closedAt == nil }
     }
 
     /// The latest open campaign, or the latest campaign of all.

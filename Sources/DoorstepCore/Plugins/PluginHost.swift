@@ -94,7 +94,9 @@ public final class PluginHost: Sendable {
 
     /// Runs `body` in the community's zone.
     func inZone<T>(_ body: () async throws -> T) async rethrows -> T {
-        try await CommunityZone.$current.withValue(zone) { try await body() }
+        try await CommunityZone.$current.withValue(zone) {
+            try await RequestClock.$now.withValue(clock.now()) { try await body() }
+        }
     }
 
     public init(registry: [any DoorstepPlugin.Type], hub: EventHub, logger: Logger, clock: any WallClock = SystemClock()) {

@@ -50,6 +50,8 @@ extension ValueKind where Value == Duration {
 extension ValueKind where Value == Int64 {
     /// An ISO-8601 date or date-time, read as seconds since the Unix epoch (UTC).
     public static var time: ValueKind<Int64> { ValueKind(.time, parse: ValueParser.time) }
+    /// When something happened: a time not in the future, or `now` (``ArgumentType/pastTime``).
+    public static var pastTime: ValueKind<Int64> { ValueKind(.pastTime, parse: ValueParser.time) }
 }
 
 extension ValueKind where Value: CaseIterable & RawRepresentable, Value.RawValue == String {

@@ -286,7 +286,9 @@ enum Community {
         #expect(resident["name"] == "欧阳建国")
         #expect(resident["phone"] == "13912345678", "fields not named in the update are kept")
         #expect(resident["tags"] == ["chronic-illness", "elderly-alone"])
-        #expect(harness.published().isEmpty, "the roster publishes no events")
+        // Only new households are announced (ids and buildings: visits joins them to campaigns).
+        #expect(harness.published().map(\.name) == ["roster.households.added"], "only the household created is announced")
+        #expect(harness.published().first?.data["households"] == [["id": "3-2-501", "building": "3"]])
         await harness.stop()
     }
 

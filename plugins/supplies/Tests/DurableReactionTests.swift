@@ -117,7 +117,7 @@ import VisitsPlugin
         try await harness.settle()
         let requests = try await harness.ok("supplies.requests", as: .operator).data.array.compactMap { $0["id"]?.int }
         try #require(requests.count == households.count)
-        try await harness.ok("supplies.stock.receive food qty=\(requests.count) unit=份 source=government", as: .operator)
+        try await harness.ok("supplies.stock.receive 米面油 qty=\(requests.count) unit=份 source=government", as: .operator)
         for id in requests { try await harness.ok("supplies.request.assign \(id) to=刘敏", as: .operator) }
 
         // Half delivered with visits disabled; the rest while visits is reloaded back and forth.

@@ -47,8 +47,9 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
         try await Task.sleep(for: .milliseconds(50))
         let opened = try await requests("3-2-501")
         #expect(opened.count == 2, "the escort need opens no request")
-        let medicine = try #require(opened.first { $0["items"] == "medicine:1份" })
-        let food = try #require(opened.first { $0["items"] == "food:1份" })
+        // The need's text is the item (issue 14: it used to become "medicine:1份").
+        let medicine = try #require(opened.first { $0["items"] == "降压药:1份" })
+        let food = try #require(opened.first { $0["items"] == "米面油:1份" })
         #expect(medicine["need"]?.int == medicineNeed && medicine["priority"] == "high")
         #expect(food["need"]?.int == foodNeed && food["priority"] == "normal")
         #expect(medicine["note"] == .string("from visit need \(medicineNeed)"))
@@ -58,8 +59,8 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
         #expect(added.allSatisfy { $0.at == harness.clock.now() }, "opened at the clock's time")
 
         // The medicine is delivered by hand, the food on a run.
-        try await harness.ok("supplies.stock.receive medicine qty=2 unit=份 source=donation from=药店", as: .operator)
-        try await harness.ok("supplies.stock.receive food qty=1 unit=份 source=government", as: .operator)
+        try await harness.ok("supplies.stock.receive 降压药 qty=2 unit=盒 source=donation from=药店", as: .operator)
+        try await harness.ok("supplies.stock.receive 米面油 qty=1 unit=份 source=government", as: .operator)
         let medicineID = try #require(medicine["id"]?.int), foodID = try #require(food["id"]?.int)
         try await harness.ok("supplies.request.assign \(medicineID) to=刘敏", as: .operator)
         try await harness.ok("supplies.request.assign \(foodID) to=王强", as: .operator)

@@ -176,7 +176,9 @@ extension PluginHarness {
         try await harness.ok("visits.assign building=3 visitor=刘敏", as: .operator)
         let worklist = try await harness.ok("visits.worklist visitor=刘敏").data.array
         #expect(worklist.compactMap { $0["household"]?.string } == Neighbourhood.building3, "walking order")
-        #expect(try await harness.ok("visits.worklist visitor=王强").data.array.isEmpty)
+        // 王强 has no building and has knocked on no door yet: a typo until then (issue 14).
+        let nobody = try await harness.error("visits.worklist visitor=王强")
+        #expect(nobody.name == "not_found" && nobody.message.contains("unknown visitor '王强'") && nobody.message.contains("刘敏"), "\(nobody.message)")
 
         clock.advance(by: .seconds(3600))
         let knock = try await harness.ok("visits.record 3-1-101 outcome=no-answer", as: .operator)
@@ -312,9 +314,11 @@ extension PluginHarness {
         #expect(report["date"] == "2022-01-10")
         #expect(report["households_visited_today"]?.int == 3)
         #expect(report["people_counted_today"]?.int == 3)
-        #expect(report["households_visited_total"]?.int == 4)
-        #expect(report["households_total"]?.int == 6)
-        #expect(report["revisits_outstanding"]?.int == 1)
+        let campaign = report["campaigns"]?.array.first
+        #expect(report["campaigns"]?.array.count == 1)
+        #expect(campaign?["households_visited_total"]?.int == 4)
+        #expect(campaign?["households_total"]?.int == 6)
+        #expect(campaign?["revisits_outstanding"]?.int == 1)
         #expect(report["testing"]?["residents"]?.int == 7)
 
         harness.clock.set(1_641_859_200) // 2022-01-11T08:00+08:00
@@ -413,7 +417,8 @@ extension PluginHarness {
     @Test func eventHandlersAndCommandsAreDeclaredOnce() {
         #expect(VisitsState.events.duplicates.isEmpty)
         #expect(Set(VisitsState.events.declared.map(\.type))
-            == ["campaign.start", "campaign.close", "assign", "visit", "test", "tests.flagged", "need.resolve"])
+            == ["campaign.start", "campaign.close", "assign", "visit", "test", "tests.flagged", "need.resolve", "campaign.join",
+                "need.reopen"])
         #expect(Set(VisitsPlugin.commandSpecs.map(\.name)).count == VisitsPlugin.commandSpecs.count)
     }
 }
