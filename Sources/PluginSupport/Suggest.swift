@@ -13,11 +13,6 @@ public enum Suggest {
         return best?.0
     }
 
-    /// A client's word as echoed in a message: at most 80 characters.
-    public static func shown(_ word: String) -> String {
-        word.count <= 80 ? word : String(word.prefix(77)) + "…"
-    }
-
     /// Levenshtein distance over characters.
     public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)

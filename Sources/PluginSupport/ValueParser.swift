@@ -195,16 +195,6 @@ public enum ValueParser {
     /// How far ahead of the clock an entry's time may be (two clocks never agree exactly).
     public static let futureSkew: Int64 = 300
 
-    /// Refuses an entry dated after `now` (beyond ``futureSkew``): what is recorded happened.
-    ///
-    /// - Throws: ``ControlError`` `invalid_argument` naming the argument, the time and now.
-    public static func notInFuture(_ t: Int64, now: Int64, argument: String) throws(ControlError) {
-        guard t <= now + futureSkew else {
-            throw .invalidArgument("argument '\(argument)': \(display(t)) is in the future (now \(display(now))); "
-                + "entries are dated when they happened")
-        }
-    }
-
     /// Why `s` is not a time of something that has happened (``timeProblem(_:)``, or a time
     /// beyond ``futureSkew`` after the request's clock), or nil when it is one.
     public static func pastTimeProblem(_ s: String) -> String? {

@@ -15,6 +15,9 @@ public enum WalkingOrder {
         id.unicodeScalars.split(separator: "-").first.map { String(String.UnicodeScalarView($0)) } ?? id
     }
 
+    /// Whether building `a` comes before building `b` (3 before 10; names after numbers).
+    public static func buildingPrecedes(_ a: String, _ b: String) -> Bool { (Int(a) ?? .max, a) < (Int(b) ?? .max, b) }
+
     /// Whether `a` comes before `b` on the walk (ties by the id's text).
     public static func precedes(_ a: String, _ b: String) -> Bool {
         let (ka, kb) = (key(a), key(b))

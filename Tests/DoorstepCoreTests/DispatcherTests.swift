@@ -1,6 +1,7 @@
 @testable import DoorstepCore
 import DoorstepProtocol
 import PluginAPI
+import PluginSupport
 import Logging
 import ProbePlugin
 import Testing
@@ -70,7 +71,7 @@ struct DispatcherTests {
     @Test func longGarbageIsNotComparedAndIsShortenedInMessages() {
         let garbage = String(repeating: "q", count: 65_000)
         #expect(Suggest.closest(to: [garbage], among: ["status"]) == nil)
-        #expect(Suggest.shown(garbage).count == 78)
+        #expect(ValueParser.shown(garbage).count == 78)
     }
 
     @Test func dailyTimers() {

@@ -134,6 +134,51 @@ struct JournalTests {
         #expect(throws: FileSystem.Failure.self) { try SegmentReader.records(in: dir + "/missing.seg") { _ in true } }
     }
 
+    /// A replay (`subscribe … from=`, reactions catching up) never skips committed events
+    /// silently: damage inside the journal is an error (the reader retries), while the newest
+    /// segment may end in the writer's record in progress after the committed ones.
+    @Test func aReplayRefusesDamageButNotTheRecordInProgress() throws {
+        let dir = NSTemporaryDirectory() + "doorstep-unit-\(UUID().uuidString)"
+        try FileIO.makeDirectories(dir + "/journal")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var segments: [[UInt8]] = []
+        for first in [1, 11, 21] {
+            var bytes: [UInt8] = []
+            for i in first..<(first + 10) {
+                var e = RecordedEvent(seq: UInt64(i), time: 0, plugin: "probe", type: "set", version: 2, payload: Array("{}".utf8))
+                e.announced = Array(#"[{"name":"probe.n","data":{"i":\#(i)}}]"#.utf8)
+                JournalRecord.encode(e, into: &bytes)
+            }
+            segments.append(bytes)
+        }
+        func write(_ index: Int, _ bytes: [UInt8]) throws {
+            try FileSystem.writeAtomically(dir + "/journal/" + SegmentFile.name(firstSeq: UInt64(index * 10 + 1)), bytes)
+        }
+        for (i, bytes) in segments.enumerated() { try write(i, bytes) }
+        let store = StateStore(root: dir, settings: StateSettings(), logger: Logger(label: "test"), ref: JournalRef())
+        #expect(try store.committedEvents(after: 0, through: 30, patterns: ["*"]).events.map(\.seq) == Array(1...30).map(UInt64.init))
+        #expect(try store.committedEvents(after: 12, through: 30, patterns: ["*"], limit: 5).events.map(\.seq) == [13, 14, 15, 16, 17])
+        // Up to a record inside a segment (the stop after it used to recurse without end).
+        let upTo = try store.committedEvents(after: 0, through: 15, patterns: ["*"])
+        #expect(upTo.events.map(\.seq) == Array(1...15).map(UInt64.init) && upTo.readThrough == 15)
+        // The writer's record in progress after the committed ones: read up to it.
+        var growing = segments[2]
+        var next = RecordedEvent(seq: 31, time: 0, plugin: "probe", type: "set", version: 2, payload: Array("{}".utf8))
+        next.announced = Array(#"[{"name":"probe.n","data":{}}]"#.utf8)
+        JournalRecord.encode(next, into: &growing)
+        try write(2, Array(growing.dropLast(7)))
+        #expect(try store.committedEvents(after: 20, through: 30, patterns: ["*"]).events.count == 10)
+        // ...but not before them: record 31 was committed.
+        #expect(throws: JournalCorruption.self) { try store.committedEvents(after: 20, through: 31, patterns: ["*"]) }
+        // A flipped byte inside an older segment is damage, wherever the replay starts in it.
+        var damaged = segments[1]
+        damaged[damaged.count / 2] ^= 0x40
+        try write(1, damaged)
+        #expect(throws: JournalCorruption.self) { try store.committedEvents(after: 0, through: 30, patterns: ["*"]) }
+        #expect(throws: JournalCorruption.self) { try store.committedEvents(after: 11, through: 30, patterns: ["*"]) }
+        #expect(try store.committedEvents(after: 20, through: 30, patterns: ["*"]).events.count == 10, "a replay past it is not affected")
+    }
+
     @Test func snapshotFilesAreChecksummed() throws {
         let encoded = SnapshotFile.encode(covered: 77, cursor: 70, payload: Array("{\"a\":\"1\"}".utf8))
         let decoded = try SnapshotFile.decode(encoded, path: "p.snap")

@@ -87,6 +87,8 @@ struct FieldUseTests {
         // A need written badly is refused with the grammar.
         let bad = try c.request("visits.record 3-1-102 outcome=answered people=1 needs=\"medicine:x2盒\"").final
         #expect(bad.hasPrefix("422 invalid_argument: argument 'needs': 'medicine:x2盒' gives a quantity but no item"), "\(bad)")
+        let longUnit = try c.request("visits.record 3-1-102 outcome=answered people=1 needs=\"medicine:降压药x2 boxes\"").final
+        #expect(longUnit.hasPrefix("422 invalid_argument: argument 'needs': the unit 'boxes' in 'medicine:降压药x2 boxes' is not 1 to 4"), "\(longUnit)")
         let unknown = try c.request("visits.record 3-1-102 outcome=answered people=1 needs=\"药品:降压药\"").final
         #expect(unknown.contains("unknown category '药品'") && unknown.contains("medicine:降压药x2盒"), "\(unknown)")
     }
@@ -111,10 +113,24 @@ struct FieldUseTests {
         let stock = try Self.rows(daemon, ["supplies.stock"])
         #expect(stock.first { $0["item"] as? String == "硝苯地平片" }?["on_hand"] as? Int == 8, "the alias's stock item was issued")
 
+        // Two items drawing on one stock item are added up; a delivery through an alias reports low stock.
+        #expect(try c.request("supplies.stock.threshold 硝苯地平片 low=3").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.add 3-2-101 items=降压药:5盒;硝苯地平片:4盒 category=medicine").final.hasPrefix("200"))
+        let both = try #require(try Self.request(daemon, household: "3-2-101")?["id"] as? Int)
+        #expect(try c.request("supplies.request.assign \(both) to=刘敏").final
+            == "409 conflict: request \(both) needs 9 盒 硝苯地平片; 8 盒 available (receive stock, or edit the request)")
+        #expect(try c.request("supplies.request.edit \(both) items=降压药:3盒;硝苯地平片:2盒").final.hasPrefix("200"))
+        let watcher = try daemon.client()
+        #expect(try watcher.request("subscribe supplies.stock.low").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.assign \(both) to=刘敏").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.deliver \(both)").final.hasPrefix("200"))
+        let low = try #require(try watcher.readLine(timeout: 5))
+        #expect(low.hasPrefix("600 supplies.stock.low ") && low.contains(#""item":"硝苯地平片""#) && low.contains(#""on_hand":3"#), "\(low)")
+
         let insulin = try #require(try Self.request(daemon, household: "3-1-102")?["id"] as? Int)
         let refused = try c.request("supplies.request.assign \(insulin) to=刘敏").final
         #expect(refused == "409 conflict: request \(insulin) needs 1 份 胰岛素: no stock item is called 胰岛素; medicine in stock: "
-            + "硝苯地平片 (8 盒 available), 阿司匹林 (5 盒 available). Edit the request (supplies.request.edit \(insulin) "
+            + "硝苯地平片 (3 盒 available), 阿司匹林 (5 盒 available). Edit the request (supplies.request.edit \(insulin) "
             + "items=NAME:QUANTITYUNIT) or add an alias (\"胰岛素\" = \"NAME\" in [plugins.supplies.aliases])", "\(refused)")
         #expect(!refused.contains("大米"), "only stock of the need's category is listed")
         // A broken alias table is a config error with its place.
@@ -143,11 +159,17 @@ struct FieldUseTests {
         #expect(try c.request("supplies.request.edit 1 items=大米:13袋").final == "409 conflict: request 1 needs 13 袋 大米; 12 袋 available (receive stock, or edit the request)")
         #expect(try c.request("supplies.request.edit 1 items=大米:12袋").final.hasPrefix("200"))
         #expect(try c.request("supplies.request.edit 1").final.hasPrefix("420 missing_argument: nothing to change"))
+        #expect(try c.request("supplies.request.deliver 1 items=大米:5袋").final == "200 request 1 partly delivered")
+        #expect(try c.request("supplies.request.edit 1 items=大米:4袋").final
+            == "422 invalid_argument: request 1 already delivered 5 大米; the quantity cannot be less")
+        #expect(try c.request("supplies.request.edit 1 items=面粉:1袋").final
+            == "422 invalid_argument: request 1 already delivered 5 大米; keep it in items=")
         #expect(try c.request("supplies.request.dispatch 1").final.hasPrefix("200"))
         let out = try c.request("supplies.request.edit 1 items=大米:1袋").final
         #expect(out.hasPrefix("409 conflict: request 1 is out; only an open or assigned request can be edited"), "\(out)")
         let history = try #require((try Self.object(daemon, ["supplies.request", "1"]))["history"] as? [[String: Any]])
-        #expect(history.compactMap { $0["status"] as? String } == ["open", "edited", "edited", "assigned", "edited", "out"])
+        #expect(history.compactMap { $0["status"] as? String }
+            == ["open", "edited", "edited", "assigned", "edited", "partly delivered: 大米×5", "out"])
         #expect((history[1]["note"] as? String)?.contains("大米 1 袋 → 大米 2 袋") == true)
     }
 
@@ -192,6 +214,26 @@ struct FieldUseTests {
         #expect(try c.request("supplies.request.deliver \(first + 2)").final.hasPrefix("200"))
         #expect(try Self.eventually { try Self.rows(daemon, ["visits.needs"]).isEmpty }, "the last linked request closed the need")
         #expect(try c.request("supplies.request.add 3-2-202 items=大米:1袋 need=1").final == "409 conflict: need 1 is already resolved")
+
+        // One request of a need delivered, the other cancelled: the need is met.
+        #expect(try c.request("visits.record 3-2-201 outcome=answered people=1 needs=\"food:大米x2袋\"").final.hasPrefix("200"))
+        #expect(try Self.eventually { try Self.request(daemon, household: "3-2-201") != nil })
+        let auto = try #require(try Self.request(daemon, household: "3-2-201")?["id"] as? Int)
+        #expect(try c.request("supplies.request.add 3-2-201 items=食用油:1桶 need=2").final.hasSuffix("for need 2"))
+        #expect(try c.request("supplies.request.assign \(auto) to=李伟").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.deliver \(auto)").final.hasPrefix("200"))
+        #expect(try c.request("supplies.request.cancel \(auto + 1) reason=不需要了").final.hasPrefix("200"))
+        #expect(try Self.eventually { try Self.rows(daemon, ["visits.needs"]).isEmpty }, "delivered by the other request: need 2 is met")
+
+        // A need closed by hand stays closed when its request is cancelled.
+        #expect(try c.request("visits.record 3-1-202 outcome=answered people=1 needs=\"medicine:胰岛素x1盒\"").final.hasPrefix("200"))
+        #expect(try Self.eventually { try Self.request(daemon, household: "3-1-202") != nil })
+        #expect(try c.request("visits.need.resolve 3 by=王芳 note=家属已送来").final.hasPrefix("200"))
+        let third = try #require(try Self.request(daemon, household: "3-1-202")?["id"] as? Int)
+        #expect(try c.request("supplies.request.cancel \(third) reason=家属已送来").final.hasPrefix("200"))
+        usleep(300_000)
+        let closed = try Self.rows(daemon, ["visits.needs", "status=all", "household=3-1-202"])
+        #expect(closed.first?["status"] as? String == "resolved" && closed.first?["by"] as? String == "王芳", "\(closed)")
     }
 
     /// `supplies.run.done` says what was delivered and what was skipped and why, with units;
@@ -289,6 +331,11 @@ struct FieldUseTests {
         let report = try Self.object(daemon, ["visits.report"])
         #expect(report["households_refused_today"] as? Int == 1 && report["followups"] as? Int == 2)
         #expect((report["campaigns"] as? [[String: Any]])?.first?["refused"] as? Int == 1)
+        // A campaign's follow-ups are its households only; a closed campaign's refusal stays listed.
+        #expect(try c.request("visits.campaign.start 四号楼 deadline=\(Deadline.ahead) buildings=4").final.hasPrefix("200"))
+        #expect(try Self.rows(daemon, ["visits.followups", "campaign=四号楼"]).isEmpty)
+        #expect(try c.request("visits.campaign.close 敲门").final.hasPrefix("200"))
+        #expect(try Self.rows(daemon, ["visits.followups"]).count == 2)
     }
 
     /// Households imported after a campaign started join it (visits.campaign.joined), so
@@ -318,13 +365,18 @@ struct FieldUseTests {
         #expect(try Self.rows(daemon, ["visits.worklist", "campaign=全面"]).compactMap { $0["household"] as? String }
             == ["3-1-301", "5-1-101", "5-1-102"], "in walking order")
         #expect(try c.request("visits.record 5-1-101 outcome=answered people=1").final.hasPrefix("200"))
-        // After a kill -9 the joins are replayed from the journal.
+        // A snapshot, then more, then kill -9: the joins and the visits counted for both campaigns
+        // come back from the snapshot and the journal after it.
+        #expect(try c.request("state.snapshot").final.hasPrefix("200"))
+        #expect(try c.request("visits.record 3-1-301 outcome=answered people=1").final.hasPrefix("200"))
         daemon.signal(SIGKILL)
         _ = daemon.waitExit()
         let again = try DaemonProcess(config: "[daemon]\nstate_dir = \"\(daemon.dir.file("state"))\"\ntimezone = \"Asia/Shanghai\"\n")
         defer { again.stop() }
         let after = try Self.object(again, ["visits.coverage", "campaign=全面"])
-        #expect(after["households_total"] as? Int == 19 && after["households_visited"] as? Int == 17, "\(after)")
+        #expect(after["households_total"] as? Int == 19 && after["households_visited"] as? Int == 18, "\(after)")
+        let third = try Self.object(again, ["visits.coverage", "campaign=三号楼"])
+        #expect(third["households_total"] as? Int == 9 && third["households_visited"] as? Int == 9, "\(third)")
     }
 
     /// Overlapping campaigns are refused unless `overlap=yes`; then a visit counts for every
@@ -348,6 +400,13 @@ struct FieldUseTests {
         #expect(campaigns.map { $0["households_total"] as? Int } == [16, 8])
         let one = try Self.object(daemon, ["visits.report", "campaign=核酸"])
         #expect((one["campaigns"] as? [[String: Any]])?.count == 1)
+        // Answered for one campaign before the other started: a no-answer now counts only where it undoes nothing.
+        #expect(try c.request("visits.campaign.start 回访 deadline=\(Deadline.ahead) buildings=4 overlap=yes").final.hasPrefix("200"))
+        let later = try Self.object(daemon, ["visits.record", "4-1-101", "outcome=no-answer"])
+        #expect(later["campaigns"] as? [String] == ["回访"], "\(later)")
+        #expect(try c.request("visits.close 回访").final.hasPrefix("4"), "no such command: visits.campaign.close is")
+        #expect(try c.request("visits.campaign.close 回访").final.hasPrefix("200"))
+        #expect(try c.request("visits.record 4-1-101 outcome=no-answer").final.hasPrefix("409 conflict: 4-1-101 was already visited in 核酸"))
     }
 
     /// An unknown visitor is a 404 with the known names, not an empty worklist.

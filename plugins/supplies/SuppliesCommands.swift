@@ -9,7 +9,7 @@ enum SuppliesArgs {
     static let need = Arg.named("need", .int(min: 1), summary: "the visit need it answers (visits.needs)")
     static let categories = ["food", "medicine", "heating", "prevention", "other"]
     static let category = Arg.named("category", .choice(categories), summary: "what kind, to list matching stock")
-    static let stockCategory = Arg.named("category", .choice(categories), summary: "what kind of item")
+    static let stockCategory = category.summary("what kind of item")
     static let priority = Arg.named("priority", .choice(["urgent", "high", "normal"]), summary: "default normal")
     static let neededBy = Arg.named("needed_by", .time, summary: "when it is needed")
     static let note = Arg.named("note", summary: "note")
@@ -108,7 +108,7 @@ extension SuppliesPlugin {
         },
         Command("supplies.stock.moves", summary: "the stock card: every receipt, issue and adjustment with its balance",
                 arguments: [SuppliesArgs.onlyItem]) { supplies, request in
-            await supplies.stockMoves(try request[SuppliesArgs.onlyItem])
+            await supplies.stockMoves(try request[SuppliesArgs.onlyItem], full: request.caller.role >= .operator)
         },
         Command("supplies.donation.add", summary: "record a cash donation (exact fen)", role: .operator,
                 arguments: [SuppliesArgs.donor, SuppliesArgs.amount, SuppliesArgs.currency, SuppliesArgs.purpose, SuppliesArgs.consent],

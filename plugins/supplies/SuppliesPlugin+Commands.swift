@@ -104,8 +104,13 @@ extension SuppliesPlugin {
         var items: [String: Int] = [:]
         if let text = try request[SuppliesArgs.deliveredItems] {
             for item in try Self.parseItems(text) {
-                guard let left = r.remaining[item.name] else {
+                guard let left = r.remaining[item.name], let asked = r.items.first(where: { $0.name == item.name }) else {
                     throw ControlError.invalidArgument("request \(id) has no item \(item.name)")
+                }
+                // No unit written means the request's; another unit is a mistake, not a conversion.
+                guard item.unit == Self.unspecifiedUnit || item.unit == asked.unit else {
+                    throw ControlError.invalidArgument("request \(id) counts \(item.name) in \(asked.unit), not \(item.unit); "
+                        + "write items=\(item.name):\(item.quantity)\(asked.unit)")
                 }
                 guard item.quantity <= left else {
                     throw ControlError.invalidArgument("request \(id) has \(left) \(item.name) left to deliver, not \(item.quantity)")
@@ -115,12 +120,9 @@ extension SuppliesPlugin {
         } else {
             items = r.remaining.filter { $0.value > 0 }
         }
-        for (name, qty) in items {
-            let item = r.items.first { $0.name == name }!
-            let onHand = state.stock[item.stockName]?.onHand ?? 0
-            guard onHand >= qty else {
-                throw ControlError.conflict("cannot deliver \(qty) \(item.unit) \(item.stockName): \(onHand) \(item.unit) on hand; stock never goes negative")
-            }
+        if let short = shortage(r, items) {
+            throw ControlError.conflict("cannot deliver \(short.needed) \(short.unit) \(short.item): \(short.onHand) \(short.unit) on hand; "
+                + "stock never goes negative")
         }
         let seq = try await record(Delivered(id: id, items: items, by: try request[SuppliesArgs.by] ?? "uid \(request.caller.uid)",
                                              note: try request[SuppliesArgs.note], at: now()),
@@ -130,10 +132,14 @@ extension SuppliesPlugin {
                      message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered")
     }
 
+    /// Health data: which household gets which medicine is not shown to viewers.
+    static let healthCategories: Set<String> = ["medicine", "medical"]
+
     func requestJSON(_ r: SupplyRequest, now: Int64, full: Bool = true) -> JSON {
-        ["id": .number(r.id), "household": .string(r.household), "priority": .string(r.priority), "status": .string(r.status.rawValue),
-         "items": .string(r.items.map { "\($0.name):\($0.quantity)\($0.unit)" + ($0.stock.map { "→\($0)" } ?? "") }.joined(separator: ";")),
-         "remaining": .string(r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
+        let masked = !full && Self.healthCategories.contains(r.category ?? "")
+        return ["id": .number(r.id), "household": .string(r.household), "priority": .string(r.priority), "status": .string(r.status.rawValue),
+         "items": .string(masked ? "***" : r.items.map { "\($0.name):\($0.quantity)\($0.unit)" + ($0.stock.map { "→\($0)" } ?? "") }.joined(separator: ";")),
+         "remaining": .string(masked ? "***" : r.remaining.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";")),
          "assignee": .optional(r.assignee), "need": r.need.map { .number($0) } ?? .null,
          "needed_by": r.neededBy.map { .string(ValueParser.iso8601($0)) } ?? .null,
          "note": .optional(r.note.map { full ? $0 : "***" }), "age_hours": .number((now - r.openedAt) / 3600)]
@@ -259,6 +265,9 @@ extension SuppliesPlugin {
                      message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
     }
 
+    /// Whether a donor's name may be shown: to operators, and to anyone if the donor consented.
+    static func mayName(_ m: Movement, full: Bool) -> Bool { full || m.consent == true }
+
     func ledger(full: Bool) -> Reply {
         var balance = 0
         let rows = state.ledger.enumerated().map { i, m -> JSON in
@@ -266,8 +275,8 @@ extension SuppliesPlugin {
             // Viewers see a donor's name only if the donor agreed to be named.
             return ["id": .number(i + 1), "at": .string(ValueParser.iso8601(m.at)), "kind": .string(m.kind),
                     "amount": .string(Self.yuan(m.fen)), "amount_fen": .number(m.fen),
-                    "donor": .optional(m.donor.map { full || m.consent == true ? $0 : "***" }), "purpose": .optional(m.purpose),
-                    "voids": m.voids.map { .number($0) } ?? .null, "reason": .optional(m.reason),
+                    "donor": .optional(m.donor.map { Self.mayName(m, full: full) ? $0 : "***" }), "purpose": .optional(m.purpose),
+                    "voids": m.voids.map { .number($0) } ?? .null, "reason": .optional(m.reason.map { full ? $0 : "***" }),
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
         return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))")
@@ -288,7 +297,7 @@ extension SuppliesPlugin {
     /// What delivering `items` on request `r` announces: stock now low, and
     /// `supplies.need.fulfilled` when it is the request's last delivery and it answers a need.
     func deliveryAnnouncements(_ r: SupplyRequest, _ items: [String: Int], note: String) -> [Announcement] {
-        var out = lowStock(items.mapValues { -$0 })
+        var out = lowStock(r.fromStock(items).mapValues { -$0 })
         let last = r.remaining.allSatisfy { $0.value <= (items[$0.key] ?? 0) }
         // The need is met when its last request still on the way is delivered.
         if last, let need = r.need, state.activeRequests(forNeed: need, except: r.id).isEmpty {
@@ -373,11 +382,9 @@ extension SuppliesPlugin {
                 continue
             }
             let items = r.remaining.filter { $0.value > 0 }
-            let short = r.items.first { item in (items[item.name] ?? 0) > (state.stock[item.stockName]?.onHand ?? 0) }
-            if let short {
+            if let short = shortage(r, items) {
                 skipped.append(["request": .number(rid), "household": .string(r.household),
-                                "reason": .string("not enough \(short.stockName): needs \(items[short.name]!) \(short.unit), "
-                                    + "\(state.stock[short.stockName]?.onHand ?? 0) \(short.unit) on hand")])
+                                "reason": .string("not enough \(short.item): needs \(short.needed) \(short.unit), \(short.onHand) \(short.unit) on hand")])
                 continue
             }
             try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()),
@@ -405,7 +412,7 @@ extension SuppliesPlugin {
         let voidOf = Dictionary(voids.compactMap { v in v.m.voids.map { ($0, v) } }, uniquingKeysWith: { a, _ in a })
         let totalIn = donations.reduce(0) { $0 + $1.m.fen } - voids.reduce(0) { $0 + $1.m.fen }
         let totalOut = spends.reduce(0) { $0 + $1.m.fen }
-        func donor(_ m: Movement) -> String { !anonymise && m.consent == true ? (m.donor ?? "-") : "爱心人士" }
+        func donor(_ m: Movement) -> String { !anonymise && Self.mayName(m, full: false) ? (m.donor ?? "-") : "爱心人士" }
         var lines = ["捐款公示 Donations statement"]
         lines.append("收入 Received")
         lines += TextRenderer.table(header: ["编号", "日期", "捐赠人", "金额(元)", "用途", "备注"], rows: donations.map { d in
@@ -466,14 +473,16 @@ extension SuppliesPlugin {
 }
 
 extension SuppliesPlugin {
-    func stockMoves(_ item: String?) -> Reply {
+    /// The stock card; an issue's detail names the household, hidden from viewers.
+    func stockMoves(_ item: String?, full: Bool) -> Reply {
         var balance: [String: Int] = [:]
         var rows: [JSON] = []
         for m in state.moves {
             balance[m.item, default: 0] += m.delta
             guard item == nil || m.item == item else { continue }
             rows.append(["at": .string(ValueParser.iso8601(m.at)), "item": .string(m.item), "kind": .string(m.kind),
-                         "delta": .number(m.delta), "balance": .number(balance[m.item]!), "detail": .optional(m.detail)])
+                         "delta": .number(m.delta), "balance": .number(balance[m.item]!),
+                         "detail": .optional(m.detail.map { full || m.kind != "issue" ? $0 : "***" })])
         }
         return Reply(data: .array(rows), message: "\(rows.count) movements")
     }

@@ -16,7 +16,8 @@ extension SuppliesPlugin {
             let name = state.stock[item.name] != nil ? item.name : aliases[item.name].flatMap { state.stock[$0] != nil ? $0 : nil }
             guard let name, let stock = state.stock[name] else {
                 let kind = r.category
-                let candidates = state.stock.filter { kind == nil || $0.value.category == kind }.keys.sorted()
+                // Stock received without a category may be of any.
+                let candidates = state.stock.filter { kind == nil || $0.value.category == kind || $0.value.category == nil }.keys.sorted()
                 let listed = candidates.isEmpty ? (kind.map { "no \($0) is in stock" } ?? "nothing is in stock")
                     : "\(kind ?? "stock") in stock: " + candidates.map { "\($0) (\(state.stock[$0]!.onHand - state.reserved($0)) \(state.stock[$0]!.unit) available)" }
                         .joined(separator: ", ")
@@ -83,16 +84,25 @@ extension SuppliesPlugin {
     }
 
     /// Refuses a request whose (matched) items are more than the stock not promised to others.
+    /// Items drawing on one stock item (an alias beside the item's own name) are added up.
     func checkAvailable(_ r: SupplyRequest) throws(ControlError) {
-        for item in r.items {
-            let left = r.remaining[item.name] ?? 0
-            guard left > 0 else { continue }
-            let available = (state.stock[item.stockName]?.onHand ?? 0) - state.reserved(item.stockName, except: r.id)
+        for (stock, left) in r.fromStock(r.remaining).sorted(by: { $0.key < $1.key }) where left > 0 {
+            let available = (state.stock[stock]?.onHand ?? 0) - state.reserved(stock, except: r.id)
+            let unit = state.stock[stock]?.unit ?? r.items.first { $0.stockName == stock }?.unit ?? ""
             guard available >= left else {
-                throw .conflict("request \(r.id) needs \(left) \(item.unit) \(item.stockName); \(max(0, available)) \(item.unit) available "
+                throw .conflict("request \(r.id) needs \(left) \(unit) \(stock); \(max(0, available)) \(unit) available "
                     + "(receive stock, or edit the request)")
             }
         }
+    }
+
+    /// The first stock item with less on hand than delivering `items` of `r` takes from it.
+    func shortage(_ r: SupplyRequest, _ items: [String: Int]) -> (item: String, needed: Int, onHand: Int, unit: String)? {
+        for (stock, needed) in r.fromStock(items).sorted(by: { $0.key < $1.key }) {
+            let onHand = state.stock[stock]?.onHand ?? 0
+            if onHand < needed { return (stock, needed, onHand, state.stock[stock]?.unit ?? "") }
+        }
+        return nil
     }
 
     /// A need a hand-made request answers (`need=ID`): it must exist, be open and be the household's.

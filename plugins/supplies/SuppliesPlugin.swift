@@ -59,11 +59,19 @@ public actor SuppliesPlugin: StatefulPlugin {
         else { return }
         // What and how much, from visits (the event carries no free text: it reaches viewers).
         let detail = context.services.lookup((any NeedDirectory).self)?.need(Int(need))
+        var note = "from visit need \(need)"
+        if detail == nil {
+            // visits is not running (disabled, or restarting): open the request anyway, so the
+            // need is not lost, and say that what it asks for must be checked.
+            note += "; what is needed could not be read (visits not running): check it and edit the request"
+            context.logger.warning("a need's item and quantity could not be read: visits is not running",
+                                   metadata: ["need": "\(need)", "household": "\(household)"])
+        }
         let item = Item(name: detail?.item ?? Self.defaultItem[category] ?? category, quantity: detail?.quantity ?? 1,
                         unit: detail?.unit ?? Self.unspecifiedUnit)
         let priority = category == "food" ? "normal" : "high"
         try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                      note: "from visit need \(need)", need: Int(need), category: category, at: now()))
+                                      note: note, need: Int(need), category: category, at: now()))
     }
 
     /// The item of a need that names none.

@@ -53,6 +53,14 @@ struct SupplyRequest: Codable, Sendable {
     var openedAt: Int64
     var history: [HistoryEntry]
 
+    /// `quantities` (by request item name) as taken from each stock item: items an alias
+    /// sends to the same stock item are added up.
+    func fromStock(_ quantities: [String: Int]) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (name, qty) in quantities { out[items.first { $0.name == name }?.stockName ?? name, default: 0] += qty }
+        return out
+    }
+
     /// What is still to deliver, per item.
     var remaining: [String: Int] {
         var out: [String: Int] = [:]

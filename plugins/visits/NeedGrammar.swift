@@ -51,7 +51,10 @@ enum NeedGrammar {
             }
             guard digits > 0 else { continue }
             let unit = String(chars[i...]).trimmingCharacters(in: .whitespaces)
-            guard unit.count <= 4, !unit.contains(where: { digit($0) != nil }) else { continue }
+            guard unit.count <= 4, !unit.contains(where: { digit($0) != nil }) else {
+                throw .invalidArgument("argument 'needs': the unit '\(ValueParser.shown(unit))' in '\(ValueParser.shown(part))' is not "
+                    + "1 to 4 characters without digits; write CATEGORY:ITEMxQUANTITY[UNIT] such as medicine:降压药x2盒")
+            }
             let item = String(chars[..<m]).trimmingCharacters(in: .whitespaces)
             guard !item.isEmpty else {
                 throw .invalidArgument("argument 'needs': '\(ValueParser.shown(part))' gives a quantity but no item; write CATEGORY:ITEMxQUANTITY such as medicine:降压药x2盒")

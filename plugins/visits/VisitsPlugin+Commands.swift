@@ -22,7 +22,6 @@ extension VisitsPlugin {
         }
         // Paper forms are typed in at night: a back-dated campaign may have a deadline that passed.
         let started = try request[VisitsArgs.started]
-        if let started { try ValueParser.notInFuture(started, now: now(), argument: "started") }
         guard deadline > started ?? now() else {
             let given = request.text(VisitsArgs.deadline) ?? ValueParser.display(deadline)
             throw ControlError.invalidArgument(started == nil
@@ -39,7 +38,7 @@ extension VisitsPlugin {
             for other in state.openCampaigns {
                 let shared = other.households.filter { ids.contains($0) }
                 guard !shared.isEmpty else { continue }
-                let sharedBuildings = Set(shared.compactMap { other.buildingOf[$0] }).sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }
+                let sharedBuildings = Set(shared.compactMap { other.buildingOf[$0] }).sorted(by: WalkingOrder.buildingPrecedes)
                 throw ControlError.conflict("campaign \(other.name) (open, deadline \(ValueParser.display(other.deadline))) already covers "
                     + "\(shared.count) of these households (buildings \(sharedBuildings.joined(separator: ", "))); close it first "
                     + "(visits.campaign.close \(other.name)), or give overlap=yes to run both (a visit then counts for both)")
@@ -130,8 +129,8 @@ extension VisitsPlugin {
 
     func recordVisit(_ request: Request) async throws -> Reply {
         let household = try request[VisitsArgs.household]
-        let covering = state.openCampaigns(for: household)
-        guard let c = covering.first else {
+        let open = state.openCampaigns(for: household)
+        guard !open.isEmpty else {
             if await (try roster.household(household)) == nil {
                 throw ControlError.notFound("household \(household) does not exist")
             }
@@ -139,11 +138,13 @@ extension VisitsPlugin {
         }
         let outcome = try request[VisitsArgs.outcome], people = try request[VisitsArgs.people]
         let needs = try NeedGrammar.parse(try request[VisitsArgs.needs])
-        for campaign in covering {
-            if let done = state.latestVisit(campaign.name, household), done.outcome.visited, !outcome.visited {
-                throw ControlError.conflict("\(household) was already visited in \(campaign.name) (\(done.outcome.rawValue) at "
-                    + "\(ValueParser.display(done.at))); a \(outcome.rawValue) now would undo it")
-            }
+        // A visit counts for every open campaign covering the household, except one where it
+        // would undo a visit already made (a no-answer for a campaign after an answer in another).
+        let covering = open.filter { state.latestVisit($0.name, household)?.outcome.visited != true || outcome.visited }
+        guard let c = covering.first else {
+            let done = state.latestVisit(open[0].name, household)!
+            throw ControlError.conflict("\(household) was already visited in \(open[0].name) (\(done.outcome.rawValue) at "
+                + "\(ValueParser.display(done.at))); a \(outcome.rawValue) now would undo it")
         }
         if outcome != .answered, people != nil || !needs.isEmpty {
             throw ControlError.invalidArgument("people and needs need outcome=answered (got \(outcome.rawValue))")
@@ -153,7 +154,6 @@ extension VisitsPlugin {
                           note: try request[VisitsArgs.note],
                           visitor: try request[VisitsArgs.knocker] ?? state.assignments[c.buildingOf[household] ?? ""],
                           at: try request[VisitsArgs.visitedAt] ?? now())
-        try ValueParser.notInFuture(visit.at, now: now(), argument: "at")
         let firstNeed = state.nextNeed
         // Announced with the visit's own record: a need exists exactly when its event does, so
         // supplies gets every one (after a crash too). Events reach viewers: the free text
@@ -163,11 +163,7 @@ extension VisitsPlugin {
                                                  "category": .string(need.category.rawValue)])
         }
         let seq = try await record(Recorded(visit: visit, needs: needs), announcing: announced)
-        let opened: [JSON] = needs.enumerated().map { i, need in
-            ["id": .number(firstNeed + i), "household": .string(household), "category": .string(need.category.rawValue),
-             "text": .optional(need.text), "item": .optional(need.item), "quantity": need.quantity.map { .number($0) } ?? .null,
-             "unit": .optional(need.unit)]
-        }
+        let opened: [JSON] = needs.indices.compactMap { state.needs[firstNeed + $0].map { needJSON($0, full: true) } }
         let attempts = state.attempts[c.name]?[household] ?? 0
         return Reply(data: ["household": .string(household), "campaign": .string(c.name),
                             "campaigns": .array(covering.map { .string($0.name) }), "outcome": .string(outcome.rawValue),
@@ -243,7 +239,7 @@ extension VisitsPlugin {
                 let b = c.buildingOf[h] ?? ""
                 groups[by == "building" ? b : (state.assignments[b] ?? "(unassigned)"), default: []].append(h)
             }
-            let rows = groups.keys.sorted { by == "building" ? (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) : $0 < $1 }.map { key in
+            let rows = groups.keys.sorted { by == "building" ? WalkingOrder.buildingPrecedes($0, $1) : $0 < $1 }.map { key in
                 JSON.object([(by, .string(key))] + figures(groups[key]!))
             }
             data.append(("by_\(by)", .array(rows)))
@@ -290,7 +286,7 @@ extension VisitsPlugin {
         // Every open campaign (or the one asked for): overlapping campaigns each have their figures.
         let campaigns = try name.map { [try campaign($0)] } ?? state.openCampaigns.reversed()
         data.append(("campaigns", .array(campaigns.map(campaignFigures))))
-        data.append(("followups", .number(followupRows(campaigns: state.openCampaigns).count)))
+        data.append(("followups", .number(followupRows(campaign: name == nil ? nil : campaigns.first).count)))
         if let roster = context.services.lookup((any RosterDirectory).self) {
             var residents = 0, tested = 0
             let window = dayEnd - Self.defaultWindow

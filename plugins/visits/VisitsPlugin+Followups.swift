@@ -6,20 +6,18 @@ public import VisitsInterface
 /// No household forgotten: the follow-up list, campaign membership of households added later,
 /// and needs whose request was cancelled.
 extension VisitsPlugin {
-    /// Households to go back to, in walking order: those whose latest visit in an open campaign
-    /// was a refusal, and every household with a need still open (answered at the door, so no
-    /// longer on any worklist), whatever campaign found it.
-    func followupRows(campaigns: [Campaign], building: String? = nil, full: Bool = true) -> [JSON] {
+    /// Households to go back to, in walking order: those whose latest visit was a refusal (in
+    /// any campaign, closed ones too: until someone gets in), and every household with a need
+    /// still open (answered at the door, so no longer on any worklist). `campaign` limits it to
+    /// that campaign's households.
+    func followupRows(campaign: Campaign? = nil, building: String? = nil, full: Bool = true) -> [JSON] {
         let now = now()
         var refusals: [String: Visit] = [:]
-        for c in campaigns {
-            for h in c.households {
-                guard let v = state.latestVisit(c.name, h), v.outcome == .refused else { continue }
-                if (refusals[h]?.at ?? .min) < v.at { refusals[h] = v }
-            }
-        }
+        for (h, i) in state.lastVisit where state.visits[i].outcome == .refused { refusals[h] = state.visits[i] }
         let households = Set(refusals.keys).union(state.openNeeds.filter { !$0.value.isEmpty }.keys)
-        return households.filter { building == nil || WalkingOrder.building(of: $0) == building }
+        return households.filter {
+            (building == nil || WalkingOrder.building(of: $0) == building) && (campaign == nil || campaign!.buildingOf[$0] != nil)
+        }
             .sorted(by: WalkingOrder.precedes).map { h -> JSON in
                 let needs = (state.openNeeds[h] ?? []).sorted().compactMap { state.needs[$0] }
                 let refusal = refusals[h]
@@ -45,8 +43,7 @@ extension VisitsPlugin {
     }
 
     func followups(campaign name: String?, building: String?, full: Bool) throws -> Reply {
-        let campaigns = try name.map { [try campaign($0)] } ?? state.openCampaigns
-        let rows = followupRows(campaigns: campaigns, building: building, full: full)
+        let rows = followupRows(campaign: try name.map { try campaign($0) }, building: building, full: full)
         let refused = rows.filter { $0["reason"]?.plainText.contains("refused") == true }.count
         return Reply(data: .array(rows), message: "\(rows.count) households to follow up (\(refused) refused, "
             + "\(rows.count - refused) with open needs only)")
@@ -63,7 +60,7 @@ extension VisitsPlugin {
         for c in state.openCampaigns {
             let joining = added.filter { c.buildingOf[$0.id] == nil && (c.buildings?.contains($0.building) ?? true) }
             guard !joining.isEmpty else { continue }
-            let buildings = Array(Set(joining.map(\.building))).sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }
+            let buildings = Array(Set(joining.map(\.building))).sorted(by: WalkingOrder.buildingPrecedes)
             try await record(CampaignJoined(campaign: c.name, households: joining.map(\.id), buildings: joining.map(\.building), at: now()),
                              announcing: [Announcement("visits.campaign.joined", [
                                  "campaign": .string(c.name), "households": .number(joining.count),
@@ -75,8 +72,15 @@ extension VisitsPlugin {
     /// `*.need.reopened` (`{"need": ID, "request": N, "reason": …}`): what was to serve the need
     /// was cancelled with nothing delivered, so the need is open again with nothing on the way.
     func needReopened(_ event: Event) async throws {
-        guard case .int(let id)? = event.data["need"], let need = state.needs[Int(id)] else { return }
         let source = String(event.name.prefix { $0 != "." })
+        // visits.need.reopened is this plugin's own announcement.
+        guard source != Self.id, case .int(let id)? = event.data["need"], let need = state.needs[Int(id)] else { return }
+        // A need someone closed by hand stays closed: they know more than a cancelled request.
+        if need.resolvedAt != nil, need.resolvedBy != source {
+            context.logger.notice("a cancelled request's need stays resolved: it was closed by hand",
+                                  metadata: ["need": "\(need.id)", "event": "\(event.name)", "seq": "\(event.seq)"])
+            return
+        }
         var note = "\(source)"
         if case .int(let request)? = event.data["request"] { note += " request \(request) cancelled" }
         if case .string(let reason)? = event.data["reason"] { note += ": \(reason)" }

@@ -63,7 +63,6 @@ extension VisitsPlugin {
     }
 
     func testRecord(_ target: String, at: Int64, site: String?) async throws -> Reply {
-        try ValueParser.notInFuture(at, now: now(), argument: "at")
         let roster = try self.roster
         var household: String, names: [String]
         if let slash = target.firstIndex(of: "/") {
@@ -123,7 +122,7 @@ extension VisitsPlugin {
             }
         }
         func percent(_ t: Int, _ r: Int) -> Double { r == 0 ? 100 : (Double(t) * 1000 / Double(r)).rounded() / 10 }
-        let rows = byBuilding.keys.sorted { (Int($0) ?? .max, $0) < (Int($1) ?? .max, $1) }.map { b -> JSON in
+        let rows = byBuilding.keys.sorted(by: WalkingOrder.buildingPrecedes).map { b -> JSON in
             let f = byBuilding[b]!
             return ["building": .string(b), "residents": .number(f.residents), "tested": .number(f.tested),
                     "percent": .double(percent(f.tested, f.residents))]

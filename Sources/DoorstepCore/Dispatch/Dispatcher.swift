@@ -181,7 +181,7 @@ final class Dispatcher: Sendable {
         }
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
-        var message = "unknown command '\(Suggest.shown(typed))'"
+        var message = "unknown command '\(ValueParser.shown(typed))'"
         if let best = Suggest.closest(to: [typed, asked], among: names) { message += "; did you mean '\(best)'?" }
         throw .unknownCommand(message + " ('help' lists every command)")
     }
@@ -202,7 +202,7 @@ final class Dispatcher: Sendable {
             case .named(let key, let value):
                 guard let argSpec = spec.arguments.first(where: { $0.name == key }) else {
                     let known = spec.arguments.map(\.name)
-                    var message = "\(spec.name) has no argument '\(Suggest.shown(key))'"
+                    var message = "\(spec.name) has no argument '\(ValueParser.shown(key))'"
                     if let best = Suggest.closest(to: [key], among: known) { message += " (did you mean '\(best)'?)" }
                     throw .invalidArgument(message + "; " + usage)
                 }
@@ -211,7 +211,7 @@ final class Dispatcher: Sendable {
                 if argSpec.variadic { rest.append(value) }
             case .positional(let value):
                 guard nextPositional < positional.count else {
-                    throw .invalidArgument("unexpected argument '\(Suggest.shown(value))': \(spec.name) takes "
+                    throw .invalidArgument("unexpected argument '\(ValueParser.shown(value))': \(spec.name) takes "
                         + (positional.isEmpty ? "no positional arguments" : "at most \(positional.count) positional") + "; \(usage)")
                 }
                 let argSpec = positional[nextPositional]

@@ -7,19 +7,33 @@ import PluginAPI
 ///
 /// Used only on a running daemon, for committed records: recovery and repair read whole
 /// segments through ``JournalScanner`` and decide about torn tails and damage there. Here the
-/// newest segment may be growing while it is read; a record cut short or not yet checksummed
-/// at the end is the writer's record in progress, never committed, and ends the read.
+/// newest segment may be growing while it is read: a record cut short or not yet checksummed
+/// at its end may be the writer's record in progress, and ends the read. The caller decides
+/// whether that end came too early (``Stop``): before records it knows were committed.
 enum SegmentReader {
     /// Bytes read per `pread` (a record larger than this grows the window to its size).
     static let window = 1 << 20
 
+    /// Where and why a read ended.
+    struct Stop {
+        /// The last record's sequence number (`after` if none).
+        var lastSeq: UInt64
+        /// True at the file's end on a record boundary, or when `visit` asked to stop.
+        var clean: Bool
+        /// The byte offset of the first record not read, and why it was not.
+        var offset: Int
+        var reason: String
+    }
+
     /// Calls `visit` for each record of `path` in order until it returns false or the valid
     /// records end.
     ///
+    /// - Parameter after: the last sequence number before this segment: records must go on from it.
     /// - Throws: ``FileSystem/Failure`` when the file cannot be read; ``JournalCorruption``
     ///   when sequence numbers go backwards (a bug, not a torn write).
-    static func records(in path: String, window: Int = SegmentReader.window,
-                        visit: (RecordedEvent) throws -> Bool) throws {
+    @discardableResult
+    static func records(in path: String, after: UInt64 = 0, window: Int = SegmentReader.window,
+                        visit: (RecordedEvent) throws -> Bool) throws -> Stop {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystem.Failure(operation: "open", path: path, code: errno) }
         defer { close(fd) }
@@ -27,7 +41,7 @@ enum SegmentReader {
         var start = 0, end = 0
         var fileOffset = 0  // of buffer[0]
         var atEnd = false
-        var last: UInt64 = 0
+        var last = after
         while true {
             let parsed = buffer.withUnsafeBytes { JournalRecord.parse(UnsafeRawBufferPointer(rebasing: $0[..<end]), at: start) }
             switch parsed {
@@ -37,12 +51,14 @@ enum SegmentReader {
                 }
                 last = record.seq
                 start += size
-                guard try visit(record) else { return }
-            case .invalid:
-                // Not yet written whole (a checksum over bytes still arriving): past the committed end.
-                return
+                guard try visit(record) else { return Stop(lastSeq: last, clean: true, offset: fileOffset + start, reason: "") }
+            case .invalid(let why):
+                // A checksum over bytes still arriving, or damage: the caller knows which.
+                return Stop(lastSeq: last, clean: false, offset: fileOffset + start, reason: why)
             case .truncated:
-                if atEnd { return }
+                if atEnd {
+                    return Stop(lastSeq: last, clean: start == end, offset: fileOffset + start, reason: "record cut short")
+                }
                 // Keep the partial record, make room for the rest of it, read on.
                 if start > 0 {
                     buffer.withUnsafeMutableBytes { b in

@@ -61,7 +61,7 @@ extension StateStore {
     /// `maxBytes` bounds the chunk by the events' size as well (``EventHub/weight(_:)``): a
     /// replay to a reader that does not read must not hold a thousand large events.
     func committedEvents(after: UInt64, through: UInt64, patterns: [String], limit: Int = 10_000,
-                         maxBytes: Int = .max) throws
+                         maxBytes: Int = .max, relists: Int = 2) throws
         -> (events: [Event], readThrough: UInt64)
     {
         var size = 0
@@ -70,13 +70,18 @@ extension StateStore {
             throw ReplayGap(after: after, oldest: first.firstSeq)
         }
         var out: [Event] = []
+        var lastSeq = segments.first.map { $0.firstSeq - 1 } ?? 0
         for (i, segment) in segments.enumerated() {
-            if i + 1 < segments.count, segments[i + 1].firstSeq - 1 <= after { continue }
+            let isLast = i + 1 == segments.count
+            if !isLast, segments[i + 1].firstSeq - 1 <= after {
+                lastSeq = segments[i + 1].firstSeq - 1
+                continue
+            }
             if segment.firstSeq > through { break }
             var full = false, beyond = false
             // Through a bounded window: a replaying connection holds about 1 MiB of journal,
             // not a whole segment (64 MiB by default).
-            try SegmentReader.records(in: segment.path) { record in
+            let stop = try SegmentReader.records(in: segment.path, after: lastSeq) { record in
                 if record.seq > through { beyond = true; return false }
                 guard record.seq > after, !record.announced.isEmpty else { return true }
                 for event in AnnouncedEvents.of(record) where patterns.contains(where: { EventPattern.matches($0, event.name) }) {
@@ -87,7 +92,23 @@ extension StateStore {
                 return !full
             }
             if full, let lastEvent = out.last { return (out, lastEvent.seq) }
-            if beyond { break }
+            if beyond { return (out, through) }
+            // A read that ended early skipped committed records: an older segment must end on a
+            // record boundary, and the newest may end in the writer's record in progress only
+            // after every record committed so far. Never skip them silently (a reaction's cursor
+            // would move past events it never saw).
+            if !stop.clean, !isLast || stop.lastSeq < through {
+                throw JournalCorruption(file: segment.path, offset: stop.offset, reason: stop.reason)
+            }
+            lastSeq = stop.lastSeq
+        }
+        // The journal moved to a new segment after the list was taken: read on from there.
+        // (At most `relists` times: a list that never changes must not loop.)
+        if relists > 0, lastSeq < through, lastSeq >= after, out.count < limit, size < maxBytes,
+            SegmentFile.list(journalDir).contains(where: { $0.firstSeq > lastSeq && $0.firstSeq <= through }) {
+            let rest = try committedEvents(after: lastSeq, through: through, patterns: patterns, limit: limit - out.count,
+                                           maxBytes: maxBytes == .max ? .max : maxBytes - size, relists: relists - 1)
+            return (out + rest.events, rest.readThrough)
         }
         return (out, through)
     }
