@@ -16,8 +16,11 @@ public enum Quoting {
 
     /// The value bare when it is safe, else in double quotes with escapes.
     public static func quote(_ value: String) -> String {
+        // By bytes, as the lexer reads: "@" followed by a combining mark is one Character,
+        // and `hasPrefix("@")` did not see the "@" that makes the word a tag (fuzzing finding).
+        let utf8 = value.utf8
         let safe =
-            !value.isEmpty && !value.hasPrefix("<<") && !value.hasPrefix("#") && !value.hasPrefix("@")
+            !value.isEmpty && !utf8.starts(with: "<<".utf8) && utf8.first != UInt8(ascii: "#") && utf8.first != UInt8(ascii: "@")
             && value.unicodeScalars.allSatisfy { s in
                 s.value > 0x20 && s.value != 0x7F && s != "\"" && s != "'" && s != "\\" && s != "=" && s != "\u{2028}"
                     && s != "\u{2029}"

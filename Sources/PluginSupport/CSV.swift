@@ -82,12 +82,21 @@ public enum CSV {
         return rows
     }
 
-    /// One field written for CSV: quoted when it holds a comma, quote or line break.
+    /// One field written for CSV: quoted when it holds a comma, quote, tab or line break, or
+    /// begins or ends with a space. Looked at by scalar, as `parse` reads: a quote followed by
+    /// a combining mark is one `Character` but still a quote (fuzzing finding, csv target).
     public static func field(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || value.hasPrefix(" ") || value.hasSuffix(" ") else {
-            return value
+        let scalars = value.unicodeScalars
+        let special = scalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+        guard special || scalars.first == " " || scalars.last == " " else { return value }
+        var out = String.UnicodeScalarView()
+        out.append("\"")
+        for c in scalars {
+            if c == "\"" { out.append("\"") }
+            out.append(c)
         }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        out.append("\"")
+        return String(out)
     }
 }
 

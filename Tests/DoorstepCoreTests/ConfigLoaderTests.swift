@@ -69,6 +69,31 @@ struct ConfigLoaderTests {
         #expect(throws: ConfigFileError.self) { try ConfigLoader.parse(text: "hooks = 3\n", file: "h.toml", knownPlugins: ["hooks"]) }
     }
 
+    /// A table name starting with a character toml++ cannot take as a key aborted the process
+    /// inside TOMLKit (an assertion): now a config error with its place (fuzzing finding).
+    @Test(arguments: [
+        ("[降压药]\n", "t.toml:1:2: table name starting with '降'"),
+        ("a = 1\n[[\u{1}x]]\n", "t.toml:2:3: table name starting with 'U+1'"),
+        ("[ \u{FFFD} on]\ntimezone = \"Asia/Shanghai\"\n", "t.toml:1:3: table name starting with '\u{FFFD}'"),
+    ])
+    func tableNamesTomlCannotTakeAreRefusedWithTheirPlace(text: String, expected: String) {
+        do {
+            _ = try ConfigLoader.parse(text: text, file: "t.toml", knownPlugins: known)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
+            #expect(error.description.contains("quoted (like [\"降压药\"])"))
+        }
+    }
+
+    @Test func quotedTableNamesArraysAndMultilineStringsAreNotTableHeaders() throws {
+        let text = "[plugins.supplies.aliases]\n\"降压药\" = \"硝苯地平片\"\n[plugins.probe]\nenabled = true\n"
+            + "greeting = \"\"\"\n[中文 in a string]\n\"\"\"\n"
+        let c = try ConfigLoader.parse(text: text, file: "t.toml", knownPlugins: known + ["supplies"])
+        #expect(c.plugins["probe"]?.values["greeting"] == .string("[中文 in a string]\n"))
+        #expect(TableHeaderCheck.problem(in: "x = [\n  [1, 2],\n  [\"a\"],\n  [{ b = 1 }],\n]\n", file: "t.toml") == nil)
+    }
+
     @Test func theShippedExampleIsValid() throws {
         let text = try FileIO.readText(#filePath.replacingOccurrences(of: "Tests/DoorstepCoreTests/ConfigLoaderTests.swift", with: "config/doorstep.toml"))
         let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks", "roster", "visits", "supplies"])

@@ -80,6 +80,37 @@ struct FrameDecoderTests {
         #expect(errorName(out[0]) == "line_too_long")
     }
 
+    /// An oversize line ending in ` <<EOF` and then many blanks announces a body whether it
+    /// arrives whole or in pieces (whole, it was a heredoc; in pieces the blanks pushed
+    /// `<<EOF` out of the kept tail, and the body's lines ran as requests: fuzzing finding).
+    @Test func anOversizeHeredocLineEndingInBlanksIsJudgedTheSameInPieces() throws {
+        let long = "probe.body " + String(repeating: "x", count: 100) + " \t <<EOF" + String(repeating: " ", count: 60) + "\r\n"
+        let body = "probe.echo INJECTED\nEOF\nping\n"
+        let bytes = Array((long + body).utf8)
+        var results: [[String]] = []
+        for size in [bytes.count, 1, 3, 7, 40] {
+            let chunks = stride(from: 0, to: bytes.count, by: size).map { Array(bytes[$0..<min($0 + size, bytes.count)]) }
+            results.append(try frames(chunks).map { frame in
+                if case .request(let r, _, _, _) = frame { return "request \(r.words)" }
+                return errorName(frame) ?? "?"
+            })
+        }
+        #expect(results.allSatisfy { $0 == ["line_too_long", "request [DoorstepProtocol.Argument.positional(\"ping\")]"] }, "\(results)")
+        // The fuzzer's input, whole and in reads of 4, 8 and 1 bytes.
+        let found: [UInt8] = [0x00, 0x40, 0x73, 0x40, 0x20] + Array(repeating: 0x78, count: 15) + [0x3C, 0x42, 0x0A, 0x0A, 0x42, 0x0A, 0x00, 0x20, 0x42, 0xBC]
+            + Array("xxxRandomNumbo ".utf8) + Array(repeating: 0x78, count: 22) + Array(repeating: 0x20, count: 11) + Array("tGvc~ <<ENimport".utf8)
+            + Array(repeating: 0x20, count: 31) + [0x0A]
+        let whole = try frames([found], maxLine: 80, maxBody: 64, eof: true).map { errorName($0) ?? "request" }
+        var cuts: [[UInt8]] = [], at = 0, i = 0
+        while at < found.count {
+            let n = [4, 8, 1][i % 3]
+            cuts.append(Array(found[at..<min(at + n, found.count)]))
+            at += n
+            i += 1
+        }
+        #expect(try frames(cuts, maxLine: 80, maxBody: 64, eof: true).map { errorName($0) ?? "request" } == whole)
+    }
+
     @Test func oversizeLineWithABodySkipsTheBody() throws {
         let long = "@big probe.body " + String(repeating: "x", count: 300) + " <<EOF\n"
         let body = "ping\nprobe.echo INJECTED\nEOF\nping\n"

@@ -21,6 +21,15 @@ struct QuotingTests {
         #expect(parsed.words[1] == .named(key: "note", value: value))
     }
 
+    /// A first word starting with "@", "#" or "<<" followed by a combining mark (one Character
+    /// with it) is still quoted: bare, "@߳x" was read back as an empty tag (fuzzing finding).
+    @Test(arguments: ["@\u{7F3}____", "#\u{301}x", "<<\u{301}EOF", "@"])
+    func aLeadingMarkCharacterFollowedByACombiningMarkIsQuoted(value: String) throws {
+        #expect(Quoting.quote(value).hasPrefix("\""))
+        let parsed = try #require(try Lexer.parse(Quoting.quote(value) + " x"))
+        #expect(parsed.tag == nil && parsed.words.first == .positional(value))
+    }
+
     @Test func shellWordsWithAKeyBecomeNamed() throws {
         let parsed = try #require(try Lexer.parse("probe.echo " + Quoting.requestWord("a=b c")))
         #expect(parsed.words[1] == .named(key: "a", value: "b c"))

@@ -92,6 +92,20 @@ public struct FrameDecoder: ByteToMessageDecoder {
     /// Enough of an oversize line's end to see ` <<WORD`.
     static let tailKept = Lexer.maxHeredocWordLength + 4
 
+    /// The last bytes of an oversize line that can still show ` <<WORD` at its end, with each
+    /// run of blanks kept as one space: the lexer allows any number of them before the word
+    /// and after it, and a line cut into reads must be judged as the same line read whole
+    /// (` <<END` followed by 40 spaces was a heredoc read whole, not in pieces: fuzzing finding).
+    static func tail(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in bytes {
+            let blank = b == 0x20 || b == 0x09
+            if blank, out.last == 0x20 { continue }
+            out.append(blank ? 0x20 : b)
+        }
+        return Array(out.suffix(tailKept))
+    }
+
     /// - Parameters:
     ///   - budget: the daemon-wide budget bodies are held against (nil: only `maxBodyBytes`).
     ///   - progress: told when a request starts and ends arriving (for ``InputDeadline``).
@@ -136,7 +150,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
             }
             if buffer.readableBytes > limits.maxLineBytes + 1 {
                 let tag = Self.tagGuess(buffer.readableBytesView.prefix(80))
-                state = .discardingLine(tag: tag, seen: buffer.readableBytes, tail: Array(buffer.readableBytesView.suffix(Self.tailKept)))
+                state = .discardingLine(tag: tag, seen: buffer.readableBytes, tail: Self.tail(buffer.readableBytesView))
                 buffer.moveReaderIndex(to: buffer.writerIndex)
             }
             return .needMoreData
@@ -144,8 +158,9 @@ public struct FrameDecoder: ByteToMessageDecoder {
         case .discardingLine(let tag, let seen, let tail):
             if let newline = Self.newline(in: buffer) {
                 let total = seen + newline - buffer.readerIndex
-                var end = Array((tail + buffer.readableBytesView[buffer.readerIndex..<newline]).suffix(Self.tailKept))
+                var end = tail + buffer.readableBytesView[buffer.readerIndex..<newline]
                 if end.last == 0x0D { end.removeLast() }
+                end = Self.tail(end)
                 buffer.moveReaderIndex(to: newline + 1)
                 if let word = Lexer.heredocWord(end) {
                     state = .body(Body(request: nil, tag: tag, pending: lineTooLong(total), word: word, discard: true))
@@ -155,7 +170,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
                 context.fireChannelRead(wrapInboundOut(.failure(tag: tag, lineTooLong(total))))
                 return .continue
             }
-            let kept = Array((tail + buffer.readableBytesView).suffix(Self.tailKept))
+            let kept = Self.tail(tail + buffer.readableBytesView)
             state = .discardingLine(tag: tag, seen: seen + buffer.readableBytes, tail: kept)
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
@@ -316,7 +331,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
         var error: ControlError
         if bytes.count > limits.maxLineBytes {
             error = lineTooLong(bytes.count)
-            if let word = Lexer.heredocWord(bytes) {
+            // Judged on the same tail as a line that arrived in pieces, so both agree.
+            if let word = Lexer.heredocWord(Self.tail(bytes)) {
                 state = .body(Body(request: nil, tag: tag, pending: error, word: word, discard: true))
                 return nil
             }

@@ -5,16 +5,18 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
     if !condition() { fatalError("fuzz invariant: \(message())") }
 }
 
-/// A `roster.import format=csv` body through `CSV.parse` and the roster importer. The body
-/// reaches them as a String (the frame decoder has checked UTF-8); other bytes (GBK from a
-/// spreadsheet) are decoded with replacement characters here, as a client converting would.
+/// A `roster.import format=csv` body through the importer's byte decoding (`ImportBody`: BOMs,
+/// UTF-16, GB18030 through iconv, workbook refusals), `CSV.parse` and the roster importer.
+/// Bytes the decoder refuses are still read as UTF-8 with replacement characters, so the CSV
+/// and importer paths see every input.
 ///
 /// Invariants: no trap; rows are in line order; writing the parsed rows back with
 /// `CSV.field` parses to the same fields; the residents the importer accepts, exported with
 /// `RosterImport.export` and imported again, come back identical with no problems.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let text = (try? ImportBody.decode(bytes))?.text ?? String(decoding: bytes, as: UTF8.self)
     guard let rows = try? CSV.parse(text) else {
         _ = try? RosterImport.parse(text)
         return 0
@@ -36,20 +38,28 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("fuzz invariant: CSV round trip: \(written.debugDescription) fails: line \(error.line) \(error.message)")
         }
     }
-    guard let (residents, problems, vacant) = try? RosterImport.parse(text) else { return 0 }
+    guard let parsed = try? RosterImport.parse(text) else { return 0 }
+    let (residents, problems, vacant) = (parsed.residents, parsed.problems, parsed.vacant)
     for problem in problems { check(problem.line >= 1 && problem.column >= 1, "problem position \(problem.text)") }
     // Export round trip of what was accepted.
     let ids = vacant.compactMap { HouseholdID($0) }
     check(ids.count == vacant.count, "vacant household that is not an id: \(vacant)")
-    let exported = RosterImport.export(residents.map(\.resident), vacant: ids)
+    // The file as Excel gets it (BOM, CRLF), in both header languages.
+    for headers in [RosterImport.Headers.en, .zh] {
+        roundTrip(RosterImport.file(RosterImport.export(residents.map(\.resident), vacant: ids, headers: headers)),
+                  residents: residents.map(\.resident), vacant: vacant)
+    }
+    return 0
+}
+
+func roundTrip(_ exported: String, residents: [Resident], vacant: [String]) {
     do {
         let again = try RosterImport.parse(exported)
         check(again.problems.isEmpty, "export round trip problems: \(again.problems.map(\.text)) in \(exported.debugDescription)")
-        check(again.residents.map(\.resident) == residents.map(\.resident),
-              "export round trip: \(residents.map(\.resident)) came back \(again.residents.map(\.resident))")
+        check(again.residents.map(\.resident) == residents,
+              "export round trip: \(residents) came back \(again.residents.map(\.resident))")
         check(again.vacant == vacant, "export round trip vacant: \(vacant) came back \(again.vacant)")
     } catch {
         fatalError("fuzz invariant: export round trip fails: \(error) for \(exported.debugDescription)")
     }
-    return 0
 }
