@@ -393,6 +393,7 @@ extension SuppliesPlugin {
         }
         let seq = try await record(RunDone(id: id, at: now()))
         let load = Self.load(delivered)
+        lines.append("run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
         lines.append("delivered: \(delivered.count) requests (\(delivered.map { "\($0.id) \($0.household)" }.joined(separator: ", ")))")
         lines.append("load: " + Self.loadText(load))
         for s in skipped { lines.append("skipped: request \(s["request"]!.plainText) \(s["household"]?.plainText ?? ""): \(s["reason"]!.plainText)") }

@@ -30,7 +30,7 @@ extension SuppliesPlugin {
             if item.unit != stock.unit {
                 guard item.unit == Self.unspecifiedUnit else {
                     throw .conflict("request \(r.id) asks for \(item.name) in \(item.unit), but stock counts "
-                        + (name == item.name ? "it" : name) + " in \(stock.unit); edit the request (supplies.request.edit \(r.id) items=\(item.name):\(item.quantity)\(stock.unit))")
+                        + (name == item.name ? "it" : name) + " in \(stock.unit); edit the request (supplies.request.edit \(r.id) items=\(item.name):N\(stock.unit))")
                 }
                 out.unit = stock.unit
             }
