@@ -144,6 +144,6 @@ let package = Package(
                            .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["DoorstepProtocol"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["DoorstepProtocol", "PluginTesting"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

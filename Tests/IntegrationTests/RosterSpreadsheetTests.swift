@@ -1,33 +1,15 @@
 import Foundation
 import Glibc
+import PluginTesting
 import Testing
 
 /// Files as Excel and WPS save them, sent with `doorstepctl --data` to the real daemon.
 enum SpreadsheetFile {
     /// `text` in GB18030 (Chinese Excel's and WPS's "CSV"), through glibc's iconv.
-    static func gb18030(_ text: String) -> Data {
-        let cd = iconv_open("GB18030", "UTF-8")
-        precondition(cd != iconv_t(bitPattern: -1), "no GB18030 in iconv")
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-        let produced = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf -> Int in
-                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuf.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuf.count
-                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                var outLeft = outBuf.count
-                precondition(iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != -1 && inLeft == 0)
-                return outBuf.count - outLeft
-            }
-        }
-        return Data(output.prefix(produced))
-    }
+    static func gb18030(_ text: String) -> Data { Data(SavedText.gb18030(text)) }
 
     /// `text` in UTF-16LE with its BOM (Excel's "Unicode text").
-    static func utf16LE(_ text: String) -> Data {
-        Data([0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
-    }
+    static func utf16LE(_ text: String) -> Data { Data(SavedText.utf16(text)) }
 
     /// ASCII digits and `-` as full-width characters (`６-１-１０１` typed in a Chinese IME).
     static func fullWidth(_ s: String) -> String {

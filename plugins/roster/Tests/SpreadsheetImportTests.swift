@@ -8,35 +8,8 @@ import Testing
 /// Text as a spreadsheet saves it: GB18030 (Chinese Excel's and WPS's "CSV"), UTF-16 with a BOM
 /// (Excel's "Unicode text").
 enum Saved {
-    /// `text` in GB18030, through glibc's iconv.
-    static func gb18030(_ text: String) -> [UInt8] {
-        let cd = iconv_open("GB18030", "UTF-8")
-        precondition(cd != iconv_t(bitPattern: -1), "no GB18030 in iconv")
-        defer { iconv_close(cd) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 2 + 16)
-        let produced = input.withUnsafeMutableBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf -> Int in
-                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuf.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuf.count
-                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress)?.assumingMemoryBound(to: CChar.self)
-                var outLeft = outBuf.count
-                precondition(iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != -1 && inLeft == 0)
-                return outBuf.count - outLeft
-            }
-        }
-        return Array(output.prefix(produced))
-    }
-
-    /// `text` in UTF-16 with its BOM.
-    static func utf16(_ text: String, bigEndian: Bool = false) -> [UInt8] {
-        var out: [UInt8] = bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]
-        for unit in text.utf16 {
-            let (hi, lo) = (UInt8(unit >> 8), UInt8(unit & 0xFF))
-            out += bigEndian ? [hi, lo] : [lo, hi]
-        }
-        return out
-    }
+    static func gb18030(_ text: String) -> [UInt8] { SavedText.gb18030(text) }
+    static func utf16(_ text: String, bigEndian: Bool = false) -> [UInt8] { SavedText.utf16(text, bigEndian: bigEndian) }
 }
 
 /// WPS headers, full-width digits, a 户号 column, ID numbers, birth months, merged cells.
