@@ -75,6 +75,7 @@ struct ConfigLoaderTests {
         ("[降压药]\n", "t.toml:1:2: table name starting with '降'"),
         ("a = 1\n[[\u{1}x]]\n", "t.toml:2:3: table name starting with 'U+1'"),
         ("[ \u{FFFD} on]\ntimezone = \"Asia/Shanghai\"\n", "t.toml:1:3: table name starting with '\u{FFFD}'"),
+        ("\u{FEFF}[\u{1}no]\n", "t.toml:1:3: table name starting with 'U+1'"),
     ])
     func tableNamesTomlCannotTakeAreRefusedWithTheirPlace(text: String, expected: String) {
         do {

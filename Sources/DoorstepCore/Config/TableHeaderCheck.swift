@@ -17,6 +17,8 @@ enum TableHeaderCheck {
             for q: UInt8 in [0x22, 0x27] where triples(of: q, in: utf8) % 2 == 1 { openString = q }
             let scalars = Array(line.unicodeScalars)
             var i = 0
+            // The parser skips a byte-order mark at the start of the file (second finding).
+            if index == 0, scalars.first == "\u{FEFF}" { i = 1 }
             while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
             guard i < scalars.count, scalars[i] == "[" else { continue }
             i += 1
