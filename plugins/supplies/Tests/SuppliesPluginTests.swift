@@ -152,6 +152,19 @@ extension PluginHarness {
         let statement = try await harness.ok("supplies.ledger.public anonymise=yes", as: .viewer)
         #expect(statement["donations"]?.array.first?["donor"] == "爱心人士")
         #expect(!(statement.lines ?? []).joined().contains("欧阳建国"))
+        // Which household gets which medicine is health data: viewers see neither the items
+        // of a medicine request nor the household on the stock card's issue line.
+        try await harness.ok("supplies.stock.receive 硝苯地平片 qty=5 unit=盒 source=purchase category=medicine", as: .operator)
+        try await harness.ok("supplies.request.add 3-1-101 items=硝苯地平片:2盒 category=medicine", as: .operator)
+        try await harness.ok("supplies.request.assign 2 to=刘敏", as: .operator)
+        try await harness.ok("supplies.request.deliver 2", as: .operator)
+        let medicine = try await harness.ok("supplies.request 2", as: .viewer)
+        #expect(medicine["items"] == "***" && medicine["remaining"] == "***")
+        #expect(try await harness.ok("supplies.request 2", as: .operator)["items"] == "硝苯地平片:2盒")
+        let card = try await harness.ok("supplies.stock.moves item=硝苯地平片", as: .viewer).data.array
+        #expect(card.last?["detail"] == "***" && card.first?["detail"] == "purchase")
+        #expect(try await harness.ok("supplies.stock.moves item=硝苯地平片", as: .operator).data.array.last?["detail"]
+            == "request 2 to 3-1-101")
         await harness.stop()
     }
 
