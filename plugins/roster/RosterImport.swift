@@ -258,9 +258,11 @@ enum Normal {
         case "unit": suffixes = ["单元"]
         default: suffixes = ["室", "号"]
         }
-        for suffix in suffixes where v.hasSuffix(suffix) && v.count > suffix.count {
+        // Until none is left (and trimmed each time): what an export writes must import the
+        // same, so `3栋栋` and `3 栋` cannot lose one more piece on the next import (fuzzing finding).
+        while let suffix = suffixes.first(where: { v.hasSuffix($0) && v.count > $0.count }) {
             v.removeLast(suffix.count)
-            break
+            v = trimmed(v)
         }
         return v
     }
