@@ -26,9 +26,12 @@ enum TableHeaderCheck {
             while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
             guard i < scalars.count else { continue }
             let c = scalars[i]
-            // Also what a line of an array value may start with ([1, 2], [{…}], ["a"], [true]).
+            // A bare-key character or a quote, nothing else: `[[[x]]` and `[#` trip the same
+            // assertion (third finding). Lines of a multi-line array value that start with `[`
+            // are judged the same way; `[1, 2]`, `["a"]` and `[true]` pass, `[{…}]` and `[]`
+            // at the start of such a line are refused (write them on the key's line).
             let allowed = ("0"..."9").contains(c) || ("A"..."Z").contains(c) || ("a"..."z").contains(c)
-                || "_-\"'[]{}+.#\r".unicodeScalars.contains(c)
+                || "_-\"'".unicodeScalars.contains(c)
             guard !allowed else { continue }
             let shown = c.value < 0x20 || c.value == 0x7F ? "U+" + String(c.value, radix: 16, uppercase: true) : String(c)
             return ConfigFileError(SourceLocation(file: file, line: index + 1, column: i + 1), file: file,
