@@ -88,6 +88,25 @@ struct ConfigLoaderTests {
         }
     }
 
+    /// A date followed by 'T' and no time aborted the process inside toml++ (an assertion in
+    /// its time parser): now a config error with its place (fuzzing finding).
+    @Test func aDateWithATButNoTimeIsRefusedWithItsPlace() throws {
+        for text in ["[plugins.probe]\nwhen = 2026-01-10T\u{D6}190:0:h\n", "[plugins.probe]\nwhen = 2026-01-10T\n",
+                     "[plugins.probe]\nwhen = 2026-01-10tx\n"] {
+            do {
+                _ = try ConfigLoader.parse(text: text, file: "t.toml", knownPlugins: known)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.description.hasPrefix("t.toml:2:19: a date followed by 'T' needs a time"), "\(error.description)")
+            }
+        }
+        // Dates and date-times that toml++ reads, and the pattern inside strings and comments, pass the check.
+        for text in ["a = 2026-01-10T19:00:00\n", "a = 2026-01-10\n", "a = 2026-01-10 # T\n", "a = \"2026-01-10Tx\"\n",
+                     "a = 1 # 2026-01-10Tx\n", "a = '2026-01-10T'\n"] {
+            #expect(TableHeaderCheck.dateTimeProblem(in: text, file: "t.toml") == nil, "\(text)")
+        }
+    }
+
     @Test func quotedTableNamesArraysAndMultilineStringsAreNotTableHeaders() throws {
         let text = "[plugins.supplies.aliases]\n\"降压药\" = \"硝苯地平片\"\n[plugins.probe]\nenabled = true\n"
             + "greeting = \"\"\"\n[中文 in a string]\n\"\"\"\n"

@@ -24,7 +24,9 @@ public enum ConfigLoader {
 
     /// Validates config `text` that came from `file`.
     public static func parse(text: String, file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
-        if let problem = TableHeaderCheck.problem(in: text, file: file) { throw problem }
+        if let problem = TableHeaderCheck.problem(in: text, file: file) ?? TableHeaderCheck.dateTimeProblem(in: text, file: file) {
+            throw problem
+        }
         let root: [String: ConfigValue]
         do {
             root = try convert(TOMLTable(string: text))

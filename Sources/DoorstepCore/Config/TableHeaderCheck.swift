@@ -41,6 +41,40 @@ enum TableHeaderCheck {
         return nil
     }
 
+    /// A date followed by `T` and no time (`2026-01-10T`, `2026-01-10Tx`): toml++ then calls
+    /// its time parser on a character that is no digit, another assertion that aborts the
+    /// process (fuzzing finding, config target, fourth). Outside quoted strings.
+    static func dateTimeProblem(in text: String, file: String) -> ConfigFileError? {
+        func digit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let b = Array(line.utf8)
+            var quote: UInt8?
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if let q = quote {
+                    if c == 0x5C, q == 0x22 { i += 2; continue }  // an escape inside "…"
+                    if c == q { quote = nil }
+                } else if c == 0x22 || c == 0x27 {
+                    quote = c
+                } else if c == 0x23 {
+                    break  // a comment
+                } else if i + 10 <= b.count, digit(c), (i == 0 || !digit(b[i - 1])),
+                    digit(b[i + 1]), digit(b[i + 2]), digit(b[i + 3]), b[i + 4] == 0x2D, digit(b[i + 5]), digit(b[i + 6]),
+                    b[i + 7] == 0x2D, digit(b[i + 8]), digit(b[i + 9]), i + 10 < b.count, b[i + 10] == 0x54 || b[i + 10] == 0x74,
+                    i + 11 >= b.count || !digit(b[i + 11])
+                {
+                    let column = String(decoding: b[..<(i + 11)], as: UTF8.self).unicodeScalars.count + 1
+                    return ConfigFileError(SourceLocation(file: file, line: index + 1, column: column), file: file,
+                                           "a date followed by 'T' needs a time: write 2026-01-10T19:00, 2026-01-10T19:00+08:00, "
+                                           + "or the date alone")
+                }
+                i += 1
+            }
+        }
+        return nil
+    }
+
     /// How many times the quote `q` appears three in a row in `line` (`"""` or `'''`).
     private static func triples(of q: UInt8, in line: [UInt8]) -> Int {
         var count = 0, i = 0
