@@ -77,6 +77,7 @@ struct ConfigLoaderTests {
         ("[ \u{FFFD} on]\ntimezone = \"Asia/Shanghai\"\n", "t.toml:1:3: table name starting with '\u{FFFD}'"),
         ("\u{FEFF}[\u{1}no]\n", "t.toml:1:3: table name starting with 'U+1'"),
         ("[plugins.hooks]\n\n[[[hooks]]\nname = \"x\"\n", "t.toml:3:3: table name starting with '['"),
+        ("[\nwhen = 2025# x\n", "t.toml:1:2: a table header without a name"),
     ])
     func tableNamesTomlCannotTakeAreRefusedWithTheirPlace(text: String, expected: String) {
         do {

@@ -24,7 +24,12 @@ enum TableHeaderCheck {
             i += 1
             if i < scalars.count, scalars[i] == "[" { i += 1 }
             while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
-            guard i < scalars.count else { continue }
+            // A header with no name before the line ends (`[`) reaches the same assertion (fifth finding).
+            guard i < scalars.count else {
+                return ConfigFileError(SourceLocation(file: file, line: index + 1, column: i + 1), file: file,
+                                       "a table header without a name: write it on one line, letters, digits, '_' and '-' "
+                                       + "(like [plugins.supplies]), or quoted (like [\"降压药\"])")
+            }
             let c = scalars[i]
             // A bare-key character or a quote, nothing else: `[[[x]]` and `[#` trip the same
             // assertion (third finding). Lines of a multi-line array value that start with `[`
