@@ -286,7 +286,7 @@ extension VisitsPlugin {
         // Every open campaign (or the one asked for): overlapping campaigns each have their figures.
         let campaigns = try name.map { [try campaign($0)] } ?? state.openCampaigns.reversed()
         data.append(("campaigns", .array(campaigns.map(campaignFigures))))
-        data.append(("followups", .number(followupRows(campaign: name == nil ? nil : campaigns.first).count)))
+        data.append(("followups", .number(followupHouseholds(campaign: name == nil ? nil : campaigns.first).0.count)))
         if let roster = context.services.lookup((any RosterDirectory).self) {
             var residents = 0, tested = 0
             let window = dayEnd - Self.defaultWindow

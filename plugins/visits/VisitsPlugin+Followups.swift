@@ -12,13 +12,8 @@ extension VisitsPlugin {
     /// that campaign's households.
     func followupRows(campaign: Campaign? = nil, building: String? = nil, full: Bool = true) -> [JSON] {
         let now = now()
-        var refusals: [String: Visit] = [:]
-        for (h, i) in state.lastVisit where state.visits[i].outcome == .refused { refusals[h] = state.visits[i] }
-        let households = Set(refusals.keys).union(state.openNeeds.filter { !$0.value.isEmpty }.keys)
-        return households.filter {
-            (building == nil || WalkingOrder.building(of: $0) == building) && (campaign == nil || campaign!.buildingOf[$0] != nil)
-        }
-            .sorted(by: WalkingOrder.precedes).map { h -> JSON in
+        let (households, refusals) = followupHouseholds(campaign: campaign, building: building)
+        return households.sorted(by: WalkingOrder.precedes).map { h -> JSON in
                 let needs = (state.openNeeds[h] ?? []).sorted().compactMap { state.needs[$0] }
                 let refusal = refusals[h]
                 let latest = refusal ?? state.lastVisit[h].map { state.visits[$0] }
@@ -32,6 +27,17 @@ extension VisitsPlugin {
                         "needs": .string(needs.map { describe($0, full: full) }.joined(separator: "; ")),
                         "note": .optional(refusal?.note.map { full ? $0 : "***" })]
             }
+    }
+
+    /// The households of ``followupRows(campaign:building:full:)``, with the refusals among
+    /// them (their latest visits): what the report counts, without building rows.
+    func followupHouseholds(campaign: Campaign? = nil, building: String? = nil) -> (Set<String>, [String: Visit]) {
+        var refusals: [String: Visit] = [:]
+        for (h, i) in state.lastVisit where state.visits[i].outcome == .refused { refusals[h] = state.visits[i] }
+        let households = Set(refusals.keys).union(state.openNeeds.filter { !$0.value.isEmpty }.keys).filter {
+            (building == nil || WalkingOrder.building(of: $0) == building) && (campaign == nil || campaign!.buildingOf[$0] != nil)
+        }
+        return (households, refusals)
     }
 
     /// `need 3 medicine:降压药x2盒` (`need 3 medicine` for viewers), with why it is open again.
