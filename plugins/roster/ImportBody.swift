@@ -18,12 +18,19 @@ enum ImportBody {
 
     /// Detects the encoding of `bytes` and decodes them.
     ///
-    /// Order: byte-order mark (UTF-8, UTF-16LE, UTF-16BE) → valid UTF-8 → workbook magic bytes
-    /// (zip/xlsx `PK\u{3}\u{4}`, OLE2 xls `D0 CF 11 E0`) → strict GB18030 → refusal.
+    /// Order: workbook magic bytes (zip/xlsx `PK\u{3}\u{4}`, OLE2 xls `D0 CF 11 E0`; no CSV
+    /// starts with them, and a zip's first bytes can be valid UTF-8) → byte-order mark (UTF-8,
+    /// UTF-16LE, UTF-16BE) → valid UTF-8 → strict GB18030 → refusal.
     ///
     /// - Throws: `415 invalid_utf8` naming what the body is (or where it stops being text) and
     ///   how to save it instead.
     static func decode(_ bytes: [UInt8]) throws(ControlError) -> Decoded {
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw .invalidUTF8("the body is an Excel workbook (.xlsx) or another zip file, not CSV text: \(remedy)")
+        }
+        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            throw .invalidUTF8("the body is an old-style Excel or WPS workbook (.xls/.et), not CSV text: \(remedy)")
+        }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             let rest = Array(bytes.dropFirst(3))
             if let text = String(validating: rest, as: UTF8.self) { return Decoded(text: text, convertedFrom: nil) }
@@ -37,12 +44,6 @@ enum ImportBody {
                     + "which cannot be told from other encodings: \(remedy)")
             }
             return Decoded(text: text, convertedFrom: nil)
-        }
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            throw .invalidUTF8("the body is an Excel workbook (.xlsx) or another zip file, not CSV text: \(remedy)")
-        }
-        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-            throw .invalidUTF8("the body is an old-style Excel or WPS workbook (.xls/.et), not CSV text: \(remedy)")
         }
         switch GB18030.decode(bytes) {
         case .success(let text): return Decoded(text: text, convertedFrom: "GB18030")

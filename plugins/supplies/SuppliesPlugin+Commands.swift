@@ -231,7 +231,8 @@ extension SuppliesPlugin {
     func voidDonation(_ request: Request) async throws -> Reply {
         let id = try request[SuppliesArgs.ledgerEntry], reason = try request[SuppliesArgs.reason]
         guard id <= state.ledger.count else {
-            throw ControlError.notFound("ledger entry \(id) does not exist (supplies.ledger numbers them 1…\(state.ledger.count))")
+            throw ControlError.notFound("ledger entry \(id) does not exist ("
+                + (state.ledger.isEmpty ? "the ledger is empty)" : "supplies.ledger numbers them 1…\(state.ledger.count))"))
         }
         let entry = state.ledger[id - 1]
         guard entry.kind == "donation" else { throw ControlError.conflict("ledger entry \(id) is a \(entry.kind), not a donation") }

@@ -75,6 +75,9 @@ enum WPSSheet {
         let xlsx = try await harness.error("roster.import format=csv", bytes: [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0xFF], as: .operator)
         #expect(xlsx.code == 415)
         #expect(xlsx.message.contains("Excel workbook (.xlsx)") && xlsx.message.contains("CSV UTF-8 (逗号分隔)"), "\(xlsx.message)")
+        // A zip whose first bytes happen to be valid UTF-8 is still a workbook, not CSV text.
+        let asciiZip = try await harness.error("roster.import format=csv", bytes: Array("PK\u{3}\u{4}junk,1\n".utf8), as: .operator)
+        #expect(asciiZip.code == 415 && asciiZip.message.contains("Excel workbook (.xlsx)"), "\(asciiZip.message)")
         let xls = try await harness.error("roster.import format=csv", bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0x00, 0xFF],
                                           as: .operator)
         #expect(xls.code == 415 && xls.message.contains("(.xls/.et)") && xls.message.contains("另存为"), "\(xls.message)")
