@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "PluginSupport", package: "doorstep"),
             .product(name: "RosterPlugin", package: "doorstep"),
         ], swiftSettings: fuzzer),
-        // A config file through ConfigLoader.parse (TOMLKit and the section checks).
+        // A config file through ConfigLoader.parse (TOMLReader and the section checks).
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "DoorstepCore", package: "doorstep")],
                           swiftSettings: fuzzer),
         // Journal segment bytes through JournalRecord.parse and JournalScanner.

@@ -1,6 +1,5 @@
 import Glibc
 import PluginAPI
-import TOMLKit
 import Foundation
 import PluginSupport
 
@@ -24,21 +23,14 @@ public enum ConfigLoader {
 
     /// Validates config `text` that came from `file`.
     public static func parse(text: String, file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
-        if let problem = TableHeaderCheck.problem(in: text, file: file) ?? TableHeaderCheck.dateTimeProblem(in: text, file: file) {
-            throw problem
-        }
-        let root: [String: ConfigValue]
+        let document: TOMLReader.Document
         do {
-            root = try convert(TOMLTable(string: text))
-        } catch let error as TOMLParseError {
-            let at = SourceLocation(file: file, line: error.source.begin.line, column: error.source.begin.column)
-            throw ConfigFileError(at, file: file, "TOML syntax: \(error.description)")
-        } catch let error as ConfigFileError {
-            throw ConfigFileError(error.location, file: file, error.message)
+            document = try TOMLReader.parse(text)
         } catch {
-            throw ConfigFileError(nil, file: file, "cannot parse: \(error)")
+            throw ConfigFileError(SourceLocation(file: file, line: error.line, column: error.column), file: file, error.message)
         }
-        let reader = SectionReader(file: file, locator: KeyLocator(text: text))
+        let root = document.root
+        let reader = SectionReader(file: file, positions: document.positions)
         var config = DaemonConfig.defaults
         config.file = file
         for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks"].contains(key) {
@@ -53,36 +45,16 @@ public enum ConfigLoader {
         return config
     }
 
-    static func convert(_ table: TOMLTable) throws -> [String: ConfigValue] {
-        var out: [String: ConfigValue] = [:]
-        for key in table.keys {
-            guard let value = table[key] else { continue }
-            out[key] = try convert(value)
-        }
-        return out
-    }
-
-    static func convert(_ value: any TOMLValueConvertible) throws -> ConfigValue {
-        switch value.type {
-        case .string: return .string(value.string ?? "")
-        case .int: return .int(value.int ?? 0)
-        case .double: return .double(value.double ?? 0)
-        case .bool: return .bool(value.bool ?? false)
-        case .table: return .table(try value.table.map(convert) ?? [:])
-        case .array: return .array(try (value.array.map { Array($0) } ?? []).map(convert))
-        case .date, .time, .dateTime:
-            throw ConfigFileError(nil, file: "", "TOML dates and times are not used here: write them as strings")
-        }
-    }
 }
 
 /// Validation of the fixed sections, with positions for every error.
 private struct SectionReader {
     let file: String
-    let locator: KeyLocator
+    /// Where each key and table is written (``TOMLReader/Document/positions``).
+    let positions: [String: (line: Int, column: Int)]
 
     func location(_ path: [String]) -> SourceLocation? {
-        locator.position(of: path).map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+        positions[path.joined(separator: ".")].map { SourceLocation(file: file, line: $0.line, column: $0.column) }
     }
 
     func error(_ path: [String], _ message: String) -> ConfigFileError {

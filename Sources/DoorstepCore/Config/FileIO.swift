@@ -27,7 +27,12 @@ enum FileIO {
             bytes += chunk[0..<n]
         }
         if let bad = UTF8Check.firstInvalidByte(bytes) {
-            throw Failure(description: "not valid UTF-8 at byte \(bad)")
+            let before = bytes[..<bad]
+            let line = before.count(where: { $0 == 0x0A }) + 1
+            let lineStart = (before.lastIndex(of: 0x0A) ?? -1) + 1
+            let column = bytes[lineStart..<bad].count(where: { $0 & 0xC0 != 0x80 }) + 1
+            throw Failure(description: "not valid UTF-8 at line \(line), column \(column) (byte \(bad)); "
+                + "save the file as UTF-8 (a file from Windows may be GBK: iconv -f GB18030 -t UTF-8)")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -7,8 +7,8 @@ func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> S
 /// The plugins doorstepd is built with, so [plugins.NAME] and [[hooks]] sections are read.
 let known = ["probe", "roster", "visits", "supplies", "hooks"]
 
-/// A config file through `ConfigLoader.parse` (TOMLKit's parser, then the section checks and
-/// the key locator that gives errors their line). Invalid UTF-8 is decoded with replacement
+/// A config file through `ConfigLoader.parse` (TOMLReader, then the section checks that give
+/// errors their line). Invalid UTF-8 is decoded with replacement
 /// characters, as reading the file does.
 ///
 /// Invariants: no trap (a bad file is a `ConfigFileError`, thrown, never a crash of the daemon
