@@ -163,7 +163,7 @@ public enum ValueParser {
     }
 
     /// `+08:00`, `-04:00`, `+00:00`.
-    static func offsetText(_ offset: Int) -> String {
+    public static func offsetText(_ offset: Int) -> String {
         let a = abs(offset) / 60
         return (offset < 0 ? "-" : "+") + two(a / 60) + ":" + two(a % 60)
     }

@@ -11,6 +11,7 @@ struct CoreCommands {
             .named("proto", .int(min: 1, max: 1), summary: "protocol version"),
             .named("format", .choice(["text", "json"]), summary: "reply format on this connection"),
             .named("client", summary: "client name for logs"),
+            .named("lang", .choice(["en", "zh-CN"]), summary: "language of reports and help on this connection (error names and JSON keys stay English)"),
         ]),
         CommandSpec("ping", summary: "check the daemon answers"),
         CommandSpec("help", summary: "list commands, or show one command's usage", arguments: [
@@ -87,6 +88,7 @@ struct CoreCommands {
             return (Reply(data: ["patterns": .array(patterns.map(JSON.string))], lines: [],
                           message: patterns.isEmpty ? "no subscriptions" : "still subscribed to \(patterns.joined(separator: " "))"), false)
         case "quit": return (.message("bye"), true)
+        case "report.daily": return (try await ReportCommands(runtime: runtime, session: session).run(request), false)
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
@@ -95,13 +97,15 @@ struct CoreCommands {
     private func hello(_ request: Request) -> Reply {
         if let format = request.string("format").flatMap(ReplyFormat.init(rawValue:)) { session.format = format }
         if let client = request.string("client") { session.client = client }
+        if let lang = request.string("lang") { session.lang = lang }
         let config = runtime.config.daemon
         let plugins = runtime.host.states().filter { $0.state == .running }.map { JSON.string($0.type.id) }
         return Reply(data: [
             "proto": .number(DoorstepVersion.proto),
             "daemon": "doorstepd",
             "version": .string(DoorstepVersion.release),
-            "capabilities": ["tags", "pipelining", "json", "events", "heredoc"],
+            "capabilities": ["tags", "pipelining", "json", "events", "heredoc", "lang", "report"],
+            "lang": .string(session.lang),
             "plugins": .array(plugins),
             "role": .string(session.caller.role.description),
             "uid": .number(session.caller.uid),

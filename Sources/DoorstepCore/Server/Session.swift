@@ -38,6 +38,7 @@ final class Session: Sendable {
     /// The byte bound of this connection's event queue.
     let backlog: EventHub.Backlog?
     private let clientName = Mutex<String?>(nil)
+    private let language = Mutex("en")
     private let replayBox = Mutex(ReplayState())
 
     /// A replay of committed events asked for by `subscribe … from=SEQ`.
@@ -71,6 +72,12 @@ final class Session: Sendable {
     var format: ReplyFormat {
         get { activity.state.withLock { $0.format } }
         set { activity.state.withLock { $0.format = newValue } }
+    }
+
+    /// `en` or `zh-CN` (`hello lang=`): the language of reports and help on this connection.
+    var lang: String {
+        get { language.withLock { $0 } }
+        set { language.withLock { $0 = newValue } }
     }
 
     var client: String? {
