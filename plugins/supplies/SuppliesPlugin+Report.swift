@@ -5,7 +5,8 @@ import PluginSupport
 /// every request, low stock, and the cash of the day (the figures of `supplies.report`).
 extension SuppliesPlugin: ReportingPlugin {
     public func reportSection(for day: ReportDay) async throws -> ReportSection {
-        let all = Array(state.requests.values)
+        // Requests opened after the day do not exist for its report.
+        let all = state.requests.values.filter { $0.openedAt < day.end }
         let inDay = { (t: Int64) in t >= day.start && t < day.end }
         let opened = all.filter { inDay($0.openedAt) }.count
         let delivered = all.filter { r in r.history.contains { $0.status == "delivered" && inDay($0.at) } }.count

@@ -182,7 +182,17 @@ final class Dispatcher: Sendable {
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
         var message = "unknown command '\(ValueParser.shown(typed))'"
-        if let best = Suggest.closest(to: [typed, asked], among: names) { message += "; did you mean '\(best)'?" }
+        // A namespace typed alone (`report`, `visits`): its commands are what was meant.
+        let inNamespace = names.filter { $0.hasPrefix(typed + ".") }
+        if inNamespace.count == 1 {
+            message += "; did you mean '\(inNamespace[0])'?"
+        } else if !inNamespace.isEmpty {
+            message += "; '\(typed)' has \(inNamespace.count) commands: \(inNamespace.prefix(6).joined(separator: ", "))"
+                + (inNamespace.count > 6 ? ", …" : "") + " ('help \(typed)' lists them)"
+            throw .unknownCommand(message)
+        } else if let best = Suggest.closest(to: [typed, asked], among: names) {
+            message += "; did you mean '\(best)'?"
+        }
         throw .unknownCommand(message + " ('help' lists every command)")
     }
 

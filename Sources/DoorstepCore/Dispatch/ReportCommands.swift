@@ -43,7 +43,9 @@ struct ReportCommands {
                                generated: ValueParser.display(now), chinese: chinese, sections: sections, unavailable: unavailable)
         }
         var data = report.json
-        let lines = report.render(format)
+        var lines = report.render(format)
+        // As roster.export: `doorstepctl report.daily format=csv > FILE` opens as UTF-8 in Excel.
+        if format == .csv, !lines.isEmpty { lines[0] = "\u{FEFF}" + lines[0] }
         switch format {
         case .csv: data = addDocument(data, "csv", report.csvFile())
         case .html, .markdown: data = addDocument(data, format.rawValue, lines.joined(separator: "\n") + "\n")

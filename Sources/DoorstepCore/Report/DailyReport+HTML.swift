@@ -71,7 +71,7 @@ extension DailyReport {
         ".figure { border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; min-width: 0; }",
         ".figure dt { color: var(--muted); font-size: 0.85em; overflow-wrap: anywhere; } .figure dd { margin: 0; font-size: 1.3em; font-weight: 600; overflow-wrap: anywhere; }",
         "figure.chart { margin: 1em 0; } figcaption { font-weight: 600; margin-bottom: 4px; }",
-        "svg { display: block; width: 100%; height: auto; } svg text { font-size: 13px; fill: var(--ink); }",
+        "svg { display: block; width: 100%; height: auto; } svg text { font-size: 14px; fill: var(--ink); }",
         ".table-wrap { overflow-x: auto; max-width: 100%; }",
         "table { border-collapse: collapse; min-width: 60%; } th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; white-space: nowrap; }",
         "td.n { text-align: right; font-variant-numeric: tabular-nums; }",
@@ -81,7 +81,7 @@ extension DailyReport {
 
     // MARK: SVG
 
-    static let svgWidth = 600.0
+    static let svgWidth = 420.0
 
     func svg(_ chart: ReportChart) -> [String] {
         switch chart.kind {
@@ -94,7 +94,7 @@ extension DailyReport {
     /// Horizontal bars, one row per point: the label, the bar (of its total when given, else of
     /// the largest), the figure.
     func barsSVG(_ chart: ReportChart) -> [String] {
-        let row = 26.0, labelWidth = 150.0, valueWidth = 110.0
+        let row = 26.0, labelWidth = 96.0, valueWidth = 104.0
         let barArea = Self.svgWidth - labelWidth - valueWidth
         let peak = chart.points.map { $0.total ?? $0.value }.max() ?? 0
         let height = row * Double(chart.points.count) + 6
@@ -109,9 +109,9 @@ extension DailyReport {
                 out.append("<rect x=\"\(Self.f(labelWidth))\" y=\"\(Self.f(y + 3))\" width=\"\(Self.f(barArea))\" height=\"\(Self.f(row - 8))\" fill=\"#e8edf2\"/>")
             }
             out.append("<rect class=\"bar\" x=\"\(Self.f(labelWidth + funnelInset))\" y=\"\(Self.f(y + 3))\" width=\"\(Self.f(width))\" height=\"\(Self.f(row - 8))\" fill=\"var(--bar)\"/>")
-            out.append("<text x=\"0\" y=\"\(Self.f(y + row - 9))\">\(Self.escaped(Self.clip(t(p.label), 12)))</text>")
+            out.append("<text x=\"0\" y=\"\(Self.f(y + row - 9))\">\(Self.escaped(Self.clip(t(p.label), 6)))</text>")
             let figure = p.total.map { total in
-                "\(Self.number(p.value))/\(Self.number(total))" + (total > 0 ? " \(Self.cell(.double(p.value * 100 / total)))%" : "")
+                "\(Self.number(p.value))/\(Self.number(total))" + (total > 0 ? " \(Self.percent(p.value, of: total))" : "")
             } ?? Self.number(p.value)
             out.append("<text x=\"\(Self.f(Self.svgWidth - 2))\" y=\"\(Self.f(y + row - 9))\" text-anchor=\"end\">\(Self.escaped(figure))</text>")
         }
@@ -121,7 +121,7 @@ extension DailyReport {
 
     /// A line over the points (the burn-down), with the reference dashed (the plan to the deadline).
     func lineSVG(_ chart: ReportChart) -> [String] {
-        let height = 220.0, left = 44.0, bottom = 26.0, top = 10.0, right = 10.0
+        let height = 200.0, left = 56.0, bottom = 26.0, top = 10.0, right = 10.0
         let peak = max(1, chart.points.map { max($0.value, $0.reference ?? 0) }.max() ?? 1)
         let n = chart.points.count
         func x(_ i: Int) -> Double { left + (n > 1 ? Double(i) * (Self.svgWidth - left - right) / Double(n - 1) : (Self.svgWidth - left - right) / 2) }
@@ -160,11 +160,14 @@ extension DailyReport {
             let y = 14 + row * Double(i)
             out.append("<circle cx=\"12\" cy=\"\(Self.f(y))\" r=\"5\" fill=\"var(--bar)\"/>")
             let text = "\(t(p.label))  +\(Self.number(p.value))′  \(p.note ?? "")"
-            out.append("<text x=\"26\" y=\"\(Self.f(y + 5))\">\(Self.escaped(Self.clip(text, 60)))</text>")
+            out.append("<text x=\"26\" y=\"\(Self.f(y + 5))\">\(Self.escaped(Self.clip(text, 28)))</text>")
         }
         out.append("</svg>")
         return out
     }
+
+    /// `46%`: whole percents, as a chart's label has little room.
+    static func percent(_ value: Double, of total: Double) -> String { "\(Int64((value * 100 / total).rounded()))%" }
 
     static func svgOpen(_ height: Double, _ chart: ReportChart) -> String {
         "<svg viewBox=\"0 0 \(f(svgWidth)) \(f(height))\" role=\"img\" aria-label=\"\(escaped(chart.key))\" xmlns=\"http://www.w3.org/2000/svg\">"

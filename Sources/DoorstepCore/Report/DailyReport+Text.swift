@@ -63,7 +63,7 @@ extension DailyReport {
                     chart.points.map { [t($0.label), Self.number($0.value), bar($0.value, of: peak)] })
         case .line:
             let hasReference = chart.points.contains { $0.reference != nil }
-            return ([chinese ? "日期" : "date", chinese ? "数值" : "value"] + (hasReference ? [chinese ? "计划" : "plan"] : []) + [""],
+            return ([chinese ? "日期" : "date", chinese ? "数量" : "count"] + (hasReference ? [chinese ? "计划" : "plan"] : []) + [""],
                     chart.points.map { p in
                         [t(p.label), Self.number(p.value)] + (hasReference ? [p.reference.map(Self.number) ?? "-"] : []) + [bar(p.value, of: peak)]
                     })
