@@ -6,8 +6,11 @@
 #   socat                      tests and docs: talking to the socket by hand
 #   strace                     durability tests: fault injection
 #   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
+#   chromium fonts-wqy-microhei  tests: the HTML report rendered in a real browser, with Chinese glyphs
+#   prometheus                 tests: promtool check metrics on the metrics command's output
 set -euo pipefail
-packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3)
+packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3
+          chromium fonts-wqy-microhei prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

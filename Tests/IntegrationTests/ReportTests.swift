@@ -142,3 +142,91 @@ struct ReportTests {
         }
     }
 }
+
+/// The HTML report in a real browser: Debian's `chromium`, headless.
+@Suite("The nightly report in a browser", .serialized)
+struct ReportBrowserTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// `.build/report-screens/` beside the package, for people to look at.
+    static let screens: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/report-screens").path
+    }()
+
+    /// Renders `file` at `width` (headless, no network). Headless Chromium lays a window out at
+    /// least 500 px wide, so the report is shown in a frame `width` px wide (as a phone's
+    /// viewport) inside a harness page whose script records what the test asserts on: the
+    /// frame's overflow and the figures as the browser laid them out.
+    static func render(_ file: String, width: Int, screenshot: String) throws -> String {
+        let browser = try #require(chromium, "chromium is not installed (scripts/install-deps.sh installs it)")
+        let html = try String(contentsOfFile: file, encoding: .utf8)
+        let quoted = html.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+        let harness = """
+            <!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+            <iframe id="report" style="width:\(width)px;height:2400px;border:0;display:block" srcdoc="\(quoted)"></iframe>
+            <script>
+            window.addEventListener('load', () => {
+              const d = document.getElementById('report').contentDocument, w = d.defaultView;
+              document.body.setAttribute('data-scroll-width', String(d.documentElement.scrollWidth));
+              document.body.setAttribute('data-inner-width', String(w.innerWidth));
+              for (const f of d.querySelectorAll('.figure')) {
+                if (f.getBoundingClientRect().right > w.innerWidth + 1) document.body.setAttribute('data-figure-overflow', f.dataset.key);
+              }
+              const out = document.createElement('pre');
+              out.id = 'laid-out';
+              out.textContent = d.body.innerHTML;
+              document.body.appendChild(out);
+            });
+            </script></body></html>
+            """
+        let page = file.replacingOccurrences(of: ".html", with: "-\(width).html")
+        try harness.write(toFile: page, atomically: true, encoding: .utf8)
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                     "--user-data-dir=" + screens + "/profile", "--window-size=\(max(width, 500)),2400", "--virtual-time-budget=5000"]
+        let shot = try DaemonProcess.run(browser, flags + ["--screenshot=" + screenshot, "file://" + page])
+        #expect(shot.status == 0, "screenshot: \(shot.err.suffix(400))")
+        #expect(FileManager.default.fileExists(atPath: screenshot))
+        let dom = try DaemonProcess.run(browser, flags + ["--dump-dom", "file://" + page])
+        #expect(dom.status == 0, "dump-dom: \(dom.err.suffix(400))")
+        // The laid-out report was copied into a <pre> as text: undo its escaping.
+        return dom.out.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    static func attribute(_ name: String, in dom: String) -> String? {
+        guard let range = dom.range(of: " \(name)=\"") else { return nil }
+        return String(dom[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test(.enabled(if: chromium != nil, "chromium is not installed: the browser test is skipped (scripts/install-deps.sh installs it)"))
+    func theHTMLReportReadsOnAPhoneAndADesktop() throws {
+        let daemon = try ReportTests.seededCommunity()
+        defer { daemon.stop() }
+        try FileManager.default.createDirectory(atPath: Self.screens, withIntermediateDirectories: true)
+        for lang in ["en", "zh-CN"] {
+            let html = try #require(try ReportTests.report(daemon, ["date=2026-01-11", "format=html", "lang=\(lang)"])["html"] as? String)
+            // Self-contained: no script, no link or source outside the file.
+            #expect(html.hasPrefix("<!DOCTYPE html>"))
+            #expect(!html.contains("<script"))
+            #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
+            #expect(!html.contains("https://") && !html.contains("src=") && !html.contains("<link"))
+            let file = Self.screens + "/report-\(lang).html"
+            try html.write(toFile: file, atomically: true, encoding: .utf8)
+            for width in [390, 1280] {
+                let dom = try Self.render(file, width: width, screenshot: Self.screens + "/report-\(lang)-\(width).png")
+                let scroll = Int(Self.attribute("data-scroll-width", in: dom) ?? "") ?? -1
+                let inner = Int(Self.attribute("data-inner-width", in: dom) ?? "") ?? -1
+                #expect(inner == width, "the page was laid out \(inner) wide")
+                #expect(scroll <= inner, "\(lang) at \(width): the page is \(scroll) px wide, wider than the screen")
+                #expect(Self.attribute("data-figure-overflow", in: dom) == nil, "a figure leaves the screen at \(width)")
+                // The figures as the browser has them.
+                #expect(dom.contains("data-key=\"households_visited\"><dt>\(lang == "en" ? "households visited" : "入户走访户数")</dt><dd>3</dd>"))
+                #expect(dom.contains("data-key=\"households\"><dt>\(lang == "en" ? "households" : "户数")</dt><dd>16</dd>"))
+                #expect(dom.contains("data-kind=\"bars\""), "coverage by building")
+                #expect(dom.contains("data-kind=\"line\""), "burn-down")
+                #expect(dom.contains("data-kind=\"funnel\""), "needs funnel")
+                #expect(dom.contains("class=\"reference\""), "the plan line of the burn-down")
+            }
+        }
+    }
+}
