@@ -119,6 +119,7 @@ public enum DaemonLauncher {
                 .init(service: SnapshotPolicy(host: host, store: store)),
                 .init(service: server),
                 .init(service: ReloadOnHangup(runtime: runtime, signals: hangups)),
+                .init(service: MetricsTextfile(runtime: runtime)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -36,6 +36,8 @@ public final class DaemonRuntime: Sendable {
     let connectionsByUID = Mutex<[UInt32: Int]>([:])
     /// Bytes of request bodies held across connections (`max_buffered_body_bytes`).
     let bodyBudget: BodyBudget
+    /// Requests by command and code, latency; read by `metrics` and the textfile writer.
+    let metrics = DaemonMetrics()
     private let reloadGate = Mutex(false)
     /// The socket actually served, when systemd passed it (else the configured path).
     let servingPath = Mutex<String?>(nil)

@@ -35,3 +35,11 @@ extension RosterPlugin: ReportingPlugin {
                              figures: figures, tables: [byBuilding, byTag])
     }
 }
+
+/// Gauges for `metrics`: households and residents on the roster.
+extension RosterPlugin: MetricsPlugin {
+    public func gauges() async -> [PluginGauge] {
+        [PluginGauge("households", help: "Households on the roster.", value: Double(state.households.count)),
+         PluginGauge("residents", help: "Residents on the roster.", value: Double(state.households.values.reduce(0) { $0 + $1.count }))]
+    }
+}

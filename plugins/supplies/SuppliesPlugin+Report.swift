@@ -43,3 +43,16 @@ extension SuppliesPlugin: ReportingPlugin {
                              figures: figures, tables: [lowTable], charts: [funnel])
     }
 }
+
+/// Gauges for `metrics`: requests not yet delivered, items low, the cash balance.
+extension SuppliesPlugin: MetricsPlugin {
+    public func gauges() async -> [PluginGauge] {
+        let open = state.requests.values.filter { $0.status != .delivered && $0.status != .cancelled }
+        return [
+            PluginGauge("requests_open", help: "Supply requests not yet delivered nor cancelled.", value: Double(open.count)),
+            PluginGauge("stock_low_items", help: "Stock items at or below their low mark.",
+                        value: Double(state.stock.values.filter { s in s.low.map { s.onHand <= $0 } ?? false }.count)),
+            PluginGauge("balance_yuan", help: "Cash balance of the donations ledger (yuan).", value: Double(state.balance) / 100),
+        ]
+    }
+}

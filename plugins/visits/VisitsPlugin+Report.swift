@@ -110,3 +110,20 @@ extension VisitsPlugin: ReportingPlugin {
                            points: Array(points.suffix(31)))
     }
 }
+
+/// Gauges for `metrics`: open needs, and each open campaign's coverage.
+extension VisitsPlugin: MetricsPlugin {
+    public func gauges() async -> [PluginGauge] {
+        var out = [PluginGauge("needs_open", help: "Needs recorded on visits and not resolved.",
+                               value: Double(state.needs.values.filter { $0.resolvedAt == nil }.count))]
+        for c in state.openCampaigns {
+            let visited = Double(progress(c).visited), total = Double(c.households.count)
+            out.append(PluginGauge("campaign_households", help: "Households an open campaign covers.", labels: [("campaign", c.name)], value: total))
+            out.append(PluginGauge("campaign_visited", help: "Households of an open campaign visited (answered or vacant).",
+                                   labels: [("campaign", c.name)], value: visited))
+            out.append(PluginGauge("coverage_percent", help: "Percent of an open campaign's households visited.",
+                                   labels: [("campaign", c.name)], value: total == 0 ? 100 : (visited * 1000 / total).rounded() / 10))
+        }
+        return out
+    }
+}

@@ -33,9 +33,12 @@ public enum ConfigLoader {
         let reader = SectionReader(file: file, positions: document.positions)
         var config = DaemonConfig.defaults
         config.file = file
-        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks"].contains(key) {
-            throw reader.error([key], "unknown section or key '\(key)'; expected [daemon], [access], [plugins.NAME] or [[hooks]]")
+        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks", "metrics"].contains(key) {
+            var message = "unknown section or key '\(key)'; expected [daemon], [access], [metrics], [plugins.NAME] or [[hooks]]"
+            if let best = Suggest.closest(to: [key], among: ["daemon", "access", "metrics", "plugins", "hooks"]) { message += " (did you mean [\(best)]?)" }
+            throw reader.error([key], message)
         }
+        if let metrics = root["metrics"] { config.metrics = try reader.metrics(metrics) }
         if let daemon = root["daemon"] { config.daemon = try reader.daemon(daemon) }
         if let access = root["access"] { config.access = try reader.access(access) }
         if let plugins = root["plugins"] {
@@ -171,6 +174,29 @@ private struct SectionReader {
             return Int(d.components.seconds)
         default: throw error(path, "\(key): expected seconds (integer 0 to \(limit)) or a duration string")
         }
+    }
+
+    func metrics(_ value: ConfigValue) throws(ConfigFileError) -> MetricsSettings {
+        var m = MetricsSettings()
+        for (key, v) in try table(value, ["metrics"]).sorted(by: { $0.key < $1.key }) {
+            let path = ["metrics", key]
+            switch key {
+            case "textfile":
+                m.textfile = try string(v, path)
+                if m.textfile.utf8.contains(0) || m.textfile.hasSuffix("/") {
+                    throw error(path, "textfile: expected a file path such as \"/var/lib/prometheus/node-exporter/doorstep.prom\"")
+                }
+                if !m.textfile.isEmpty, !m.textfile.hasSuffix(".prom") {
+                    throw error(path, "textfile: node_exporter reads only files ending in .prom; got \"\(ValueParser.shown(m.textfile))\"")
+                }
+            case "interval":
+                m.intervalSeconds = try seconds(v, path)
+                if m.intervalSeconds == 0 { throw error(path, "interval: must be at least 1 s (leave textfile empty for none)") }
+            default:
+                throw error(path, "unknown key 'metrics.\(key)'; expected textfile or interval")
+            }
+        }
+        return m
     }
 
     func role(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Role {

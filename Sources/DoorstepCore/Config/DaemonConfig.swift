@@ -11,9 +11,22 @@ public struct DaemonConfig: Sendable {
     public var access: AccessConfig
     /// Plugin sections by plugin id.
     public var plugins: [String: PluginSection]
+    /// `[metrics]`: the node_exporter textfile.
+    public var metrics = MetricsSettings()
 
     /// The embedded defaults: state and socket under `./var/`, no plugin options.
     public static let defaults = DaemonConfig(file: nil, daemon: DaemonSettings(), access: AccessConfig(), plugins: [:])
+}
+
+/// `[metrics]`: figures written for node_exporter's textfile collector, so the daemon stays
+/// off the network while Prometheus scrapes the machine.
+public struct MetricsSettings: Sendable, Equatable {
+    /// File written atomically (a temporary file renamed over it) every ``intervalSeconds``;
+    /// empty: none.
+    public var textfile = ""
+    public var intervalSeconds = 15
+
+    public init() {}
 }
 
 /// `[daemon]`: where and how the daemon serves.

@@ -29,6 +29,7 @@ struct CoreCommands {
             .positional("pattern", .pattern, required: false, variadic: true, summary: "event pattern"),
         ]),
         CommandSpec("quit", summary: "close this connection"),
+        CommandSpec("metrics", summary: "figures in Prometheus' text format: requests, latency, journal, connections, plugins' gauges"),
     ]
 
     let runtime: DaemonRuntime
@@ -88,6 +89,10 @@ struct CoreCommands {
             return (Reply(data: ["patterns": .array(patterns.map(JSON.string))], lines: [],
                           message: patterns.isEmpty ? "no subscriptions" : "still subscribed to \(patterns.joined(separator: " "))"), false)
         case "quit": return (.message("bye"), true)
+        case "metrics":
+            let text = await runtime.metrics.exposition(runtime: runtime)
+            let lines = text.split(separator: "\n").map(String.init)
+            return (Reply(data: ["text": .string(text)], lines: lines, message: "\(lines.count) lines"), false)
         case "report.daily": return (try await ReportCommands(runtime: runtime, session: session).run(request), false)
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")

@@ -21,6 +21,8 @@ final class Dispatcher: Sendable {
         var tag: String?
         var result: Result<Reply, ControlError>
         var close = false
+        /// The command answered (its spec's name), or `unknown`: the `metrics` label.
+        var command = "unknown"
     }
 
     let runtime: DaemonRuntime
@@ -55,8 +57,20 @@ final class Dispatcher: Sendable {
     /// plugin's immediate read (or why it is refused), and lines that failed to parse. Nil:
     /// the request must go through ``handle(_:session:)``.
     func handleNow(_ frame: Frame, session: Session) -> Outcome? {
+        let started = ContinuousClock.now
         // Local times typed without an offset, and times in replies, are the community's.
-        CommunityZone.$current.withValue(runtime.host.zone) { answerNow(frame, session: session) }
+        let outcome = CommunityZone.$current.withValue(runtime.host.zone) { answerNow(frame, session: session) }
+        if let outcome { record(outcome, since: started) }
+        return outcome
+    }
+
+    private func record(_ outcome: Outcome, since started: ContinuousClock.Instant) {
+        let code: Int
+        switch outcome.result {
+        case .success(let reply): code = reply.code
+        case .failure(let error): code = error.code
+        }
+        runtime.metrics.recordRequest(command: outcome.command, code: code, duration: ContinuousClock.now - started)
     }
 
     private func answerNow(_ frame: Frame, session: Session) -> Outcome? {
@@ -70,9 +84,13 @@ final class Dispatcher: Sendable {
             guard immediate.contains(route.spec.name) else { return nil }
             try authorize(route.spec, session)
             let request = try Self.bind(args, to: route.spec, body: body, bytes: bytes, caller: session.caller)
-            guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong"))) }
+            guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong")), command: "ping") }
             guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
-            return Outcome(tag: line.tag, result: .success(try answer(request)))
+            do {
+                return Outcome(tag: line.tag, result: .success(try answer(request)), command: route.spec.name)
+            } catch let error as ControlError {
+                return Outcome(tag: line.tag, result: .failure(error), command: route.spec.name)
+            }
         } catch let error as ControlError {
             return Outcome(tag: line.tag, result: .failure(error))
         } catch {
@@ -113,7 +131,10 @@ final class Dispatcher: Sendable {
     }
 
     func handle(_ frame: Frame, session: Session) async -> Outcome {
-        await runtime.host.inZone { await answer(frame, session: session) }
+        let started = ContinuousClock.now
+        let outcome = await runtime.host.inZone { await answer(frame, session: session) }
+        record(outcome, since: started)
+        return outcome
     }
 
     private func answer(_ frame: Frame, session: Session) async -> Outcome {
@@ -121,23 +142,25 @@ final class Dispatcher: Sendable {
         case .failure(let tag, let error):
             return Outcome(tag: tag, result: .failure(error))
         case .request(let line, let body, _, let bytes):
+            var command = "unknown"
             do {
                 let (route, args) = try resolve(line.words)
                 let spec = route.spec
+                command = spec.name
                 try authorize(spec, session)
                 let request = try Self.bind(args, to: spec, body: body, bytes: bytes, caller: session.caller)
                 switch route {
                 case .core:
                     let (reply, close) = try await CoreCommands(runtime: runtime, dispatcher: self, session: session)
                         .run(request)
-                    return Outcome(tag: line.tag, result: .success(reply), close: close)
+                    return Outcome(tag: line.tag, result: .success(reply), close: close, command: command)
                 case .plugin(let id, _):
-                    return Outcome(tag: line.tag, result: .success(try await callPlugin(id, request)))
+                    return Outcome(tag: line.tag, result: .success(try await callPlugin(id, request)), command: command)
                 }
             } catch let error as ControlError {
-                return Outcome(tag: line.tag, result: .failure(error))
+                return Outcome(tag: line.tag, result: .failure(error), command: command)
             } catch {
-                return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")))
+                return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")), command: command)
             }
         }
     }

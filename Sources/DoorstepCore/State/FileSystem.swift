@@ -53,9 +53,9 @@ enum FileSystem {
     }
 
     /// Writes a whole file atomically: tmp → fsync → rename → fsync directory.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(Failure) {
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(Failure) {
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(operation: "create", path: tmp, code: errno) }
         do throws(Failure) {
             try writeAll(fd, bytes, path: tmp)

@@ -60,6 +60,8 @@ final class Journal: @unchecked Sendable {
     struct Stats: Sendable {
         var durableSeq: UInt64 = 0
         var lastSyncMicros: Int64 = 0
+        /// When the last fdatasync returned (epoch seconds; 0: none yet), for `metrics`.
+        var lastSyncAt: Double = 0
         var batches: Int = 0
         var bytesSinceSnapshot: Int64 = 0
         var eventsSinceSnapshot: Int = 0
@@ -305,7 +307,13 @@ final class Journal: @unchecked Sendable {
                 failFatally(batch, "fdatasync \(segmentPath) failed: \(String(cString: strerror(code)))")
             }
             let micros = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000
-            stats.withLock { $0.lastSyncMicros = micros }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let at = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+            stats.withLock {
+                $0.lastSyncMicros = micros
+                $0.lastSyncAt = at
+            }
         }
         segmentSize += buffer.count
         stats.withLock {

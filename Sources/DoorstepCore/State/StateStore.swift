@@ -220,6 +220,13 @@ public final class StateStore: Sendable {
     func lastRecordedSeq(_ plugin: String) -> UInt64 { max(journal.lastSeq(of: plugin), recorded.withLock { $0[plugin] ?? 0 }) }
 
     /// Bytes and count of segment files.
+    /// When the journal was last fsynced (epoch seconds) and how long that took (µs); nil
+    /// before the first, or with fsync off.
+    var lastSync: (at: Double, micros: Int64)? {
+        guard let stats = ref.journal?.currentStats, stats.lastSyncAt > 0 else { return nil }
+        return (stats.lastSyncAt, stats.lastSyncMicros)
+    }
+
     var journalSize: (bytes: Int64, segments: Int) {
         let segments = SegmentFile.list(journalDir)
         return (segments.reduce(0) { $0 + FileSystem.size($1.path) }, segments.count)
