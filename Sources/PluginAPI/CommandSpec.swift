@@ -18,6 +18,10 @@ public struct CommandSpec: Sendable {
     public var bodyEncoding: BodyEncoding
     /// Whether the command changes state (for audit and, later, the journal).
     public var mutates: Bool
+    /// One request that runs it, for `help` (nil: made from the usage, ``exampleLine``).
+    public var example: String?
+    /// The summary in Chinese, for `help` on a `lang=zh-CN` connection (nil: the English one).
+    public var summaryZh: String?
 
     public init(
         _ name: String, summary: String, role: Role = .viewer, arguments: [ArgumentSpec] = [],

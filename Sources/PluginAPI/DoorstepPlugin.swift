@@ -26,6 +26,9 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     static var offers: [ServiceOffer<Self>] { get }
     /// Durable reactions to events other plugins announce with their committed changes (``EventReaction``).
     static var reactions: [EventReaction<Self>] { get }
+    /// Chinese summaries of the commands by name, for `help` on a `lang=zh-CN` connection (a
+    /// table beside the declarations; ``Command/zh(_:)`` on a declaration works too).
+    static var summariesZh: [String: String] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
@@ -52,6 +55,8 @@ extension DoorstepPlugin {
     public static var offers: [ServiceOffer<Self>] { [] }
 
     public static var reactions: [EventReaction<Self>] { [] }
+
+    public static var summariesZh: [String: String] { [:] }
 
     public func run() async throws {
         while !Task.isCancelled {

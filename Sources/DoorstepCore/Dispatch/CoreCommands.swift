@@ -12,24 +12,24 @@ struct CoreCommands {
             .named("format", .choice(["text", "json"]), summary: "reply format on this connection"),
             .named("client", summary: "client name for logs"),
             .named("lang", .choice(["en", "zh-CN"]), summary: "language of reports and help on this connection (error names and JSON keys stay English)"),
-        ]),
-        CommandSpec("ping", summary: "check the daemon answers"),
+        ]).zh("握手：版本、能力、插件、你的角色；选择回复格式和语言"),
+        CommandSpec("ping", summary: "check the daemon answers").zh("检查守护进程是否应答"),
         CommandSpec("help", summary: "list commands, or show one command's usage", arguments: [
             .positional("command", required: false, variadic: true, summary: "command name"),
-        ]),
-        CommandSpec("commands", summary: "describe every command (arguments, types, roles) for tools"),
-        CommandSpec("status", summary: "version, uptime, plugins, connections, state size"),
-        CommandSpec("plugins", summary: "list plugins and their state"),
-        CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin),
+        ]).zh("列出命令，或显示某个命令（某个模块）的用法"),
+        CommandSpec("commands", summary: "describe every command (arguments, types, roles) for tools").zh("为工具描述每个命令（参数、类型、角色）"),
+        CommandSpec("status", summary: "version, uptime, plugins, connections, state size").zh("版本、运行时间、插件、连接、状态大小"),
+        CommandSpec("plugins", summary: "list plugins and their state").zh("列出插件及其状态"),
+        CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin).zh("重新读取配置文件（同 SIGHUP）"),
         CommandSpec("subscribe", summary: "receive events matching the patterns on this connection", arguments: [
             .positional("pattern", .pattern, required: true, variadic: true, summary: "event pattern such as visits.*"),
             .named("from", .int(min: 1), summary: "first replay the committed events from this sequence number (first subscribe only)"),
-        ]),
+        ]).zh("在本连接上接收匹配的事件"),
         CommandSpec("unsubscribe", summary: "stop receiving events (all, or the given patterns)", arguments: [
             .positional("pattern", .pattern, required: false, variadic: true, summary: "event pattern"),
-        ]),
-        CommandSpec("quit", summary: "close this connection"),
-        CommandSpec("metrics", summary: "figures in Prometheus' text format: requests, latency, journal, connections, plugins' gauges"),
+        ]).zh("停止接收事件（全部或指定模式）"),
+        CommandSpec("quit", summary: "close this connection").zh("关闭本连接"),
+        CommandSpec("metrics", summary: "figures in Prometheus' text format: requests, latency, journal, connections, plugins' gauges").zh("Prometheus 文本格式的指标：请求、延迟、日志、连接、插件指标"),
     ]
 
     let runtime: DaemonRuntime
@@ -124,21 +124,41 @@ struct CoreCommands {
 
     private func help(_ words: [String]) throws(ControlError) -> Reply {
         let visible = dispatcher.names.filter(isVisible)
-        if words.isEmpty {
-            let rows = visible.map { name -> JSON in
+        let zh = session.lang == "zh-CN"
+        func summary(_ spec: CommandSpec) -> String { zh ? spec.summaryZh ?? spec.summary : spec.summary }
+        func list(_ names: [String], _ message: String) -> Reply {
+            let rows = names.map { name -> JSON in
                 let spec = dispatcher.routes[name]!.spec
-                return ["command": .string(name), "role": .string(spec.role.description), "summary": .string(spec.summary)]
+                return ["command": .string(name), "role": .string(spec.role.description), "summary": .string(summary(spec))]
             }
-            return Reply(data: .array(rows), message: "\(rows.count) commands; 'help COMMAND' for one")
+            return Reply(data: .array(rows), message: message)
+        }
+        if words.isEmpty {
+            return list(visible, zh ? "共 \(visible.count) 个命令；'help 命令' 查看用法，'help 模块' 列出模块的命令"
+                                    : "\(visible.count) commands; 'help COMMAND' for one, 'help MODULE' for a module's")
+        }
+        // `help visits`: a module's (or namespace's) commands, when no command has that name.
+        if words.count == 1, dispatcher.routes[words[0]] == nil {
+            let inNamespace = visible.filter { $0.hasPrefix(words[0] + ".") }
+            if !inNamespace.isEmpty {
+                return list(inNamespace, zh ? "\(words[0])：\(inNamespace.count) 个命令" : "\(words[0]): \(inNamespace.count) commands")
+            }
         }
         let (route, _) = try dispatcher.resolve(words.map(Argument.positional))
         let spec = route.spec
-        var lines = ["usage: " + spec.usage, spec.summary, "role: \(spec.role)"]
+        var lines = [(zh ? "用法：" : "usage: ") + spec.usage, summary(spec), (zh ? "角色：" : "role: ") + "\(spec.role)",
+                     (zh ? "示例：" : "example: ") + spec.exampleLine]
         for arg in spec.arguments {
-            let need = arg.required ? "required" : "optional"
+            let need = arg.required ? (zh ? "必填" : "required") : (zh ? "可选" : "optional")
             lines.append("  \(arg.name)  \(arg.kind.rawValue) \(arg.type.name) \(need)" + (arg.summary.isEmpty ? "" : " — \(arg.summary)"))
         }
-        return Reply(data: Self.describe(spec, plugin: pluginID(of: route)), lines: lines, message: spec.name)
+        var data = Self.describe(spec, plugin: pluginID(of: route))
+        if case .object(var fields) = data {
+            fields.append(("example", .string(spec.exampleLine)))
+            if zh { fields.append(("summary_zh", .string(summary(spec)))) }
+            data = .object(fields)
+        }
+        return Reply(data: data, lines: lines, message: spec.name)
     }
 
     private func isVisible(_ name: String) -> Bool {

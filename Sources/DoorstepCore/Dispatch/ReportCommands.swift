@@ -11,7 +11,7 @@ struct ReportCommands {
             .named("format", .choice(DailyReport.Format.allCases.map(\.rawValue)),
                    summary: "text (80 columns), markdown, csv (Excel: BOM, CRLF), json, or html (one file with charts)"),
             .named("lang", .choice(["en", "zh-CN"]), summary: "language of titles and labels (default: the connection's, from hello)"),
-        ]),
+        ]).zh("向上级报送的每日报告：各模块当天的数字，多种格式").example("report.daily date=2022-01-12 format=html lang=zh-CN"),
     ]
 
     let runtime: DaemonRuntime

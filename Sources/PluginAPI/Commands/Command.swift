@@ -23,7 +23,21 @@ public struct Command<Plugin: DoorstepPlugin>: Sendable {
     }
 
     /// What the host validates and documents.
-    public let spec: CommandSpec
+    public private(set) var spec: CommandSpec
+
+    /// The same command with its Chinese summary (`help` on a `lang=zh-CN` connection).
+    public func zh(_ summary: String) -> Command {
+        var copy = self
+        copy.spec = spec.zh(summary)
+        return copy
+    }
+
+    /// The same command with a hand-written example for `help`.
+    public func example(_ line: String) -> Command {
+        var copy = self
+        copy.spec = spec.example(line)
+        return copy
+    }
     let handler: Handler
 
     /// A command answered in a task through the plugin (the usual kind).
@@ -95,7 +109,13 @@ extension Command {
 
 extension DoorstepPlugin {
     /// The specs of ``commands`` (for `help` and `commands` without an instance).
-    package static var commandSpecs: [CommandSpec] { commands.map(\.spec) }
+    package static var commandSpecs: [CommandSpec] {
+        let zh = summariesZh
+        return commands.map { command in
+            guard command.spec.summaryZh == nil, let summary = zh[command.spec.name] else { return command.spec }
+            return command.spec.zh(summary)
+        }
+    }
 
     /// Names of the commands declared with ``Command/immediate(_:summary:role:arguments:answer:)``.
     package static var immediateCommandNames: Set<String> { Set(commands.filter(\.isImmediate).map(\.spec.name)) }
