@@ -178,7 +178,10 @@ final class Dispatcher: Sendable {
         try runtime.host.beginRequest(id)
         defer { runtime.host.endRequest(id) }
         do {
-            return try await command.run(request)
+            // The first record the command makes also announces NAMESPACE.changed.
+            return try await ChangeScope.$current.withValue(ChangeScope(plugin: id, request: request)) {
+                try await command.run(request)
+            }
         } catch let error as ControlError {
             throw error
         } catch is CancellationError {

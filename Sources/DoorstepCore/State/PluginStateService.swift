@@ -30,6 +30,10 @@ final class PluginStateService: StateService {
         let payload = try encoder.encode(event)
         var recorded = RecordedEvent(seq: 0, time: clock.now(), plugin: pluginID, type: E.eventType,
                                      version: E.schemaVersion, payload: Array(payload))
+        var announcing = announcing
+        if announcing.count < EventPosition.maxPerRecord, let change = ChangeScope.current?.claim(for: pluginID) {
+            announcing.append(change)
+        }
         recorded.announced = try Self.encode(announcing, of: pluginID)
         if let source = ReactionScope.source, source.plugin == pluginID { recorded.reaction = source.position }
         return recorded
