@@ -139,8 +139,13 @@ public final class PluginHarness: Sendable {
     }
 
     /// Events published on the bus so far (matching `pattern`, or all), in order.
+    ///
+    /// The host's `NAMESPACE.changed` events (one per change, docs/protocol.md §5) are left out
+    /// unless the pattern names them (`*.changed`, `visits.changed`): a plugin's tests look at
+    /// the plugin's own events.
     public func published(_ pattern: String = "*") -> [Event] {
-        events.list.withLock { $0.filter { EventPattern.matches(pattern, $0.name) } }
+        let changes = pattern.hasSuffix(".changed")
+        return events.list.withLock { $0.filter { EventPattern.matches(pattern, $0.name) && (changes || !$0.name.hasSuffix(".changed")) } }
     }
 
     /// Forgets the published events seen so far.

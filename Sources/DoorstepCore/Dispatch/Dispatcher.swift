@@ -210,7 +210,10 @@ final class Dispatcher: Sendable {
         var message = "unknown command '\(ValueParser.shown(typed))'"
         // A namespace typed alone (`report`, `visits`): its commands are what was meant.
         let inNamespace = names.filter { $0.hasPrefix(typed + ".") }
-        if inNamespace.count == 1 {
+        if parts.count > 1, let best = Suggest.closest(to: [asked], among: names) {
+            // `probe ech`: a near miss of a command in that namespace.
+            message += "; did you mean '\(best)'?"
+        } else if inNamespace.count == 1 {
             message += "; did you mean '\(inNamespace[0])'?"
         } else if !inNamespace.isEmpty {
             message += "; '\(typed)' has \(inNamespace.count) commands: \(inNamespace.prefix(6).joined(separator: ", "))"
