@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Doorstep needs to build and test, if any is missing.
 #   libsystemd-dev pkg-config  build: sd_notify, sd_listen_fds, sd_journal_sendv
+#   libedit-dev                build: doorstepctl's interactive session (line editing, history)
+#   tmux zsh fish              tests: the interactive session in a terminal; completion scripts
 #   systemd                    tests: systemd-socket-activate, systemd-analyze
 #   util-linux                 tests: setpriv (connect as another user), unshare
 #   socat                      tests and docs: talking to the socket by hand
 #   strace                     durability tests: fault injection
 #   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
 set -euo pipefail
-packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3)
+packages=(libsystemd-dev pkg-config libedit-dev tmux zsh fish systemd util-linux socat strace procps e2fsprogs python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -70,7 +70,9 @@ struct ReplyPrinter {
     }
 
     private mutating func handle(_ line: String) {
-        if json {
+        // A JSON line on a text connection: someone typed `hello format=json` (in the session,
+        // or in piped requests). It is a whole reply; shown as the daemon sent it.
+        if json || line.hasPrefix("{\"") {
             if line.hasPrefix("{\"event\"") {
                 if let onEvent { onEvent(line) } else { Output.out(line) }
                 return

@@ -12,6 +12,12 @@ enum Signals {
     /// Ctrl-C (SIGINT), window size (SIGWINCH) and continue after a stop (SIGCONT) set flags;
     /// without SA_RESTART, so a blocking call returns EINTR and the flag is seen at once.
     static func install(terminate alsoTerm: Bool = false) {
+        // A parent may have left them blocked (a test runner's thread, some supervisors): a
+        // blocked Ctrl-C would be swallowed by the terminal without reaching the session.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in [SIGINT, SIGWINCH, SIGCONT, SIGTERM, SIGHUP] { sigaddset(&unblock, s) }
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         set(SIGINT) { _ in Signals.interrupt.store(1, ordering: .relaxed) }
         set(SIGWINCH) { _ in Signals.resize.store(1, ordering: .relaxed) }
         set(SIGCONT) { _ in Signals.resumed.store(1, ordering: .relaxed) }
