@@ -17,12 +17,26 @@ struct Catalog {
         let name: String
         let summary: String
         let arguments: [Argument]
+        /// The role it needs (`viewer`, `operator`, `admin`).
+        var role = "viewer"
         var positional: [Argument] { arguments.filter(\.positional) }
         func argument(_ name: String) -> Argument? { arguments.first { $0.name == name } }
     }
 
     let commands: [Command]
     private let byName: [String: Command]
+    /// The caller's role (hello's `role`): Tab offers the commands it may run.
+    var callerRole: String?
+
+    static let roles = ["viewer", "operator", "admin"]
+
+    /// Whether the caller may run `command` (unknown roles are not held against it).
+    func allowed(_ command: Command) -> Bool {
+        guard let callerRole, let have = Self.roles.firstIndex(of: callerRole),
+            let need = Self.roles.firstIndex(of: command.role)
+        else { return true }
+        return need <= have
+    }
 
     init(commands: [Command]) {
         self.commands = commands.sorted { $0.name < $1.name }
@@ -42,7 +56,7 @@ struct Catalog {
                                 required: arg["required"] == .bool(true), variadic: arg["variadic"] == .bool(true),
                                 summary: arg["summary"]?.text ?? "")
             }
-            return Command(name: name, summary: entry["summary"]?.text ?? "", arguments: args)
+            return Command(name: name, summary: entry["summary"]?.text ?? "", arguments: args, role: entry["role"]?.text ?? "viewer")
         }
         self.init(commands: list)
     }

@@ -30,16 +30,17 @@ struct Completer {
     func complete(words: [String], current: String) -> [Candidate] {
         var words = words[...]
         if let first = words.first, first.hasPrefix("@") { words = words.dropFirst() }
-        if words.isEmpty { return commandNames(prefix: current, local: true) }
+        if words.isEmpty { return commandNames(prefix: current, local: true, runnable: true) }
         guard let (command, taken) = catalog.resolve(Array(words)) else {
             return spacedCommand(words: Array(words), current: current)
         }
         return arguments(of: command, given: Array(words.dropFirst(taken)), current: current)
     }
 
-    /// Command names starting with `prefix`, with their summaries.
-    func commandNames(prefix: String, local: Bool = false) -> [Candidate] {
-        var out = catalog.commands.filter { $0.name.hasPrefix(prefix) }
+    /// Command names starting with `prefix`, with their summaries; `runnable`: only those the
+    /// caller's role may run (`help` still completes every name).
+    func commandNames(prefix: String, local: Bool = false, runnable: Bool = false) -> [Candidate] {
+        var out = catalog.commands.filter { $0.name.hasPrefix(prefix) && (!runnable || catalog.allowed($0)) }
             .map { Candidate(word: $0.name, display: $0.name, help: $0.summary) }
         if local {
             out += localCommands.filter { $0.name.hasPrefix(prefix) }.map { Candidate(word: $0.name, display: $0.name, help: $0.help) }

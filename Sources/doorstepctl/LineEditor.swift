@@ -128,6 +128,9 @@ final class LineEditor {
             if Signals.terminating { return 0 }
             if Signals.takeResize() { el_resize(el) }
             if Signals.takeResumed() {
+                // Back from Ctrl-Z and fg: the shell may have left the terminal in its own mode;
+                // libedit thinks it is still in editing mode, so it is told cooked, then raw.
+                doorstep_el_prep_terminal(el, 0)
                 doorstep_el_prep_terminal(el, 1)
                 doorstep_el_refresh(el)
             }

@@ -145,7 +145,7 @@ final class InteractiveSession {
         } catch {
             switch error {
             case .interrupted:
-                return .failed("interrupted; the daemon may still finish the request (the next command reconnects)")
+                return .failed("\ninterrupted; the daemon may still finish the request (the next command reconnects)")
             case .timeout(let seconds):
                 return .failed("no answer within \(seconds) s (--timeout); the next command reconnects")
             case .closed:
@@ -230,6 +230,7 @@ final class InteractiveSession {
         let answer = try DaemonQuery.run(path: path, ["commands"], timeout: options.timeoutSeconds)
         capabilities = (answer.hello["data"]?["capabilities"]?.elements ?? []).compactMap(\.text)
         if let data = answer.replies.first?["data"] { catalog = Catalog(json: data) }
+        catalog.callerRole = answer.hello["data"]?["role"]?.text
         return answer.hello
     }
 

@@ -130,8 +130,9 @@ enum ShellCompletion {
             return rest.count == 1 ? shells.filter { $0.hasPrefix(current) }.map { Candidate(word: $0, display: $0) } : []
         }
         let path = options.socketPath()
-        let catalog = (try? DaemonQuery.run(path: path, ["commands"], client: "doorstepctl-complete", timeout: 3))
-            .flatMap { $0.replies.first?["data"] }.map { Catalog(json: $0) } ?? Catalog(commands: [])
+        let answer = try? DaemonQuery.run(path: path, ["commands"], client: "doorstepctl-complete", timeout: 3)
+        var catalog = answer.flatMap { $0.replies.first?["data"] }.map { Catalog(json: $0) } ?? Catalog(commands: [])
+        catalog.callerRole = answer?.hello["data"]?["role"]?.text
         var completer = Completer(catalog: catalog, households: DaemonHouseholds(path: path, catalog: catalog))
         if rest.first == "watch" {
             let pattern = Catalog.Argument(name: "pattern", positional: true, type: "pattern", values: [], required: false,
