@@ -49,6 +49,8 @@ final class LineEditor {
         doorstep_el_bind(el, "^C", "doorstep-interrupt")
         // History search on the arrows' neighbours, as in bash: Ctrl-R searches backwards.
         doorstep_el_bind(el, "^R", "em-inc-search-prev")
+        // Ctrl-W deletes the word before the cursor, as in bash (libedit's emacs map kills a region).
+        doorstep_el_bind(el, "^W", "ed-delete-prev-word")
         _ = el_source(el, nil)
     }
 

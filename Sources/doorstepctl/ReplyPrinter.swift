@@ -77,6 +77,12 @@ struct ReplyPrinter {
                 if let onEvent { onEvent(line) } else { Output.out(line) }
                 return
             }
+            // A text data line (`hello format=text` typed on a JSON connection): printed as
+            // sent; only the reply's final line ends it.
+            if !line.hasPrefix("{"), Self.isTextDataLine(line) {
+                out(line)
+                return
+            }
             let code = Self.jsonCode(line)
             if swallowIdleTimeout, code == 408, line.contains("\"error\":\"idle_timeout\"") || line.hasPrefix("408 idle_timeout") {
                 idleTimedOut = true
@@ -145,6 +151,14 @@ struct ReplyPrinter {
         default: status = 3
         }
         worst = max(worst, status)
+    }
+
+    /// `NNN-…` or `@TAG NNN-…`: a data line of a text reply, not its end.
+    static func isTextDataLine(_ line: String) -> Bool {
+        var rest = Substring(line)
+        if rest.hasPrefix("@"), let space = rest.firstIndex(of: " ") { rest = rest[rest.index(after: space)...] }
+        let bytes = Array(rest.utf8.prefix(4))
+        return bytes.count == 4 && bytes[..<3].allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && bytes[3] == UInt8(ascii: "-")
     }
 
     /// The `"code":NNN` of a JSON reply line (always present, see docs/protocol.md §4), or the
