@@ -7,7 +7,11 @@ import Glibc
 /// it connects again and resumes after the last event it printed (`subscribe … from=`), so
 /// nothing is shown twice and nothing is skipped while the journal still has it.
 enum Watch {
-    static func run(options: Options, patterns given: [String]) -> Int32 {
+    static func run(options base: Options, patterns words: [String]) -> Int32 {
+        var options = base
+        // `watch --json PATTERN` reads as well as `--json watch PATTERN`.
+        if words.contains("--json") { options.json = true }
+        let given = words.filter { $0 != "--json" }
         let patterns = given.isEmpty ? ["*"] : given
         let path = options.socketPath()
         let paint = Paint(on: Terminal.colour(1))
