@@ -1,6 +1,12 @@
 # Doorstep: the two commands of README.md are `make run` and `make test`.
 SWIFT ?= swift
 PREFIX ?= /usr/local
+# Where bash-completion, zsh and fish look for completions under PREFIX (Debian's zsh and fish
+# read /usr/local/share/… too; a Debian package uses /usr/share/bash-completion/completions,
+# /usr/share/zsh/vendor-completions and /usr/share/fish/vendor_completions.d).
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 ARGS ?=
 
 .PHONY: all deps build run test release install clean-state bench bench-smoke fuzz fuzz-smoke
@@ -45,14 +51,22 @@ fuzz-smoke: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Installs binaries, systemd units, sysusers.d/tmpfiles.d entries and an example config.
+# Installs binaries, shell completions, systemd units, sysusers.d/tmpfiles.d entries and an
+# example config. The completion scripts are static (they ask the daemon at each Tab), so they
+# are written here by the client itself: `doorstepctl completion bash|zsh|fish`.
 install: release
 	install -D -m 0755 .build/release/doorstepd $(DESTDIR)$(PREFIX)/bin/doorstepd
 	install -D -m 0755 .build/release/doorstepctl $(DESTDIR)$(PREFIX)/bin/doorstepctl
+	install -d $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
+	.build/release/doorstepctl completion bash > $(DESTDIR)$(BASH_COMPLETION_DIR)/doorstepctl
+	.build/release/doorstepctl completion zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_doorstepctl
+	.build/release/doorstepctl completion fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/doorstepctl.fish
+	chmod 0644 $(DESTDIR)$(BASH_COMPLETION_DIR)/doorstepctl $(DESTDIR)$(ZSH_COMPLETION_DIR)/_doorstepctl $(DESTDIR)$(FISH_COMPLETION_DIR)/doorstepctl.fish
 	install -D -m 0644 systemd/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
 	install -D -m 0644 systemd/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
 	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf
 	install -D -m 0644 systemd/doorstep.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/doorstep.conf
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/README.md
 	install -D -m 0644 docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/protocol.md
+	install -D -m 0644 docs/doorstepctl.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/doorstepctl.md
 	[ -e $(DESTDIR)/etc/doorstep/doorstep.toml ] || install -D -m 0640 config/doorstep.toml $(DESTDIR)/etc/doorstep/doorstep.toml

@@ -41,6 +41,14 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // libedit (Debian: libedit-dev), the BSD line editor: doorstepctl's interactive session
+        // (prompt, editing, history, Tab completion).
+        .systemLibrary(
+            name: "CEditLine",
+            path: "Sources/CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         // What a reply carries: Reply, JSON, ControlError and CJK-aligned text tables. No
         // Foundation; the vocabulary plugins and the wire protocol share.
         .target(name: "DoorstepValues", swiftSettings: strict),
@@ -100,8 +108,8 @@ let package = Package(
         .executableTarget(name: "doorstep-bench", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
-        // The thin client: Glibc sockets only, no Foundation.
-        .executableTarget(name: "doorstepctl", dependencies: ["DoorstepProtocol"], swiftSettings: strict),
+        // The thin client: Glibc sockets and libedit, no Foundation.
+        .executableTarget(name: "doorstepctl", dependencies: ["DoorstepProtocol", "CEditLine"], swiftSettings: strict),
 
         // Plugins: one target each under plugins/NAME, depending only on the contract (PluginAPI),
         // the helpers (PluginSupport) and the interface targets they offer or consume.

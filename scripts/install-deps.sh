@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Doorstep needs to build and test, if any is missing.
 #   libsystemd-dev pkg-config  build: sd_notify, sd_listen_fds, sd_journal_sendv
+#   libedit-dev                build: doorstepctl's interactive session (line editing, history)
+#   tmux zsh fish              tests: the interactive session in a terminal; completion scripts
 #   systemd                    tests: systemd-socket-activate, systemd-analyze
 #   util-linux                 tests: setpriv (connect as another user), unshare
 #   socat                      tests and docs: talking to the socket by hand
@@ -9,7 +11,7 @@
 #   chromium fonts-wqy-microhei  tests: the HTML report rendered in a real browser, with Chinese glyphs
 #   prometheus                 tests: promtool check metrics on the metrics command's output
 set -euo pipefail
-packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3
+packages=(libsystemd-dev pkg-config libedit-dev tmux zsh fish systemd util-linux socat strace procps e2fsprogs python3
           chromium fonts-wqy-microhei prometheus)
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,10 @@ struct ControlConnection {
         case timeout(Double)
         case closed(pending: Int)
         case io(String)
+        /// Ctrl-C in the interactive session, while waiting for the daemon.
+        case interrupted
+        /// The daemon refused the connection or a request of a query (its final line).
+        case refused(String)
     }
 
     let fd: Int32
@@ -58,6 +62,7 @@ struct ControlConnection {
         var outgoing = initial[...]
         var expected = initialRequests
         var counter = RequestCounter()
+        counter.keepLines = printer.separators
         var stdinOpen = readStdin
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var lastProgress = Self.now()
@@ -89,6 +94,10 @@ struct ControlConnection {
                         outgoing.append(0x0A)
                     }
                 }
+                if !counter.lines.isEmpty {
+                    printer.requests += counter.lines
+                    counter.lines.removeAll()
+                }
             }
             if fds[0].revents & Int16(POLLOUT) != 0, !outgoing.isEmpty {
                 let n = outgoing.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -111,6 +120,38 @@ struct ControlConnection {
                     return
                 }
             }
+        }
+    }
+
+    /// Sends all of `bytes` (blocking in poll), or throws; Ctrl-C in the session interrupts.
+    func sendAll(_ bytes: [UInt8], timeout: Double) throws(Failure) {
+        var rest = bytes[...]
+        let start = Self.now()
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                rest = rest.dropFirst(n)
+                continue
+            }
+            if n < 0, errno != EAGAIN, errno != EINTR { throw .closed(pending: 1) }
+            try wait(for: Int16(POLLOUT), since: start, timeout: timeout)
+        }
+    }
+
+    /// Waits until the socket is ready for `events`; throws on timeout or Ctrl-C.
+    func wait(for events: Int16, since start: Double, timeout: Double) throws(Failure) {
+        while true {
+            if Signals.takeInterrupt() { throw .interrupted }
+            var fds = [pollfd(fd: fd, events: events, revents: 0)]
+            var wait: Int32 = -1
+            if timeout > 0 {
+                let left = timeout - (Self.now() - start)
+                if left <= 0 { throw .timeout(timeout) }
+                wait = Int32(min(left * 1000, 60_000)) + 1
+            }
+            let ready = poll(&fds, 1, wait)
+            if ready > 0 { return }
+            if ready < 0, errno != EINTR { throw .io("poll: \(String(cString: strerror(errno)))") }
         }
     }
 

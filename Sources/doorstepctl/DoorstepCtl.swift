@@ -24,12 +24,28 @@ enum DoorstepCtl {
             Output.out("doorstepctl \(DoorstepVersion.release) (protocol \(DoorstepVersion.proto))")
             return 0
         }
+        // The client's own commands: completion scripts, the completion engine, watch.
+        switch options.words.first {
+        case "completion":
+            guard options.words.count == 2, let script = ShellCompletion.script(options.words[1]) else {
+                Output.err("doorstepctl: usage: doorstepctl completion bash|zsh|fish")
+                return 2
+            }
+            Output.writeAll(1, script)
+            return 0
+        case "__complete":
+            return ShellCompletion.complete(Array(options.words.dropFirst()), options: options)
+        case "watch":
+            return Watch.run(options: options, patterns: Array(options.words.dropFirst()))
+        default:
+            break
+        }
+        let lang = ClientLanguage.fromEnvironment()
+        if options.words.isEmpty, Terminal.isTTY(0) {
+            return InteractiveSession(options: options, lang: lang).run()
+        }
         var request: [UInt8] = []
         var requests = 0
-        if options.json {
-            request += Array("hello format=json client=doorstepctl\n".utf8)
-            requests += 1
-        }
         if !options.words.isEmpty {
             var line = options.words.map(Quoting.requestWord).joined(separator: " ")
             if let file = options.dataFile {
@@ -48,31 +64,63 @@ enum DoorstepCtl {
             requests += 1
         }
         let path = options.socketPath()
-        var printer = ReplyPrinter(json: options.json, skip: options.json ? 1 : 0)
-        do {
+        var printer = ReplyPrinter(json: options.json, skip: 0)
+        // Separators between the replies of requests read from stdin, for a person reading them.
+        printer.separators = options.words.isEmpty && (options.separators ?? Terminal.isTTY(1)) && !options.json
+            || options.words.isEmpty && options.json && options.separators == true
+        printer.paint = Paint(on: Terminal.colour(1))
+        do throws(ControlConnection.Failure) {
             let connection = try ControlConnection.connect(path: path)
             defer { close(connection.fd) }
-            try connection.converse(initial: request, initialRequests: requests, readStdin: options.words.isEmpty,
+            // The hellos go first and their replies are not shown: JSON replies, and the user's
+            // language when the daemon offers it (asked first: `lang` in hello's capabilities).
+            var hellos: [String] = []
+            if let lang {
+                let reader = LineReader(connection)
+                try connection.sendAll(Array("hello format=json client=doorstepctl\n".utf8), timeout: options.timeoutSeconds)
+                guard let line = try reader.next(timeout: options.timeoutSeconds) else { throw ControlConnection.Failure.closed(pending: 1) }
+                guard let hello = try? JSON.parse(Array(line.utf8)) else {
+                    printer.feed(Array(line.utf8) + [0x0A])
+                    return printer.worst
+                }
+                if !options.json { hellos.append("hello format=text") }
+                if (hello["data"]?["capabilities"]?.elements ?? []).contains(.string("lang")) { hellos.append("hello lang=\(lang)") }
+            } else if options.json {
+                hellos.append("hello format=json client=doorstepctl")
+            }
+            request = Array(hellos.map { $0 + "\n" }.joined().utf8) + request
+            printer.skip = hellos.count
+            try connection.converse(initial: request, initialRequests: requests + hellos.count, readStdin: options.words.isEmpty,
                                     follow: options.follow, timeout: options.timeoutSeconds, printer: &printer)
         } catch {
-            switch error {
-            case .unreachable(let message):
-                Output.err("doorstepctl: " + message)
-                return 69
-            case .timeout(let seconds):
-                Output.err("doorstepctl: no answer from doorstepd at \(path) within \(seconds) s (--timeout)")
-                return 3
-            case .closed(let pending):
-                // A refusal (403, 408, 429) is the daemon's own explanation of the close.
-                if printer.worst > 0 { return printer.worst }
-                Output.err("doorstepctl: doorstepd closed the connection with \(pending) request(s) unanswered")
-                return 3
-            case .io(let message):
-                Output.err("doorstepctl: " + message)
-                return 3
-            }
+            return report(error, path: path, printer: printer)
         }
         return printer.worst
+    }
+
+    /// Prints what went wrong with the connection; the exit status for it.
+    static func report(_ error: ControlConnection.Failure, path: String, printer: ReplyPrinter?) -> Int32 {
+        switch error {
+        case .unreachable(let message):
+            Output.err("doorstepctl: " + message)
+            return 69
+        case .timeout(let seconds):
+            Output.err("doorstepctl: no answer from doorstepd at \(path) within \(seconds) s (--timeout)")
+            return 3
+        case .closed(let pending):
+            // A refusal (403, 408, 429) is the daemon's own explanation of the close.
+            if let printer, printer.worst > 0 { return printer.worst }
+            Output.err("doorstepctl: doorstepd closed the connection with \(pending) request(s) unanswered")
+            return 3
+        case .io(let message):
+            Output.err("doorstepctl: " + message)
+            return 3
+        case .interrupted:
+            return 130
+        case .refused(let line):
+            Output.err("doorstepctl: " + line)
+            return 1
+        }
     }
 
     /// A heredoc word that no line of `body` equals.

@@ -7,21 +7,32 @@ struct Options {
     var follow = false
     var timeoutSeconds = 30.0
     var dataFile: String?
+    /// Separators between replies: nil = when stdout is a terminal and stdin carries requests.
+    var separators: Bool?
     var words: [String] = []
 
     static let usage = """
         usage: doorstepctl [--socket PATH] [--json] [--timeout SECONDS] [--data FILE|-] [--follow] COMMAND [ARG...]
+               doorstepctl [--socket PATH] [--json]                  (on a terminal: an interactive session)
                doorstepctl [--socket PATH] [--json] < requests.txt
+               doorstepctl [--socket PATH] [--json] watch [PATTERN...]
+               doorstepctl completion bash|zsh|fish
 
         Sends COMMAND to doorstepd and prints the reply. Arguments are passed as typed:
         key=value stays a named argument, anything with spaces or quotes is quoted for you.
-        With no COMMAND, reads request lines from stdin (pipelined) and prints every reply.
+        With no COMMAND on a terminal, opens a session: line editing, history (↑, Ctrl-R), Tab
+        completion of commands, arguments, values and household ids. With no COMMAND and stdin
+        not a terminal, reads request lines from stdin (pipelined) and prints every reply; on a
+        terminal each reply is headed by '» REQUEST' and a blank line (--separators forces them,
+        --no-separators leaves them out). 'watch' prints one line per event (default pattern *).
 
           --socket PATH      control socket (default: $DOORSTEP_SOCKET, ./var/doorstep.sock, /run/doorstep.sock)
           --json             print the daemon's JSON lines unchanged
           --timeout SECONDS  give up waiting for a reply after SECONDS (default 30; 0 waits forever)
           --data FILE        send FILE (or - for stdin) as the request's body (<<WORD heredoc)
           --follow, -f       keep printing events after the replies (use with subscribe)
+          --separators       separate replies from stdin even when stdout is not a terminal
+          --no-separators    never separate them (the default when stdout is not a terminal)
           --help, -h         this help;  --version  the client's version
 
         exit status: 0 success, 1 the daemon refused the request (4xx), 2 usage error,
@@ -60,6 +71,8 @@ struct Options {
             case "--socket", "-s": options.socket = try value(name, inline)
             case "--json": options.json = true
             case "--follow", "-f": options.follow = true
+            case "--separators": options.separators = true
+            case "--no-separators": options.separators = false
             case "--data", "-d": options.dataFile = try value(name, inline)
             case "--timeout", "-t":
                 let text = try value(name, inline)

@@ -5,6 +5,10 @@ import DoorstepProtocol
 struct RequestCounter {
     private var heredoc: [UInt8]?
     private var partial: [UInt8] = []
+    /// Keep each request's line in ``lines`` (for the separators between replies).
+    var keepLines = false
+    /// The request lines counted so far, when ``keepLines`` (the caller takes them).
+    var lines: [String] = []
 
     /// Feeds raw input; returns how many complete requests it finished.
     mutating func feed(_ bytes: some Sequence<UInt8>) -> Int {
@@ -33,6 +37,7 @@ struct RequestCounter {
         let content = bytes.drop { $0 == 0x20 || $0 == 0x09 }
         if content.isEmpty || content.first == UInt8(ascii: "#") { return false }
         heredoc = Lexer.heredocWord(bytes).map { Array($0.utf8) }
+        if keepLines { lines.append(String(decoding: content, as: UTF8.self)) }
         return true
     }
 

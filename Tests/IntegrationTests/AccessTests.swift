@@ -57,6 +57,11 @@ struct AccessTests {
         let publish = try asNobody(daemon, ["probe.publish", "x"])
         #expect(publish.err.contains("403 forbidden: probe.publish needs role operator"))
         #expect(try asNobody(daemon, ["probe.echo", "看"]).out == "看\n")
+        // Tab (doorstepctl's session and shell completion) offers what the role may run;
+        // after `help` every name.
+        #expect(try asNobody(daemon, ["__complete", "--", "probe.p"]).out == "")
+        #expect(try asNobody(daemon, ["__complete", "--", "probe.e"]).out == "probe.echo\n")
+        #expect(try asNobody(daemon, ["__complete", "--", "help", "probe.p"]).out == "probe.publish\n")
         #expect(daemon.stderr.contains("request refused"))
         #expect(daemon.stderr.contains("uid=65534"))
     }

@@ -26,6 +26,7 @@ enum RosterArgs {
     static let headers = Arg.named("headers", .choice(RosterImport.Headers.self), summary: "header words: zh (default) or en")
     static let replace = Arg.named("replace", .bool, summary: "yes: take buildings another leader has")
     static let building = Arg.named("building", summary: "only this building")
+    static let prefix = Arg.named("prefix", summary: "only ids starting with this (3-2- is unit 2 of building 3); for completion")
     static let leader = Arg.positional("name", summary: "leader's name")
     static let buildings = Arg.required("buildings", summary: "buildings separated by ','")
     static let leaderPhone = Arg.named("phone", summary: "phone")
@@ -42,8 +43,9 @@ extension RosterPlugin {
             try await roster.importCSV(bytes: request.bodyBytes ?? [], partial: try request[RosterArgs.mode] == "partial",
                                        fillDown: try request[RosterArgs.fillDown] ?? false)
         },
-        Command("roster.households", summary: "households in walking order", arguments: [RosterArgs.building]) { roster, request in
-            await roster.households(building: try request[RosterArgs.building])
+        Command("roster.households", summary: "households in walking order",
+                arguments: [RosterArgs.building, RosterArgs.prefix]) { roster, request in
+            await roster.households(building: try request[RosterArgs.building], prefix: try request[RosterArgs.prefix])
         },
         .immediate("roster.household", summary: "one household: residents, tags, leader", arguments: [RosterArgs.household]) { roster, request in
             try roster.householdNow(try request[RosterArgs.household], full: request.caller.role >= .operator)

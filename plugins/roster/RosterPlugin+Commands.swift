@@ -57,8 +57,10 @@ extension RosterPlugin {
         return Reply(data: data, lines: lines, message: "imported \(added + updated) residents\(converted)")
     }
 
-    func households(building: String?) -> Reply {
-        let rows = state.orderedHouseholds.filter { building == nil || $0.building == building }.map { id -> JSON in
+    func households(building: String?, prefix: String? = nil) -> Reply {
+        let rows = state.orderedHouseholds.filter {
+            (building == nil || $0.building == building) && (prefix == nil || $0.description.hasPrefix(prefix!))
+        }.map { id -> JSON in
             let residents = state.households[id.description]!.values
             let tags = Set(residents.flatMap(\.tags)).sorted()
             return [

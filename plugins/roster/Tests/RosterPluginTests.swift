@@ -176,6 +176,13 @@ enum Community {
         let households = try await harness.ok("roster.households").data.array
         #expect(households.compactMap { $0["household"]?.string } == Community.walkingOrder)
         #expect(households.first { $0["household"] == "3-1-1101" }?["floor"]?.int == 11)
+        // prefix= (what doorstepctl's Tab asks for): ids starting with it, still in walking order.
+        let unit = try await harness.ok("roster.households prefix=3-1-", as: .viewer).data.array
+        #expect(unit.compactMap { $0["household"]?.string } == ["3-1-201", "3-1-1101"])
+        let building = try await harness.ok("roster.households prefix=3", as: .viewer).data.array
+        #expect(building.compactMap { $0["household"]?.string } == ["3-1-201", "3-1-1101", "3-2-501", "3-2-502"],
+                "building 3 and its units, not 12-1-101")
+        #expect(try await harness.ok("roster.households prefix=9-").data.array.isEmpty)
 
         let stats = try await harness.ok("roster.stats")
         #expect(stats["buildings"]?.int == 3)
