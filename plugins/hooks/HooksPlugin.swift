@@ -195,9 +195,13 @@ public actor HooksPlugin: StatefulPlugin {
         var summary: [(String, JSON)] = [("hook", .string(run.hook)), ("event", .string(run.event.name)), ("seq", .number(Int(run.event.seq))),
                                           ("attempt", .number(attempt)), ("outcome", .string(outcome.outcome)),
                                           ("exit", outcome.exit.map { .number($0) } ?? .null)]
-        // No output in the events: any viewer may subscribe, and a gateway's answer may hold a
-        // phone number (hooks.runs, for operators, shows it).
-        if !outcome.succeeded {
+        // No output in the events (any viewer may subscribe, and a gateway's answer may hold a
+        // phone number; hooks.runs, for operators, shows it), except for a hook that captures
+        // it: its first line, for the plugin that must learn the outcome (a post's URL).
+        if spec?.capture == true { summary.append(("output", .optional(outcome.error.map(HookProcess.clipped) ?? outcome.firstLine))) }
+        if outcome.succeeded {
+            if spec?.capture == true { announcing.append(Announcement("hooks.succeeded", .object(summary))) }
+        } else {
             summary.append(("next_at", nextAt.map { .string(ValueParser.iso8601($0)) } ?? .null))
             announcing.append(Announcement("hooks.failed", .object(summary)))
             if gaveUp { announcing.append(Announcement("hooks.gave_up", .object(summary))) }
