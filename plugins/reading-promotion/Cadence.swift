@@ -58,7 +58,11 @@ struct Cadence: Codable, Sendable, Equatable, CustomStringConvertible {
             // 1970-01-01 was a Thursday (3 when Monday is 0).
             let weekday = Int(((day + 3) % 7 + 7) % 7)
             if weekdays?.contains(weekday) ?? true {
-                let instant = zone.instant(ofLocal: day * 86_400 + Int64(minute * 60))
+                let local = day * 86_400 + Int64(minute * 60)
+                var instant = zone.instant(ofLocal: local)
+                // A time that does not exist (skipped by daylight saving) is read with the
+                // offset from before the change: 02:30 on a spring-forward day is 03:30.
+                if instant + Int64(zone.offset(at: instant)) != local { instant = local - Int64(zone.offset(at: instant - 86_400)) }
                 if instant >= t { return instant }
             }
             day += 1

@@ -143,6 +143,7 @@ extension ReadingPromotionPlugin {
         let s = try existingSeries(name)
         let posts = s.posts.compactMap { state.posts[$0] }.sorted { ($0.at, $0.id) < ($1.at, $1.id) }
         guard case .object(var fields) = seriesJSON(s) else { return Reply() }
+        fields.removeAll { $0.0 == "posts" }
         fields.append(("posts", .array(posts.map(postRow))))
         var lines = ["series: \(s.name)", "title: \(s.title)", "cadence: \(s.cadence)",
                      "channels: " + s.channels.map(display).joined(separator: ", ")]
