@@ -164,9 +164,10 @@ import Testing
             clock.set(time)
             let upTo = Self.iso(time + 1)
             #expect(try await eventually {
+                // In this order: once nothing is scheduled up to now, a post is due until its hook's outcome.
+                guard try await h.ok("reading.post.list status=scheduled to=\(upTo)").data.array.isEmpty else { return false }
                 let due = try await channelCounts(h, "due")
-                return try await h.ok("reading.post.list status=scheduled to=\(upTo)").data.array.isEmpty
-                    && due["wechat"] == 0 && due["weibo"] == 0 && due["app"] == 0
+                return due["wechat"] == 0 && due["weibo"] == 0 && due["app"] == 0
             }, "everything due at \(Self.iso(time)) went out")
             // Staff publish the hand channels from the queue, oldest first, and confirm.
             for channel in manual {
@@ -186,7 +187,9 @@ import Testing
 
         let report = try await h.ok("reading.report from=2022-01-03 to=2022-01-23")
         let unpublished = try await h.ok("reading.post.list").data.array.filter { $0["channels"]!.array.contains { $0["status"] != "published" } }
-        #expect(unpublished.isEmpty, "\(unpublished.map(\.serialized))")
+        for post in unpublished {
+            Issue.record("not published everywhere: \(try await h.ok("reading.post.show \(post["id"]!.int!)").data.serialized)")
+        }
         #expect(report["published"] == 537, "\(report.data)")
         #expect(report["posts"] == .number(21 + 6 + 131) && report["failures"] == 15 && report["failed_now"] == 0 && report["due_now"] == 0)
         var perChannel: [String: Int] = [:]
