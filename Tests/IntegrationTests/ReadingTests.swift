@@ -328,6 +328,21 @@ struct ReadingTests {
         #expect(reply.components(separatedBy: #"\r\n"#).count == 4, "header, two invitations, and the end")
     }
 
+    // MARK: Config
+
+    @Test func aBadChannelStopsTheDaemonFromStartingAndNamesItsLine() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        dir.write("bad.toml", "[plugins.reading-promotion]\nwaitlist = true\n\n[plugins.reading-promotion.channels.weibo]\nkind = \"api\"\nname = \"微博\"\nmax_len = 3\n")
+        let bad = try DaemonProcess.run(Binaries.doorstepd, ["--check-config", "--config", dir.file("bad.toml")])
+        #expect(bad.status == 1)
+        #expect(bad.err.hasPrefix("\(dir.file("bad.toml")):7:1: [plugins.reading-promotion] channels.weibo.max_len: unknown key 'max_len'; "
+            + "a channel has kind, name, max_title, max_body, hook"), "\(bad.err)")
+        dir.write("kind.toml", "[plugins.reading-promotion.channels.douyin]\nkind = \"by hand\"\n")
+        let kind = try DaemonProcess.run(Binaries.doorstepd, ["--check-config", "--config", dir.file("kind.toml")])
+        #expect(kind.err.contains("kind.toml:2:1: [plugins.reading-promotion] channels.douyin.kind: expected \"api\" or \"manual\""), "\(kind.err)")
+    }
+
     // MARK: Bad input
 
     @Test func eachBadInputIsASpecificErrorAndRecordsNothing() throws {
