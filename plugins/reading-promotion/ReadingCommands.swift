@@ -25,6 +25,7 @@ enum ReadingArgs {
     static let from = Arg.named("from", timeText, summary: "from this day or time")
     static let to = Arg.named("to", timeText, summary: "to this day (included) or time (excluded)")
     static let cancelChannel = Arg.named("channel", summary: "only this channel (default: every channel not yet published)")
+    static let force = Arg.named("force", .bool, summary: "yes: even while its hook is publishing it (a hook that never answers)")
     static let reason = Arg.named("reason", summary: "why")
     static let channel = Arg.required("channel", summary: "the channel")
     static let url = Arg.required("url", summary: "where it was published (https://…)")
@@ -94,11 +95,12 @@ extension ReadingPromotionPlugin {
             try await plugin.editPost(request)
         },
         Command("reading.post.cancel", summary: "cancel a post on every channel not yet published, or on one", role: .operator,
-                arguments: [ReadingArgs.post, ReadingArgs.cancelChannel, ReadingArgs.reason], mutates: true) { plugin, request in
+                arguments: [ReadingArgs.post, ReadingArgs.cancelChannel, ReadingArgs.reason, ReadingArgs.force], mutates: true) { plugin, request in
             try await plugin.cancelPost(request)
         },
         Command("reading.post.published", summary: "confirm a post was published on a channel, with its URL", role: .operator,
-                arguments: [ReadingArgs.post, ReadingArgs.channel, ReadingArgs.url, ReadingArgs.publishedAt], mutates: true) { plugin, request in
+                arguments: [ReadingArgs.post, ReadingArgs.channel, ReadingArgs.url, ReadingArgs.publishedAt, ReadingArgs.force],
+                mutates: true) { plugin, request in
             try await plugin.confirmPublished(request)
         },
         Command("reading.queue", summary: "posts due on manual channels, oldest first: title and text exactly as to paste",

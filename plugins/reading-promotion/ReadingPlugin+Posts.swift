@@ -90,11 +90,16 @@ extension ReadingPromotionPlugin {
         let post = try existingPost(id)
         var targets = post.deliveries
         let only = try (try request[ReadingArgs.cancelChannel]).map { try channelID(of: $0, in: post) }
+        let force = try request[ReadingArgs.force] == true
         if let only {
             let d = post.delivery(only)!
-            guard d.canCancel else { throw ControlError.conflict(Self.stateText(post, d, display(only)) + "; it cannot be cancelled") }
+            guard d.canCancel || (force && d.status == .due) else {
+                throw ControlError.conflict(Self.stateText(post, d, display(only)) + "; it cannot be cancelled"
+                    + (d.status == .due ? " (force=yes if its hook never answers: its outcome is then ignored)" : ""))
+            }
             targets = [d]
         } else {
+            if force { throw ControlError.invalidArgument("force=yes needs channel=: it cancels one channel its hook is publishing") }
             targets = targets.filter(\.canCancel)
             guard !targets.isEmpty else {
                 throw ControlError.conflict("post \(id) has nothing to cancel: "
@@ -103,7 +108,7 @@ extension ReadingPromotionPlugin {
         }
         let reason = try (try request[ReadingArgs.reason]).map { try Self.line($0, "reason") }
         let channels = targets.map(\.channel)
-        let seq = try await record(PostCancelled(ids: [id], channel: only, reason: reason, at: now()),
+        let seq = try await record(PostCancelled(ids: [id], channel: only, reason: reason, at: now(), force: force ? true : nil),
                                    announcing: [Announcement("reading.post.cancelled", ["post": .number(id),
                                                                                          "channels": .array(channels.map { .string($0) })])])
         return Reply(data: ["id": .number(id), "cancelled": .array(channels.map { .string($0) }), "seq": .number(seq)], lines: [],
@@ -191,8 +196,10 @@ extension ReadingPromotionPlugin {
         let d = post.delivery(channel)!
         switch d.status {
         case .due where d.kind == .manual, .failed: break
+        case .due where try request[ReadingArgs.force] == true: break
         case .due:
-            throw ControlError.conflict(Self.stateText(post, d, display(channel)) + "; wait for its outcome (reading.post.show \(id))")
+            throw ControlError.conflict(Self.stateText(post, d, display(channel)) + "; wait for its outcome (reading.post.show \(id)), "
+                + "or add force=yes if its hook never answers")
         case .scheduled:
             throw ControlError.conflict(Self.stateText(post, d, display(channel)) + "; it is not due yet")
         case .published:

@@ -203,6 +203,8 @@ struct PostCancelled: StateEvent {
     var at: Int64
     /// The series cancelled with them, if any.
     var series: String?
+    /// Also a channel its hook is publishing (`force=yes`: a hook that never answers).
+    var force: Bool?
 }
 
 struct SeriesAdded: StateEvent {
@@ -327,7 +329,7 @@ struct ReadingState: Codable, Sendable, Equatable {
             for id in e.ids {
                 guard var post = s.posts[id] else { continue }
                 for i in post.deliveries.indices where e.channel == nil || post.deliveries[i].channel == e.channel {
-                    if post.deliveries[i].canCancel {
+                    if post.deliveries[i].canCancel || (e.force == true && post.deliveries[i].status == .due) {
                         post.deliveries[i].status = .cancelled
                         post.deliveries[i].cancelledAt = e.at
                     }

@@ -387,15 +387,24 @@ import Testing
         #expect(try await eventually { try await h.ok("reading.post.show 1")["channels"]?.array.first?["status"] == "due" })
         let late = try await h.error("reading.post.edit 1 title=x", as: .operator)
         #expect(late.code == 409 && late.message.contains("post 1 is due on 微信公众号"), "\(late.message)")
-        // No hooks service here: the API channels stay due; their posts cannot be cancelled meanwhile.
+        // No hooks service here: the API channels stay due; their posts cannot be cancelled
+        // meanwhile, unless forced (a hook that never answers), one channel at a time.
         #expect(try await h.error("reading.post.cancel 1", as: .operator).code == 409)
+        #expect(try await h.error("reading.post.cancel 1 channel=wechat", as: .operator).message.contains("force=yes if its hook never answers"))
+        #expect(try await h.error("reading.post.cancel 1 force=yes", as: .operator).code == 422)
+        #expect(try await h.ok("reading.post.cancel 1 channel=wechat force=yes", as: .operator)["cancelled"] == ["wechat"])
+        let stuck = try await h.error("reading.post.published 1 channel=weibo url=https://weibo.example/1", as: .operator)
+        #expect(stuck.code == 409 && stuck.message.contains("its hook is publishing it"), "\(stuck.message)")
+        try await h.ok("reading.post.published 1 channel=weibo url=https://weibo.example/1 force=yes", as: .operator)
+        #expect(try await h.ok("reading.post.show 1")["channels"]?.array.map { $0["status"]?.string } == ["cancelled", "published"])
         #expect(try await h.error("reading.retry channel=wechat post=1", as: .operator).code == 409)
         #expect(try await h.ok("reading.retry channel=wechat", as: .operator)["retried"] == [])
         let cancelled = try await h.ok("reading.series.cancel 习俗 reason=改为线下", as: .operator)
         #expect(cancelled["cancelled"] == [2, 3, 4])
         clock.set(Self.t("2022-01-20T00:00"))
         try await Task.sleep(for: .milliseconds(200))
-        #expect(try await h.ok("reading.post.list status=due").data.array.map { $0["id"]?.int } == [1], "cancelled posts never fall due")
+        #expect(try await h.ok("reading.post.list status=scheduled").data.array.isEmpty, "cancelled posts never fall due")
+        #expect(try await h.ok("reading.post.list status=due").data.array.isEmpty)
         #expect(try await h.ok("reading.series.list").data.array.first?["cancelled_at"] != .null)
         await h.stop()
     }
