@@ -295,11 +295,13 @@ import Testing
             name = "log"
             on = "reading.*"
             run = ["\(s.path("log.sh"))"]
+            timeout = "5m"
             capture = true
             [[hooks]]
             name = "publish"
             on = "reading.publish.weibo"
             run = ["\(s.path("slow.sh"))"]
+            timeout = "5m"
             capture = true
 
             """)
