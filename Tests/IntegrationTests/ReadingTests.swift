@@ -58,11 +58,13 @@ struct ReadingTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls `condition`, sleeping without holding a thread of the test pool (async tests of
+    /// other suites run meanwhile).
+    func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return try condition()
     }
@@ -100,7 +102,7 @@ struct ReadingTests {
 
     // MARK: A publisher that fails twice, then succeeds on reading.retry
 
-    @Test func aPublisherThatFailsTwiceSucceedsOnTheSecondRetry() throws {
+    @Test func aPublisherThatFailsTwiceSucceedsOnTheSecondRetry() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let sh = script(dir, "publish.sh", """
@@ -115,16 +117,16 @@ struct ReadingTests {
                                    stdin: "残疾人线上文化活动\n今晚八点，视频号直播\n")
         #expect(added.status == 0 && added.out == "post 1 due now on 微博\n", "\(added.out) \(added.err)")
         func status() throws -> String? { try Self.channel(daemon, post: 1, "weibo")?["status"] as? String }
-        #expect(try eventually { try status() == "failed" })
+        #expect(try await eventually { try status() == "failed" })
         var weibo = try #require(try Self.channel(daemon, post: 1, "weibo"))
         #expect((weibo["reason"] as? String)?.contains("gave up after attempt 1: failed (exit 1): weibo: 40001 invalid credential") == true, "\(weibo)")
         // The credentials are not fixed yet: the retry fails too.
         let first = try daemon.ctl(["reading.retry", "channel=weibo"])
         #expect(first.out == "1 posts sent again on 微博: 1\n", "\(first.out) \(first.err)")
-        #expect(try eventually { try status() == "failed" && (Self.channel(daemon, post: 1, "weibo")?["attempts"] as? Int) == 2 })
+        #expect(try await eventually { try status() == "failed" && (Self.channel(daemon, post: 1, "weibo")?["attempts"] as? Int) == 2 })
         // Now they are: the second retry publishes it.
         #expect(try daemon.ctl(["reading.retry", "channel=weibo", "failed-since=2022-01-01"]).status == 0)
-        #expect(try eventually { try status() == "published" })
+        #expect(try await eventually { try status() == "published" })
         weibo = try #require(try Self.channel(daemon, post: 1, "weibo"))
         #expect(weibo["url"] as? String == "https://weibo.example/p/reading-1-weibo" && weibo["attempts"] as? Int == 3)
         #expect(weibo["published_by"] as? String == "hook publish" && (weibo["published_at"] as? String)?.hasSuffix("+08:00") == true)
@@ -145,7 +147,7 @@ struct ReadingTests {
 
     // MARK: kill -9 with posts due while down
 
-    @Test func postsDueWhileTheDaemonWasKilledArePublishedOnceAfterTheRestart() throws {
+    @Test func postsDueWhileTheDaemonWasKilledArePublishedOnceAfterTheRestart() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let config = Self.channels.replacingOccurrences(of: "[daemon]\n", with: "[daemon]\nstate_dir = \"\(dir.file("state"))\"\n")
@@ -161,12 +163,12 @@ struct ReadingTests {
         _ = first.waitExit()
         first.stop()
         #expect(lines(dir.file("published")).isEmpty, "killed before any was due")
-        sleep(5)                                      // all three fell due while it was down
+        try await Task.sleep(for: .seconds(5))         // all three fell due while it was down
         let again = try DaemonProcess(config: config)
-        #expect(eventually { lines(dir.file("published")).count == 6 }, "\(lines(dir.file("published")))")
+        #expect(await eventually { lines(dir.file("published")).count == 6 }, "\(lines(dir.file("published")))")
         let keys = lines(dir.file("published"))
         #expect(Set(keys) == Set((1...3).flatMap { ["reading-\($0)-weibo", "reading-\($0)-wechat"] }), "each once: \(keys)")
-        #expect(try eventually { (try Self.channel(again, post: 3, "wechat")?["status"] as? String) == "published" })
+        #expect(try await eventually { (try Self.channel(again, post: 3, "wechat")?["status"] as? String) == "published" })
         let queue = try #require(try Self.data(again, ["reading.queue", "douyin"]) as? [[String: Any]])
         #expect(queue.map { $0["post"] as? Int } == [1, 2, 3], "in the queue once each, oldest first")
         #expect((try Self.channel(again, post: 4, "weibo")?["status"] as? String) == "scheduled")
@@ -174,7 +176,7 @@ struct ReadingTests {
         again.stop()
         let third = try DaemonProcess(config: config)
         defer { third.stop() }
-        usleep(800_000)
+        try await Task.sleep(for: .milliseconds(800))
         #expect(lines(dir.file("published")).count == 6)
         #expect((try Self.data(third, ["reading.queue", "douyin"]) as? [[String: Any]])?.count == 3)
         let report = try #require(try Self.data(third, ["reading.report"]) as? [String: Any])
@@ -185,7 +187,7 @@ struct ReadingTests {
 
     // MARK: The manual queue round trip
 
-    @Test func theManualQueueRoundTrip() throws {
+    @Test func theManualQueueRoundTrip() async throws {
         let daemon = try DaemonProcess(config: Self.channels)
         defer { daemon.stop() }
         let body = "“饭可一日不吃，书不可一日不读。”\n\n\t待到春暖花开时，我在省图等你。\n——陕西省图书馆 邱跃"
@@ -215,7 +217,7 @@ struct ReadingTests {
 
     // MARK: An event fills up; a cancellation promotes the waitlist
 
-    @Test func anEventFillsUpAndACancellationPromotesTheWaitlist() throws {
+    @Test func anEventFillsUpAndACancellationPromotesTheWaitlist() async throws {
         let daemon = try DaemonProcess(config: Self.channels)
         defer { daemon.stop() }
         let at = Self.ahead(3 * 86_400)
@@ -249,7 +251,7 @@ struct ReadingTests {
 
     // MARK: Text and JSON for every command
 
-    @Test func everyCommandAnswersInTextAndJSON() throws {
+    @Test func everyCommandAnswersInTextAndJSON() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(config: Self.channels + Self.hook(publisher(dir)))
@@ -330,7 +332,7 @@ struct ReadingTests {
 
     // MARK: Config
 
-    @Test func aBadChannelStopsTheDaemonFromStartingAndNamesItsLine() throws {
+    @Test func aBadChannelStopsTheDaemonFromStartingAndNamesItsLine() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         dir.write("bad.toml", "[plugins.reading-promotion]\nwaitlist = true\n\n[plugins.reading-promotion.channels.weibo]\nkind = \"api\"\nname = \"微博\"\nmax_len = 3\n")
@@ -345,7 +347,7 @@ struct ReadingTests {
 
     // MARK: Bad input
 
-    @Test func eachBadInputIsASpecificErrorAndRecordsNothing() throws {
+    @Test func eachBadInputIsASpecificErrorAndRecordsNothing() async throws {
         let daemon = try DaemonProcess(config: Self.channels)
         defer { daemon.stop() }
         #expect(try daemon.ctl(["--data", "-", "reading.post.add", "title=有", "channels=wechat", "at=\(Self.ahead(86_400))"], stdin: "x").status == 0)
