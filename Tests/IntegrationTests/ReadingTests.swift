@@ -35,7 +35,7 @@ struct ReadingTests {
         name = "publish"
         on = "reading.publish.*"
         run = ["\(script)", "{data.channel}", "{data.key}"]
-        timeout = "30s"
+        timeout = "5m"
         retries = \(retries)
         backoff = "1s"
         capture = true

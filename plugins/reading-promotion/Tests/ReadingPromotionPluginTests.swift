@@ -75,7 +75,7 @@ import Testing
         name = "publish"
         on = "reading.publish.*"
         run = ["\(script)", "{data.channel}", "{data.key}"]
-        timeout = "1m"
+        timeout = "5m"
         retries = \(retries)
         backoff = "\(backoff)"
         capture = true
@@ -83,8 +83,10 @@ import Testing
         """
     }
 
-    /// Polls `condition` (hooks run as real processes, in real time).
-    func eventually(_ seconds: Double = 60, _ condition: () async throws -> Bool) async throws -> Bool {
+    /// Polls `condition` (hooks run as real processes, in real time). Long, as in the hooks'
+    /// tests: the whole suite's blocking tests can starve this process's task pool (a hook of
+    /// one line was seen to take 40 s then); it returns as soon as the condition holds.
+    func eventually(_ seconds: Double = 180, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return true }
