@@ -100,6 +100,7 @@ let package = Package(
                 "VisitsPlugin",
                 "SuppliesPlugin",
                 "HooksPlugin",
+                "ReadingPromotionPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -128,6 +129,11 @@ let package = Package(
                                                      .product(name: "SystemPackage", package: "swift-system")],
                 path: "plugins/hooks", exclude: ["README.md", "Tests", "hooks.sample.toml"], swiftSettings: strict),
 
+        // Reading promotion (plugins/reading-promotion): posts to channels on a schedule, the copy-ready
+        // queue, online events, invitations, figures; commands reading.*.
+        .target(name: "ReadingPromotionPlugin", dependencies: ["PluginAPI", "PluginSupport"], path: "plugins/reading-promotion",
+                exclude: ["README.md", "Tests", "reading-promotion.sample.toml"], swiftSettings: strict),
+
         // Runs plugins in process (temporary journal, manual clock) for the plugins' own tests.
         .target(name: "PluginTesting", dependencies: ["DoorstepCore", "PluginAPI", "PluginSupport"], swiftSettings: strict),
         // Each plugin's own in-process tests, next to its code.
@@ -142,6 +148,9 @@ let package = Package(
                     path: "plugins/supplies/Tests", swiftSettings: strict),
         .testTarget(name: "HooksPluginTests", dependencies: ["HooksPlugin", "ProbePlugin", "PluginTesting", "PluginAPI", "PluginSupport"],
                     path: "plugins/hooks/Tests", swiftSettings: strict),
+        .testTarget(name: "ReadingPromotionPluginTests",
+                    dependencies: ["ReadingPromotionPlugin", "HooksPlugin", "PluginTesting", "PluginAPI", "PluginSupport"],
+                    path: "plugins/reading-promotion/Tests", swiftSettings: strict),
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol", "DoorstepValues"], swiftSettings: strict),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(

@@ -13,8 +13,12 @@
 /// Plugins are actors or otherwise `Sendable` classes; they never open sockets, pick paths or
 /// create loggers: everything comes from ``PluginContext``.
 public protocol DoorstepPlugin: AnyObject, Sendable {
-    /// Lowercase identifier; also the command and event namespace (`visits.record`).
+    /// Lowercase identifier: the config section (`[plugins.ID]`), the journal's records, `plugins`.
     static var id: String { get }
+    /// The command and event namespace (`visits` for `visits.record`, `visits.need.opened`); the
+    /// default is ``id``. A plugin whose id is long may declare a short one
+    /// (`reading-promotion` answers `reading.*`); namespaces are unique among plugins.
+    static var namespace: String { get }
     /// One line for `plugins` and `help`.
     static var summary: String { get }
     /// Whether the plugin runs when its config section does not say `enabled`.
@@ -50,6 +54,8 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
 }
 
 extension DoorstepPlugin {
+    public static var namespace: String { id }
+
     public static var enabledByDefault: Bool { true }
 
     public static var offers: [ServiceOffer<Self>] { [] }

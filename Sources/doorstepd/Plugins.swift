@@ -1,6 +1,7 @@
 import HooksPlugin
 import PluginAPI
 import ProbePlugin
+import ReadingPromotionPlugin
 import RosterPlugin
 import SuppliesPlugin
 import VisitsPlugin
@@ -11,6 +12,7 @@ let builtInPlugins: [any DoorstepPlugin.Type] = [
     RosterPlugin.self,
     VisitsPlugin.self,
     SuppliesPlugin.self,
+    ReadingPromotionPlugin.self,
     ProbePlugin.self,
     // The hooks service ([[hooks]]): last, so it reacts to everything the others commit.
     HooksPlugin.self,

@@ -120,7 +120,7 @@ struct ConfigLoaderTests {
 
     @Test func theShippedExampleIsValid() throws {
         let text = try FileIO.readText(#filePath.replacingOccurrences(of: "Tests/DoorstepCoreTests/ConfigLoaderTests.swift", with: "config/doorstep.toml"))
-        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks", "roster", "visits", "supplies"])
+        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks", "roster", "visits", "supplies", "reading-promotion"])
         #expect(c.daemon == DaemonSettings(), "the example documents the embedded defaults")
         #expect(c.plugins["probe"]?.enabled == false)
     }

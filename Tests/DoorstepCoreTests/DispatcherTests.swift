@@ -187,6 +187,24 @@ actor ShadowPlugin: DoorstepPlugin {
     init(config: PluginConfig, context: PluginContext) throws {}
 }
 
+/// A plugin with a long id and a short namespace (as reading-promotion answers reading.*).
+actor LongNamePlugin: DoorstepPlugin {
+    static let id = "long-name"
+    static let namespace = "probe"
+    static let summary = "a namespace"
+    static let commands: [Command<LongNamePlugin>] = [Command("probe.other", summary: "x") { _, _ in Reply() }]
+    init(config: PluginConfig, context: PluginContext) throws {}
+}
+
+/// Its own namespace, and a command outside it.
+actor OutsidePlugin: DoorstepPlugin {
+    static let id = "outside-plugin"
+    static let namespace = "outside"
+    static let summary = "bad"
+    static let commands: [Command<OutsidePlugin>] = [Command("outside-plugin.x", summary: "id, not namespace") { _, _ in Reply() }]
+    init(config: PluginConfig, context: PluginContext) throws {}
+}
+
 @Suite("Plugin registry")
 struct RegistryTests {
     @Test func commandsOutsideThePluginNamespaceAreRefused() {
@@ -194,5 +212,21 @@ struct RegistryTests {
         #expect(throws: ConfigFileError.self) { try host.validateRegistry() }
         let good = PluginHost(registry: [ProbePlugin.self], hub: EventHub(), logger: Logger(label: "t"))
         #expect(throws: Never.self) { try good.validateRegistry() }
+    }
+
+    @Test func aNamespaceIsUniqueAndHoldsThePluginsCommands() {
+        #expect(throws: Never.self) { try PluginHost(registry: [LongNamePlugin.self], hub: EventHub(), logger: Logger(label: "t")).validateRegistry() }
+        do {
+            try PluginHost(registry: [ProbePlugin.self, LongNamePlugin.self], hub: EventHub(), logger: Logger(label: "t")).validateRegistry()
+            Issue.record("two plugins with the namespace probe were accepted")
+        } catch {
+            #expect("\(error)".contains("plugins probe and long-name both use the name 'probe'"), "\(error)")
+        }
+        do {
+            try PluginHost(registry: [OutsidePlugin.self], hub: EventHub(), logger: Logger(label: "t")).validateRegistry()
+            Issue.record("a command named by the id, not the namespace, was accepted")
+        } catch {
+            #expect("\(error)".contains("names must start with 'outside.'"), "\(error)")
+        }
     }
 }

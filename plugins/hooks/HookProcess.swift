@@ -21,6 +21,8 @@ enum HookProcess {
         var permanent = false
         /// The first lines of its output.
         var output: [String] = []
+        /// The first line of its output, up to ``capturedBytes`` (for `capture = true`).
+        var firstLine: String?
         var ms = 0
 
         var succeeded: Bool { exit == 0 && !timedOut && error == nil }
@@ -121,6 +123,7 @@ enum HookProcess {
             }
             outcome.timedOut = result.closureResult.1
             outcome.output = lines(result.closureResult.0)
+            outcome.firstLine = firstLine(result.closureResult.0)
             switch result.terminationStatus {
             case .exited(let code):
                 outcome.exit = Int(code)
@@ -182,6 +185,33 @@ enum HookProcess {
             written += n
         }
         return .success(FileDescriptor(rawValue: fds[0]))
+    }
+
+    /// What a capturing hook's events carry of its output: the first line, at most this many bytes.
+    static let capturedBytes = 1_024
+
+    /// The first non-empty line of `bytes` without its line end and surrounding blanks, cut to
+    /// ``capturedBytes`` at a character boundary (invalid UTF-8 shown as U+FFFD); nil if none.
+    static func firstLine(_ bytes: [UInt8]) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            var line = raw[...]
+            while let c = line.first, blank(c) { line = line.dropFirst() }
+            while let c = line.last, blank(c) { line = line.dropLast() }
+            if !line.isEmpty { return clipped(String(line)) }
+        }
+        return nil
+    }
+
+    /// `text` cut to ``capturedBytes`` at a character boundary.
+    static func clipped(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            guard out.utf8.count + c.utf8.count <= capturedBytes else { break }
+            out.append(c)
+        }
+        return out
     }
 
     /// The first ``outputLines`` lines of `bytes` (invalid UTF-8 shown as U+FFFD).

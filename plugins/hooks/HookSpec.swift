@@ -15,6 +15,10 @@ struct HookSpec: Sendable, Equatable {
     var retries: Int
     /// Wait before the first retry; doubled for each later one, at most ``maxBackoff``.
     var backoff: Duration
+    /// `capture`: the first line of its output goes into its events (`hooks.succeeded` after a
+    /// success, `output` in `hooks.failed`/`hooks.gave_up`), for a plugin that must learn the
+    /// outcome (a publisher prints the post's URL).
+    var capture: Bool
     var user: (name: String, uid: uid_t)?
     var group: (name: String, gid: gid_t)?
     /// The identity the command runs with, when doorstepd (root) drops to `user`: the user's
@@ -32,7 +36,7 @@ struct HookSpec: Sendable, Equatable {
 
     static func == (a: HookSpec, b: HookSpec) -> Bool {
         a.name == b.name && a.patterns == b.patterns && a.argv == b.argv && a.timeout == b.timeout && a.retries == b.retries
-            && a.backoff == b.backoff && a.drop == b.drop
+            && a.backoff == b.backoff && a.drop == b.drop && a.capture == b.capture
     }
 
     /// Whether this hook runs for `name`. The hooks service's own events (`hooks.failed`) reach
@@ -105,6 +109,7 @@ struct HookSpec: Sendable, Equatable {
         retries = try rethrow("retries") { () throws(ConfigError) in try config.int("retries", default: 3, range: 0...100) }
         backoff = try rethrow("backoff") { () throws(ConfigError) in try config.duration("backoff", default: .seconds(30)) }
         guard backoff >= .seconds(1), backoff <= Self.maxBackoff else { throw fail("backoff", "expected 1s to 1h") }
+        capture = try rethrow("capture") { () throws(ConfigError) in try config.bool("capture", default: false) }
         if let userName = try rethrow("user", { () throws(ConfigError) in try config.optionalString("user") }) {
             guard let pw = getpwnam(userName) else { throw fail("user", "no such user '\(ValueParser.shown(userName))'") }
             user = (userName, pw.pointee.pw_uid)
@@ -132,7 +137,7 @@ struct HookSpec: Sendable, Equatable {
             throw fail(user != nil ? "user" : "group", "doorstepd runs as uid \(geteuid()), not root: it cannot start hooks as another user or group")
         }
         if let unknown = config.unreadKeys.first {
-            throw ConfigError(key: key(unknown), "unknown key '\(unknown)'; a hook has name, on, run, timeout, retries, backoff, user, group")
+            throw ConfigError(key: key(unknown), "unknown key '\(unknown)'; a hook has name, on, run, timeout, retries, backoff, capture, user, group")
         }
     }
 }

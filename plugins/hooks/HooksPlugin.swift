@@ -66,6 +66,11 @@ public actor HooksPlugin: StatefulPlugin {
     /// event's time on standard input are shown in it (the runner itself runs outside any
     /// request, where the host sets no zone).
     private var zone = CommunityZone.current
+    /// When each configured hook came to this instance (its start, or the reload that added
+    /// it): for a hook not yet activated, events committed from then on are its own. (Taking
+    /// the time a reaction first sees an event instead dropped that event whenever the reaction
+    /// ran a second after the event was committed.)
+    private var configuredAt: [String: Int64] = [:]
     let context: PluginContext
 
     public nonisolated var stateService: any StateService { context.state }
@@ -73,14 +78,33 @@ public actor HooksPlugin: StatefulPlugin {
     public init(config: PluginConfig, context: PluginContext) throws {
         settings = try Settings(config)
         self.context = context
+        let now = context.clock.now()
+        for hook in settings.hooks { configuredAt[hook.name] = now }
     }
 
     /// New hooks apply to events committed from now on; runs already queued keep going (a run
     /// whose hook was removed is dropped when it comes due, and shown as such).
     public func reload(_ config: PluginConfig) async throws -> Bool {
         settings = try Settings(config)
+        let now = context.clock.now()
+        for hook in settings.hooks where configuredAt[hook.name] == nil { configuredAt[hook.name] = now }
+        await activateNew()
         doorbell.ring()
         return true
+    }
+
+    /// Records when hooks not yet activated came (durably, so events committed after it run
+    /// them even if the daemon dies before it reacts to them).
+    private func activateNew() async {
+        var fresh: [String: Int64] = [:]
+        for hook in settings.hooks where state.activated[hook.name] == nil { fresh[hook.name] = configuredAt[hook.name] ?? context.clock.now() }
+        guard !fresh.isEmpty else { return }
+        do {
+            try await record(HooksState.Activated(hooks: fresh))
+        } catch {
+            // Not recorded: the first event each of them sees activates it (as configured now).
+            context.logger.warning("cannot record when new hooks were configured", metadata: ["error": "\(error)"])
+        }
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
@@ -106,7 +130,7 @@ public actor HooksPlugin: StatefulPlugin {
         guard !matched.isEmpty else { return }
         let now = context.clock.now()
         var activate: [String: Int64] = [:]
-        for name in matched where state.activated[name] == nil { activate[name] = now }
+        for name in matched where state.activated[name] == nil { activate[name] = configuredAt[name] ?? now }
         // Events from before a hook existed (a hook added to the config, the service enabled
         // for the first time) do not run it.
         let names = matched.filter { event.time >= (state.activated[$0] ?? activate[$0] ?? now) }
@@ -124,6 +148,7 @@ public actor HooksPlugin: StatefulPlugin {
     public func run() async throws {
         // The host starts run() in the community's zone; retries after a restart use it.
         zone = CommunityZone.current
+        await activateNew()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = context.clock.now()
@@ -195,9 +220,13 @@ public actor HooksPlugin: StatefulPlugin {
         var summary: [(String, JSON)] = [("hook", .string(run.hook)), ("event", .string(run.event.name)), ("seq", .number(Int(run.event.seq))),
                                           ("attempt", .number(attempt)), ("outcome", .string(outcome.outcome)),
                                           ("exit", outcome.exit.map { .number($0) } ?? .null)]
-        // No output in the events: any viewer may subscribe, and a gateway's answer may hold a
-        // phone number (hooks.runs, for operators, shows it).
-        if !outcome.succeeded {
+        // No output in the events (any viewer may subscribe, and a gateway's answer may hold a
+        // phone number; hooks.runs, for operators, shows it), except for a hook that captures
+        // it: its first line, for the plugin that must learn the outcome (a post's URL).
+        if spec?.capture == true { summary.append(("output", .optional(outcome.error.map(HookProcess.clipped) ?? outcome.firstLine))) }
+        if outcome.succeeded {
+            if spec?.capture == true { announcing.append(Announcement("hooks.succeeded", .object(summary))) }
+        } else {
             summary.append(("next_at", nextAt.map { .string(ValueParser.iso8601($0)) } ?? .null))
             announcing.append(Announcement("hooks.failed", .object(summary)))
             if gaveUp { announcing.append(Announcement("hooks.gave_up", .object(summary))) }

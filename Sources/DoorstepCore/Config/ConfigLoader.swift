@@ -259,7 +259,13 @@ private struct SectionReader {
                 enabled = b
             }
             var locations: [String: SourceLocation] = [:]
-            for key in values.keys { locations[key] = location(["plugins", id, key]) }
+            // Keys of nested tables too (`channels.weibo.kind` of [plugins.reading-promotion.channels.weibo]),
+            // so an error a plugin finds in one names its line.
+            func note(_ path: [String], _ value: ConfigValue) {
+                locations[path.joined(separator: ".")] = location(["plugins", id] + path)
+                if case .table(let inner) = value { for (k, v) in inner { note(path + [k], v) } }
+            }
+            for (key, value) in values { note([key], value) }
             out[id] = PluginSection(enabled: enabled, values: values, locations: locations, location: location(["plugins", id]))
         }
         return out

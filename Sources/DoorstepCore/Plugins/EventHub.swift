@@ -238,13 +238,16 @@ public final class EventHub: Sendable {
 /// subscriptions end when the plugin stops.
 final class PluginEventBus: EventBus {
     let pluginID: String
+    /// The names it may publish start with this and a dot (usually the id).
+    let namespace: String
     let hub: EventHub
     let ref: JournalRef
     let clock: any WallClock
     private let owned = Mutex<[UInt64]>([])
 
-    init(pluginID: String, hub: EventHub, ref: JournalRef, clock: any WallClock) {
+    init(pluginID: String, namespace: String? = nil, hub: EventHub, ref: JournalRef, clock: any WallClock) {
         self.pluginID = pluginID
+        self.namespace = namespace ?? pluginID
         self.hub = hub
         self.ref = ref
         self.clock = clock
@@ -254,7 +257,7 @@ final class PluginEventBus: EventBus {
     /// sequence number; it is delivered once durable.
     func publish(_ name: String, _ data: JSON) throws(ControlError) -> UInt64 {
         var record = RecordedEvent(seq: 0, time: clock.now(), plugin: "@" + pluginID, type: "@event", version: 1, payload: [])
-        record.announced = try PluginStateService.encode([Announcement(name, data)], of: pluginID)
+        record.announced = try PluginStateService.encode([Announcement(name, data)], of: pluginID, namespace: namespace)
         guard let journal = ref.journal else { throw .unavailable("the state store is not open; cannot publish \(name) yet") }
         do {
             return try journal.commit(record) { _ in }.event.seq

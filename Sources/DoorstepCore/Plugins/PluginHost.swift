@@ -157,6 +157,8 @@ public final class PluginHost: Sendable {
     func validateRegistry() throws(ConfigFileError) {
         var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name))
         var ids: Set<String> = [PersistentTimers.id]
+        // A namespace may be no other plugin's id or namespace: events and commands name one plugin.
+        var namespaces: [String: String] = [:]
         for type in registry {
             let id = type.id
             guard !id.isEmpty, id.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), ids.insert(id).inserted,
@@ -164,10 +166,20 @@ public final class PluginHost: Sendable {
             else {
                 throw ConfigFileError(nil, file: "(plugins)", "plugin id '\(id)' is invalid or used twice")
             }
+            let space = type.namespace
+            guard !space.isEmpty, space.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), space != "state" else {
+                throw ConfigFileError(nil, file: "(plugins)", "plugin \(id) declares namespace '\(space)', which is invalid")
+            }
+            for name in Set([id, space]) {
+                if let other = namespaces[name], other != id {
+                    throw ConfigFileError(nil, file: "(plugins)", "plugins \(other) and \(id) both use the name '\(name)'")
+                }
+                namespaces[name] = id
+            }
             for spec in type.commandSpecs {
-                guard spec.name.hasPrefix(id + "."), seen.insert(spec.name).inserted else {
+                guard spec.name.hasPrefix(space + "."), seen.insert(spec.name).inserted else {
                     throw ConfigFileError(nil, file: "(plugins)", "plugin \(id) declares command '\(spec.name)': "
-                        + "names must start with '\(id).' and be unique")
+                        + "names must start with '\(space).' and be unique")
                 }
             }
         }
@@ -201,11 +213,12 @@ public final class PluginHost: Sendable {
         let config = PluginConfig(pluginID: id, values: section?.values ?? [:])
         var pluginLogger = logger
         pluginLogger[metadataKey: "plugin.id"] = "\(id)"
-        let bus = PluginEventBus(pluginID: id, hub: hub, ref: journalRef, clock: clock)
+        let bus = PluginEventBus(pluginID: id, namespace: type.namespace, hub: hub, ref: journalRef, clock: clock)
         let timers = PluginTimers(logger: pluginLogger, pluginID: id, persistent: persistentTimers, clock: clock) { [weak self] in
             self?.zone ?? .system
         }
-        let state: any StateService = store?.service(for: id, clock: clock) ?? PluginStateService(pluginID: id, ref: journalRef, clock: clock)
+        let state: any StateService = store?.service(for: id, namespace: type.namespace, clock: clock)
+            ?? PluginStateService(pluginID: id, namespace: type.namespace, ref: journalRef, clock: clock)
         let context = PluginContext(logger: pluginLogger, events: bus, timers: timers, state: state, services: services,
                                     clock: clock)
         let plugin: any DoorstepPlugin

@@ -15,11 +15,14 @@ final class JournalRef: Sendable {
 /// One plugin's handle on the journal: JSON payloads, its own plugin id on every record.
 final class PluginStateService: StateService {
     let pluginID: String
+    /// Where its announcements must be named (`reading` for `reading-promotion`; usually the id).
+    let namespace: String
     let ref: JournalRef
     /// Stamps records (the host's clock: a manual one in tests).
     let clock: any WallClock
-    init(pluginID: String, ref: JournalRef, clock: any WallClock = SystemClock()) {
+    init(pluginID: String, namespace: String? = nil, ref: JournalRef, clock: any WallClock = SystemClock()) {
         self.pluginID = pluginID
+        self.namespace = namespace ?? pluginID
         self.ref = ref
         self.clock = clock
     }
@@ -34,19 +37,20 @@ final class PluginStateService: StateService {
         if announcing.count < EventPosition.maxPerRecord, let change = ChangeScope.current?.claim(for: pluginID) {
             announcing.append(change)
         }
-        recorded.announced = try Self.encode(announcing, of: pluginID)
+        recorded.announced = try Self.encode(announcing, of: pluginID, namespace: namespace)
         if let source = ReactionScope.source, source.plugin == pluginID { recorded.reaction = source.position }
         return recorded
     }
 
     /// The announced events as stored in a record: a JSON array of `{"name","data"}`.
-    static func encode(_ announcements: [Announcement], of pluginID: String) throws(ControlError) -> [UInt8] {
+    static func encode(_ announcements: [Announcement], of pluginID: String, namespace: String? = nil) throws(ControlError) -> [UInt8] {
+        let space = namespace ?? pluginID
         guard !announcements.isEmpty else { return [] }
         guard announcements.count <= EventPosition.maxPerRecord else {
             throw .internalError("plugin \(pluginID) announces \(announcements.count) events with one change; at most \(EventPosition.maxPerRecord)")
         }
-        for a in announcements where !(a.name.hasPrefix(pluginID + ".") && a.name.count > pluginID.count + 1) {
-            throw .internalError("plugin \(pluginID) may only announce events named \(pluginID).…, not '\(a.name)'")
+        for a in announcements where !(a.name.hasPrefix(space + ".") && a.name.count > space.count + 1) {
+            throw .internalError("plugin \(pluginID) may only announce events named \(space).…, not '\(a.name)'")
         }
         return Array(JSON.array(announcements.map { ["name": .string($0.name), "data": $0.data] }).serialized.utf8)
     }

@@ -206,8 +206,8 @@ public final class StateStore: Sendable {
     }
 
     /// A journal handle for `plugin`.
-    func service(for plugin: String, clock: any WallClock = SystemClock()) -> PluginStateService {
-        PluginStateService(pluginID: plugin, ref: ref, clock: clock)
+    func service(for plugin: String, namespace: String? = nil, clock: any WallClock = SystemClock()) -> PluginStateService {
+        PluginStateService(pluginID: plugin, namespace: namespace, ref: ref, clock: clock)
     }
 
     /// Plugins with records in the journal: found at recovery or recorded since. Records of

@@ -286,6 +286,80 @@ import Testing
         await h.stop()
     }
 
+    /// `capture = true`: a success commits `hooks.succeeded` with the first line of the output
+    /// (up to 1 KiB), and failures carry it as `output`; a hook without it announces no
+    /// success and no output.
+    @Test func aCapturingHookCommitsItsFirstOutputLineOnSuccessAndFailure() async throws {
+        let s = Scripts()
+        // Fails the first time (saying why), then prints a URL and a second line.
+        s.script("publish.sh", """
+            echo x >> \(s.path("tries"))
+            [ $(wc -l < \(s.path("tries"))) -ge 2 ] || { echo '  token expired 令牌过期'; exit 2; }
+            printf '\\n  https://weibo.example/p/1?a=b  \\nsecond line\\n'
+            """)
+        s.script("quiet.sh", "echo 13800000000")
+        let long = String(repeating: "长", count: 400)   // 1,200 bytes
+        s.script("long.sh", "echo \(long)")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            name = "publisher"
+            on = "probe.publish"
+            run = ["\(s.path("publish.sh"))"]
+            timeout = "5m"
+            retries = 1
+            backoff = "10s"
+            capture = true
+            [[hooks]]
+            name = "plain"
+            on = "probe.publish"
+            run = ["\(s.path("quiet.sh"))"]
+            timeout = "5m"
+            [[hooks]]
+            name = "long"
+            on = "probe.long"
+            run = ["\(s.path("long.sh"))"]
+            timeout = "5m"
+            capture = true
+            """))
+        defer { h.remove() }
+        let seq = try await h.ok("probe.publish publish", as: .operator)["seq"]
+        #expect(try await eventually { h.published("hooks.failed").count == 1 })
+        let failed = try #require(h.published("hooks.failed").first)
+        #expect(failed.data["hook"] == "publisher" && failed.data["output"] == "token expired 令牌过期" && failed.data["seq"] == seq,
+                "\(failed.data)")
+        h.clock.advance(by: .seconds(10))
+        #expect(try await eventually { h.published("hooks.succeeded").count == 1 })
+        try await h.settle()
+        try await Task.sleep(for: .milliseconds(300))
+        let succeeded = h.published("hooks.succeeded")
+        #expect(succeeded.count == 1, "the plain hook's success commits nothing: \(succeeded.map(\.data))")
+        let ok = try #require(succeeded.first)
+        #expect(ok.data["hook"] == "publisher" && ok.data["event"] == "probe.publish" && ok.data["seq"] == seq && ok.data["attempt"] == 2)
+        #expect(ok.data["output"] == "https://weibo.example/p/1?a=b", "the first non-empty line, trimmed: \(ok.data)")
+        #expect(!h.published("hooks.*").contains { $0.data.serialized.contains("13800000000") }, "no output of a hook that does not capture")
+        #expect(try await h.recorded(plugin: "hooks").contains { $0.type == "attempt" })
+        try await h.ok("probe.publish long", as: .operator)
+        #expect(try await eventually { h.published("hooks.succeeded").count == 2 })
+        guard case .string(let clipped)? = h.published("hooks.succeeded").last?.data["output"] else {
+            Issue.record("no output"); return
+        }
+        #expect(clipped.utf8.count <= 1_024 && clipped.utf8.count >= 1_020 && clipped.allSatisfy { $0 == "长" }, "cut at a character: \(clipped.utf8.count)")
+        await h.stop()
+    }
+
+    @Test func captureMustBeABoolean() async throws {
+        let s = Scripts()
+        let ok = s.script("ok.sh", "true")
+        do {
+            let h = try await PluginHarness(Self.plugins, config: Self.config("[[hooks]]\non = \"probe.page\"\nrun = [\"\(ok)\"]\ncapture = \"yes\""))
+            await h.stop()
+            h.remove()
+            Issue.record("capture = \"yes\" was accepted")
+        } catch {
+            #expect("\(error)".contains("hooks.0.capture: expected a boolean"), "\(error)")
+        }
+    }
+
     /// Enabled for the first time (or given a hook) after events were committed: those events
     /// do not run the new hook; later ones do.
     @Test func eventsFromBeforeAHookExistedDoNotRunIt() async throws {
