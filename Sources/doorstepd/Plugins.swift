@@ -1,3 +1,4 @@
+import EmergenciesPlugin
 import HooksPlugin
 import PluginAPI
 import ProbePlugin
@@ -12,6 +13,7 @@ let builtInPlugins: [any DoorstepPlugin.Type] = [
     VisitsPlugin.self,
     SuppliesPlugin.self,
     ProbePlugin.self,
+    EmergenciesPlugin.self,
     // The hooks service ([[hooks]]): last, so it reacts to everything the others commit.
     HooksPlugin.self,
 ]
