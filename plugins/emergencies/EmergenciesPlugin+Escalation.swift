@@ -10,9 +10,6 @@ extension EmergenciesPlugin {
     /// `escalate.7.2`: incident 7's second step.
     static func timerName(_ id: Int, step: Int) -> String { "escalate.\(id).\(step)" }
 
-    /// A step whose time is past by more than this when it fires was missed while the daemon was down.
-    static let lateAfter: Int64 = 60
-
     /// The steps still to come for an open, unacknowledged incident, with their due times.
     func escalationPlan(_ incident: Incident) -> [(level: Int, target: String, at: Int64)] {
         guard incident.isOpen, incident.ackedAt == nil, var t = incident.nextDue else { return [] }
@@ -44,7 +41,8 @@ extension EmergenciesPlugin {
                 guard let current = state.incidents[id], current.isOpen, current.ackedAt == nil, current.escalated == level - 1 else {
                     continue
                 }
-                let late = now - due > Self.lateAfter
+                // Due before this instance started: missed while the daemon was down, fired at start.
+                let late = due < started
                 // A step that reached nobody is skipped: the next one does not wait.
                 let nextDue: Int64? = level < settings.escalation.count
                     ? (reached.phone == nil ? due : due + settings.escalation[level].after) : nil

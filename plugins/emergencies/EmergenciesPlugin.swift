@@ -18,9 +18,14 @@ public actor EmergenciesPlugin: StatefulPlugin {
 
     public nonisolated var stateService: any StateService { context.state }
 
+    /// When this instance was created (the daemon's start, or a restart of the plugin): an
+    /// escalation step due before it was missed while the daemon was down, and fires late.
+    let started: Int64
+
     public init(config: PluginConfig, context: PluginContext) throws {
         settings = try EmergencySettings(config)
         self.context = context
+        started = context.clock.now()
     }
 
     /// New kinds, steps, roles and waits apply from now on; incidents keep the checklist they

@@ -74,15 +74,23 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
 
     public nonisolated var stateService: any StateService { context.state }
 
+    /// When each configured hook came into this running service (its start, or the reload that
+    /// added it): a hook never activated runs for events committed from then on.
+    private var configuredAt: [String: Int64] = [:]
+
     public init(config: PluginConfig, context: PluginContext) throws {
         settings = try Settings(config)
         self.context = context
+        let now = context.clock.now()
+        for hook in settings.hooks { configuredAt[hook.name] = now }
     }
 
     /// New hooks apply to events committed from now on; runs already queued keep going (a run
     /// whose hook was removed is dropped when it comes due, and shown as such).
     public func reload(_ config: PluginConfig) async throws -> Bool {
         settings = try Settings(config)
+        let now = context.clock.now()
+        for hook in settings.hooks where configuredAt[hook.name] == nil { configuredAt[hook.name] = now }
         doorbell.ring()
         return true
     }
@@ -110,7 +118,10 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
         guard !matched.isEmpty else { return }
         let now = context.clock.now()
         var activate: [String: Int64] = [:]
-        for name in matched where state.activated[name] == nil { activate[name] = now }
+        // Activated from when the hook was configured, not from when its first event is
+        // handled: that can be a second later, and the event (the first page after a hook was
+        // set up) was then taken for one from before the hook existed, and never run.
+        for name in matched where state.activated[name] == nil { activate[name] = min(now, configuredAt[name] ?? now) }
         // Events from before a hook existed (a hook added to the config, the service enabled
         // for the first time) do not run it.
         let names = matched.filter { event.time >= (state.activated[$0] ?? activate[$0] ?? now) }
