@@ -91,8 +91,18 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
         settings = try Settings(config)
         let now = context.clock.now()
         for hook in settings.hooks where configuredAt[hook.name] == nil { configuredAt[hook.name] = now }
+        try await activateConfigured()
         doorbell.ring()
         return true
+    }
+
+    /// Records the activation of configured hooks that never saw an event, at the time they
+    /// were configured: an event committed after that runs them even if the daemon dies before
+    /// the service handles it.
+    private func activateConfigured() async throws {
+        var fresh: [String: Int64] = [:]
+        for hook in settings.hooks where state.activated[hook.name] == nil { fresh[hook.name] = configuredAt[hook.name] ?? context.clock.now() }
+        if !fresh.isEmpty { try await record(HooksState.Activated(hooks: fresh)) }
     }
 
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
@@ -139,6 +149,9 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
     public func run() async throws {
         // The host starts run() in the community's zone; retries after a restart use it.
         zone = CommunityZone.current
+        do { try await activateConfigured() } catch {
+            context.logger.error("cannot record the activation of new hooks; they activate with their first event", metadata: ["error": "\(error)"])
+        }
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = context.clock.now()
