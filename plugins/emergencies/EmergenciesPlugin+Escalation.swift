@@ -52,7 +52,7 @@ extension EmergenciesPlugin {
                 if let phone = reached.phone {
                     // The phone of the staff member to wake is what the event is for; no resident's data.
                     announced.append(Announcement("emergencies.escalated", [
-                        "incident": .number(id), "kind": .string(current.kind), "building": .optional(current.building),
+                        "incident": .number(id), "kind": .string(current.kind), "building": .string(current.building ?? "-"),
                         "household": .string(current.household), "step": .number(level), "of": .number(settings.escalation.count),
                         "to": .string(step.to.description), "phone": .string(phone), "late": .bool(late),
                     ]))

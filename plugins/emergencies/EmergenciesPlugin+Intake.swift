@@ -274,7 +274,7 @@ extension EmergenciesPlugin {
         guard let phone = reached.phone else { return (entry, nil) }
         // The key holder's phone is what the event is for (a hook sends the SMS); nothing else personal.
         return (entry, Announcement("emergencies.paged", [
-            "incident": .number(incident.id), "kind": .string(incident.kind), "building": .optional(incident.building),
+            "incident": .number(incident.id), "kind": .string(incident.kind), "building": .string(incident.building ?? "-"),
             "gate": .optional(reached.gate), "phone": .string(phone), "step": .string(settings.gateStep),
         ]))
     }
