@@ -48,7 +48,15 @@ extension EmergenciesPlugin {
             throw ControlError.unavailable("the roster is not running; plans wait for it")
         }
         var read: [(String, HouseholdSummary?)] = []
-        for id in ids { read.append((id, await roster.household(id))) }
+        if ids.count > 200 {
+            // A whole register imported: one read of the roster instead of one per household.
+            let wanted = Set(ids)
+            var found: [String: HouseholdSummary] = [:]
+            for h in await roster.households(buildings: nil) where wanted.contains(h.id) { found[h.id] = h }
+            read = ids.map { ($0, found[$0]) }
+        } else {
+            for id in ids { read.append((id, await roster.household(id))) }
+        }
         // After the awaits: compare with the plans as they are now.
         let now = now()
         var changed: [Plan] = []

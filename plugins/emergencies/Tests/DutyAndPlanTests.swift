@@ -88,6 +88,24 @@ import Testing
         await h.stop()
     }
 
+    /// A whole register at once (more than 200 households in one roster change) is read in one
+    /// pass; its plans appear all the same.
+    @Test func aWholeRegisterImportedAtOnceGetsItsPlans() async throws {
+        let h = try await Community.harness(duty: false)
+        defer { h.remove() }
+        var csv = "楼栋,单元,房号,姓名,标签\n"
+        for i in 0..<300 {
+            let tags = i == 7 ? "disabled" : i == 211 ? "pregnant:2022-01-30" : ""
+            csv += "5,\(i / 100 + 1),\(101 + i % 100),住户\(i),\(tags)\n"
+        }
+        try await h.ok("roster.import format=csv", body: csv, as: .operator)
+        try await h.settle()
+        let plans = try await h.ok("emergencies.plans building=5").data.array
+        #expect(plans.map { $0["household"] } == ["5-1-108", "5-3-112"])
+        #expect(plans.map { $0["reasons"] } == ["disabled", "pregnant due 2022-01-30"])
+        await h.stop()
+    }
+
     @Test func anOpenStartsFromThePlan() async throws {
         let h = try await Community.harness()
         defer { h.remove() }
