@@ -269,4 +269,23 @@ struct EmergenciesTests {
         #expect(pending.contains("hangs") && pending.contains("true"), "hooks were still hanging meanwhile: \(pending)")
         #expect(try daemon.ctl(["hooks.runs", "failed"]).out.contains("fails"))
     }
+
+    /// Over a state written before this module existed (wave 1: no roster.residents.changed
+    /// events in its journal), the plans come from the roster's tags as they are, and reading
+    /// them records nothing.
+    @Test func plansOverAStateFromBeforeTheModuleExisted() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let daemon = try LegacyStateTests.start(try LegacyStateTests.copyFixture("state-wave1", into: dir))
+        defer { daemon.stop() }
+        let seq = { (try? self.object(daemon, ["state.status"]))?["seq"] as? Int }
+        let before = seq()
+        let plans = try #require(try data(daemon, ["emergencies.plans"]) as? [[String: Any]])
+        let households = plans.compactMap { $0["household"] as? String }
+        #expect(Set(["1-1-101", "2-1-101", "2-2-102", "3-2-102"]).isSubset(of: Set(households)), "\(households)")
+        #expect(plans.first { $0["household"] as? String == "3-2-102" }?["reasons"] as? String == "elderly-alone+chronic-illness; disabled")
+        let plan = try object(daemon, ["emergencies.plan", "2-1-101"])
+        #expect((plan["residents"] as? [[String: Any]])?.first?["name"] as? String == "周淑珍" && plan["leader"] as? String == "刘敏")
+        #expect(seq() == before, "reading plans records nothing")
+    }
 }

@@ -112,6 +112,11 @@ extension EmergenciesPlugin {
         b.holder = b.gate.flatMap { state.onDuty(gate: $0.name, at: t) }
         b.oncall = settings.roles.compactMap { role in state.onDuty(role: role, at: t).map { (role, $0) } }
         b.plan = activePlans(at: t)[household]
+        // Plans not built yet (nothing has needed them): this household's, from the roster now.
+        if state.scannedAt == nil, let summary {
+            let reasons = Self.reasons(summary).filter { holds($0, at: t) }
+            if !reasons.isEmpty { b.plan = Plan(household: household, building: summary.building, reasons: reasons, since: t) }
+        }
         return b
     }
 

@@ -4,8 +4,10 @@ import RosterInterface
 
 /// Prepared before the call: households with a resident pregnant near term, elderly and alone
 /// with a chronic illness, or disabled. Kept from the roster's tags through the durable reaction
-/// to `roster.residents.changed` (a plan appears and goes as tags change); the due-date window
-/// is applied when plans are read, so a pregnancy comes into it as the days pass.
+/// to `roster.residents.changed` (a plan appears and goes as tags change; a change that changes
+/// no plan records nothing); the due-date window is applied when plans are read, so a pregnancy
+/// comes into it as the days pass. A roster from before this plugin ran is scanned whole the
+/// first time plans are read.
 extension EmergenciesPlugin {
     /// Why `household` gets a plan, from its residents' tags.
     nonisolated static func reasons(_ household: HouseholdSummary) -> [PlanReason] {
@@ -68,12 +70,29 @@ extension EmergenciesPlugin {
                                 since: old?.since ?? now))
         }
         guard !changed.isEmpty else { return }
+        // The first plan of a roster from before this plugin ran: the whole roster is read, and
+        // that scan is this event's one record (it covers the event's households).
+        if state.scannedAt == nil {
+            try await scanPlans(roster)
+            return
+        }
         try await record(PlansChanged(plans: changed, at: now))
     }
 
-    /// The first start over a roster: every household is looked at once.
-    func scanPlansIfNeeded() async {
-        guard state.scannedAt == nil, let roster else { return }
+    /// The plans that hold at `t`: from the state once a scan is recorded; before that (a roster
+    /// from before this plugin ran, no plan changed since), read from the roster as it is,
+    /// without recording anything.
+    func plansNow(at t: Int64) async -> [String: Plan] {
+        guard state.scannedAt == nil, let roster else { return activePlans(at: t) }
+        var out: [String: Plan] = [:]
+        for h in await roster.households(buildings: nil) {
+            let reasons = Self.reasons(h).filter { holds($0, at: t) }
+            if !reasons.isEmpty { out[h.id] = Plan(household: h.id, building: h.building, reasons: reasons, since: t) }
+        }
+        return out
+    }
+
+    func scanPlans(_ roster: any RosterDirectory) async throws {
         let all = await roster.households(buildings: nil)
         guard state.scannedAt == nil else { return }
         let now = now()
@@ -81,15 +100,13 @@ extension EmergenciesPlugin {
             let reasons = Self.reasons(h)
             return reasons.isEmpty ? nil : Plan(household: h.id, building: h.building, reasons: reasons, since: state.plans[h.id]?.since ?? now)
         }
-        do { try await record(PlansScanned(plans: plans, at: now)) } catch {
-            context.logger.error("cannot record the plans of the roster; the next start tries again", metadata: ["error": "\(error)"])
-        }
+        try await record(PlansScanned(plans: plans, at: now))
     }
 
     func plans(building: String?, full: Bool) async -> Reply {
         let now = now()
         let wanted = building.map(Text.building)
-        let picked = activePlans(at: now).values.filter { wanted == nil || $0.building == wanted }
+        let picked = await plansNow(at: now).values.filter { wanted == nil || $0.building == wanted }
             .sorted { WalkingOrder.precedes($0.household, $1.household) }
         var leaders: [String: String] = [:]
         for b in Set(picked.map(\.building)) { leaders[b] = await contacts?.leader(ofBuilding: b)?.name }
@@ -117,7 +134,8 @@ extension EmergenciesPlugin {
         let phones = await contacts?.phones(household: summary.id) ?? [:]
         let leader = await contacts?.leader(ofBuilding: summary.building)
         let now = now()
-        guard let plan = activePlans(at: now)[summary.id] else {
+        let current = state.scannedAt == nil ? await plansNow(at: now) : activePlans(at: now)
+        guard let plan = current[summary.id] else {
             throw ControlError.notFound("household \(summary.id) has no plan: nobody there is pregnant due within "
                 + "\(settings.planDueWithinDays) days, elderly-alone with chronic-illness, or disabled (roster tags)")
         }
@@ -161,17 +179,21 @@ extension EmergenciesPlugin {
             throw ControlError.missingArgument("give hospital=NAME, note=TEXT or both (an empty value clears it)")
         }
         let id = Text.household(raw)
-        guard let plan = state.plans[id] else {
-            if let roster, await roster.household(id) == nil { throw ControlError.notFound("household \(ValueParser.shown(id)) does not exist") }
+        let summary = await roster?.household(id)
+        // A plan recorded, or (before any scan) one the roster's tags make now.
+        let reasons = state.scannedAt == nil ? summary.map(Self.reasons) ?? [] : state.plans[id]?.reasons ?? []
+        guard !reasons.isEmpty else {
+            if roster != nil, summary == nil { throw ControlError.notFound("household \(ValueParser.shown(id)) does not exist") }
             throw ControlError.notFound("household \(ValueParser.shown(id)) has no plan: nobody there is pregnant, elderly-alone with "
                 + "chronic-illness, or disabled (roster tags)")
         }
-        var current = state.planNotes[plan.household] ?? PlanNote()
+        let household = summary?.id ?? id
+        var current = state.planNotes[household] ?? PlanNote()
         if let hospital { current.hospital = hospital.trimmingSpaces.isEmpty ? nil : hospital.trimmingSpaces }
         if let note { current.note = note.trimmingSpaces.isEmpty ? nil : note.trimmingSpaces }
-        let seq = try await record(PlanNoted(household: plan.household, note: current))
-        return Reply(data: ["household": .string(plan.household), "hospital": .optional(current.hospital), "note": .optional(current.note),
-                            "seq": .number(Int(seq))], lines: [], message: "plan of \(plan.household) updated")
+        let seq = try await record(PlanNoted(household: household, note: current))
+        return Reply(data: ["household": .string(household), "hospital": .optional(current.hospital), "note": .optional(current.note),
+                            "seq": .number(Int(seq))], lines: [], message: "plan of \(household) updated")
     }
 }
 

@@ -56,10 +56,9 @@ public actor EmergenciesPlugin: StatefulPlugin {
     ]
 
     /// Escalation timers that the last run left (a crash between an incident's record and its
-    /// timer's) are set again, and the plans are built from the whole roster the first time.
+    /// timer's) are set again. Nothing else is recorded at start (plans: ``plansNow(at:)``).
     public func run() async throws {
         await rearmEscalations()
-        await scanPlansIfNeeded()
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 

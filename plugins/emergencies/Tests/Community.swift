@@ -54,8 +54,9 @@ enum Community {
     }
 
     /// Waits (real time, up to `seconds`) until `condition` holds: timers and reactions run in
-    /// tasks of their own.
-    static func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    /// tasks of their own. Long, because the whole suite's blocking tests can starve this
+    /// process's task pool (it returns as soon as the condition holds).
+    static func eventually(_ seconds: Double = 90, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return true }

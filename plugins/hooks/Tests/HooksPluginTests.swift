@@ -325,7 +325,7 @@ import Testing
             """))
         defer { h.remove() }
         // Activated when the service started, before any event.
-        #expect(try await eventually(10) { try await h.recorded(plugin: "hooks").map(\.type) == ["activated"] })
+        #expect(try await eventually { try await h.recorded(plugin: "hooks").map(\.type) == ["activated"] })
         h.clock.advance(by: .seconds(30))
         try await h.ok("probe.publish page text=第一条", as: .operator)
         h.clock.advance(by: .seconds(2))   // handled later than committed
