@@ -133,7 +133,9 @@ extension EmergenciesPlugin {
         if !b.rosterRunning { warnings.append("the roster is not running: residents and leader unknown") }
         if incident.building != nil, b.leader == nil, b.rosterRunning { warnings.append("building \(incident.building!) has no leader (无楼栋长)") }
         for step in settings.escalation {
-            if case .oncall(let role) = step.to, !b.oncall.contains(where: { $0.role == role }) {
+            if case .oncall(let role) = step.to, !b.oncall.contains(where: { $0.role == role }),
+                !warnings.contains("nobody on call for \(role) (无人值班)")
+            {
                 warnings.append("nobody on call for \(role) (无人值班)")
             }
         }
@@ -303,12 +305,12 @@ extension EmergenciesPlugin {
         let at = try request[EmergencyArgs.at] ?? now
         try notBeforeTheCall(incident, at)
         let actor = Actor(name: try request[EmergencyArgs.by], uid: request.caller.uid)
-        let before = incident.checklist.prefix { $0 != name }.filter { incident.done[$0] == nil }
+        incident.done[name] = at
+        let before = incident.outOfOrder(name)
         var entries = [Entry(what: .step, at: at, by: actor, step: name, outOfOrder: before.isEmpty ? nil : before,
                              text: try request[EmergencyArgs.note])]
         var announced = [Announcement("emergencies.step.done", ["incident": .number(id), "step": .string(name),
                                                                 "out_of_order": .bool(!before.isEmpty)])]
-        incident.done[name] = at
         var paged: Reached?
         if gateIsDue(incident) {
             let (entry, event) = pageEntry(incident, by: actor, at: now)

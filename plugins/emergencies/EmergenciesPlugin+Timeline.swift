@@ -83,7 +83,7 @@ extension EmergenciesPlugin {
         case .step:
             let s = label(step: e.step ?? "")
             what = "\(e.step ?? "?") \(s.zh)"
-            if let before = e.outOfOrder, !before.isEmpty {
+            if case let before = incident.outOfOrder(e.step ?? ""), !before.isEmpty {
                 detail.append("!! out of order 顺序不对: before \(before.joined(separator: ", "))")
             }
             if let t = e.text { detail.append(full ? t : "***") }
@@ -123,7 +123,7 @@ extension EmergenciesPlugin {
         let by = e.by?.shown ?? "-"
         let json: JSON = ["n": .number(n), "at": .string(ValueParser.iso8601(e.at)), "what": .string(e.what.rawValue),
                           "step": .optional(e.step), "label": .string(what), "by": .string(by),
-                          "detail": .string(detail.joined(separator: "; ")), "out_of_order": .bool(!(e.outOfOrder ?? []).isEmpty),
+                          "detail": .string(detail.joined(separator: "; ")), "out_of_order": .bool(e.what == .step && !incident.outOfOrder(e.step ?? "").isEmpty),
                           "seq": e.seq.map { .number(Int($0)) } ?? .null, "hook": hookJSON]
         let hookCell = e.seq == nil ? "-" : (hook.isEmpty ? (hookRuns == nil ? "hooks not running" : "no hook") : hook)
         let time = ValueParser.localDate(e.at) == ValueParser.localDate(incident.at) ? Text.clock(e.at) : ValueParser.display(e.at)

@@ -33,7 +33,8 @@ struct Entry: Codable, Sendable, Equatable {
     var by: Actor?
     /// The step ticked (`step`), or the step a page is for (`paged`).
     var step: String?
-    /// Steps of the checklist put before this one and not done when it was: out of order.
+    /// Steps of the checklist put before this one and not done when it was typed in (the
+    /// timeline shows the order by the times the steps were done: ``Incident/outOfOrder(_:)``).
     var outOfOrder: [String]?
     /// Free text (a note, a step's note, the close's note): masked for viewers.
     var text: String?
@@ -96,8 +97,16 @@ struct Incident: Codable, Sendable {
     /// Steps not done, in checklist order.
     var remaining: [String] { checklist.filter { done[$0] == nil } }
 
+    /// The steps the checklist puts before `step` that were not done before it (not done at
+    /// all, or done later), by the times they were done: a step typed in late but dated in its
+    /// order is not out of order.
+    func outOfOrder(_ step: String) -> [String] {
+        guard let at = done[step] else { return [] }
+        return checklist.prefix { $0 != step }.filter { done[$0].map { $0 > at } ?? true }
+    }
+
     /// Whether any step was done out of order.
-    var outOfOrder: Bool { timeline.contains { !($0.outOfOrder ?? []).isEmpty } }
+    var outOfOrder: Bool { checklist.contains { !outOfOrder($0).isEmpty } }
 
     /// Whether the gate step's page went out (or was tried) already.
     func paged(for step: String) -> Bool { timeline.contains { $0.what == .paged && $0.step == step } }

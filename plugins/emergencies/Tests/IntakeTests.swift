@@ -116,6 +116,7 @@ import Testing
         let gate = try await h.ok("emergencies.step 1 open-gate by=赵建国", as: .operator)
         #expect(gate["out_of_order"] == true && gate["skipped"] == ["call-120"])
         #expect(gate.message.contains("!! out of order 顺序不对: call-120 not done yet"), "\(gate.message)")
+        h.clock.advance(by: .minutes(1))
         let called = try await h.ok("emergencies.step 1 call-120 by=李明", as: .operator)
         #expect(called["out_of_order"] == false && called["paged"] == .null, "the gate is open: nobody to page")
         #expect(h.published("emergencies.paged").isEmpty)
@@ -127,6 +128,16 @@ import Testing
         #expect(show["flags"] == ["out-of-order"])
         let listed = try await h.ok("emergencies.list").data.array
         #expect(listed.first?["flags"] == "out-of-order" && listed.first?["steps"] == "2/4")
+        #expect(try await h.ok("emergencies.report")["out_of_order"] == 1)
+        // Typed in afterwards in another order, but dated in the checklist's order: not flagged.
+        try await h.ok("emergencies.open 3-1-101 kind=fall at=2022-01-12T04:00", as: .operator)
+        let late = try await h.ok("emergencies.step 2 call-120 at=2022-01-12T04:03", as: .operator)
+        #expect(late["out_of_order"] == true && late["skipped"] == ["first-aid"], "first-aid not recorded yet")
+        let first = try await h.ok("emergencies.step 2 first-aid at=2022-01-12T04:01 note=先做了心肺复苏", as: .operator)
+        #expect(first["out_of_order"] == false)
+        let second = try await h.ok("emergencies.show 2")
+        #expect(second["flags"] == [] && second["timeline"]?.array.allSatisfy { $0["out_of_order"] == false } == true,
+                "by the times they were done, the order was right")
         #expect(try await h.ok("emergencies.report")["out_of_order"] == 1)
         await h.stop()
     }
