@@ -31,11 +31,13 @@ struct EmergenciesTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func eventually(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls `condition` for up to `seconds`, sleeping without holding a thread of the test
+    /// process's shared pool (in-process suites run beside this one).
+    func eventually(_ seconds: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         return try condition()
     }
@@ -71,7 +73,7 @@ struct EmergenciesTests {
     /// Open → the checklist in order → the key holder paged through a real hook script (its
     /// standard input checked) → ack → close; the timeline and the figures exact; then every
     /// emergencies command in text and in JSON.
-    @Test func theCallAt4AM() throws {
+    @Test func theCallAt4AM() async throws {
         let hooks = TempDirectory()
         defer { hooks.remove() }
         let sms = script(hooks, "send-sms.sh", """
@@ -100,7 +102,7 @@ struct EmergenciesTests {
         #expect(open.contains { $0.hasPrefix("200-应急门 gate:") && $0.contains("东门, key holder 赵建国 13900000002") }, "\(open)")
         #expect(try c.request("emergencies.step 1 call-120 by=李明 at=2022-01-12T04:01").final
             == "200 incident 1: call-120 拨打120 done at 04:01; paged 赵建国 at 东门; next: open-gate")
-        #expect(eventually { lines(hooks.file("argv")).count == 1 }, "the hook ran")
+        #expect(try await eventually { lines(hooks.file("argv")).count == 1 }, "the hook ran")
         #expect(lines(hooks.file("argv")) == ["--to 13900000002 --text 紧急事件1：请开东门"])
         let stdin = try #require(try JSONSerialization.jsonObject(with: Data((lines(hooks.file("stdin.jsonl")).first ?? "").utf8)) as? [String: Any])
         #expect(stdin["name"] as? String == "emergencies.paged" && (stdin["seq"] as? Int ?? 0) > 0)
@@ -118,7 +120,7 @@ struct EmergenciesTests {
             == "200 incident 1 closed: transported 送医 to 西安市第四医院")
 
         // The timeline, with the hook's outcome on the page.
-        #expect(eventually {
+        #expect(try await eventually {
             let show = try? object(daemon, ["emergencies.show", "1"])
             let paged = (show?["timeline"] as? [[String: Any]])?.first { $0["what"] as? String == "paged" }
             return ((paged?["hook"] as? [[String: Any]])?.first?["outcome"] as? String) == "ok"
@@ -181,7 +183,7 @@ struct EmergenciesTests {
     /// Nobody acknowledges: the chain runs on short waits; the daemon is killed (-9) after the
     /// first step and is down when the second falls due; restarted, that step fires once, late,
     /// and the third on its time.
-    @Test func escalationWithShortWaitsContinuesAcrossAKill9() throws {
+    @Test func escalationWithShortWaitsContinuesAcrossAKill9() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let sms = script(dir, "sms.sh", "echo \"$1 $2 $3 $4\" >> \(dir.file("sent"))")
@@ -201,22 +203,22 @@ struct EmergenciesTests {
         try setUp(first)
         let opened = Date()
         #expect(try first.ctl(["emergencies.open", "3-2-501", "kind=labour"]).status == 0)
-        #expect(eventually(8) { lines(dir.file("sent")) == ["1 building-leader 13800000001 false"] }, "\(lines(dir.file("sent")))")
-        #expect(eventually(5) { (try? first.ctl(["hooks.runs"]).out.contains(" ok ")) == true })
-        usleep(200_000)
+        #expect(try await eventually(8) { lines(dir.file("sent")) == ["1 building-leader 13800000001 false"] }, "\(lines(dir.file("sent")))")
+        #expect(try await eventually(5) { (try? first.ctl(["hooks.runs"]).out.contains(" ok ")) == true })
+        try await Task.sleep(for: .milliseconds(200))
         #expect(Date().timeIntervalSince(opened) < 7, "killed before the second step is due")
         first.signal(SIGKILL)
         _ = first.waitExit()
         first.stop()
         // Down while the 8 s step falls due.
         let down = 9.5 - Date().timeIntervalSince(opened)
-        if down > 0 { usleep(UInt32(down * 1_000_000)) }
+        if down > 0 { try await Task.sleep(for: .milliseconds(Int(down * 1000))) }
         let again = try DaemonProcess(config: config)
         defer { again.stop() }
-        #expect(eventually(10) { lines(dir.file("sent")).count >= 2 })
+        #expect(try await eventually(10) { lines(dir.file("sent")).count >= 2 })
         #expect(lines(dir.file("sent")).dropFirst().first == "2 oncall:cadre 13700000003 true", "\(lines(dir.file("sent")))")
-        #expect(eventually(15) { lines(dir.file("sent")).count >= 3 })
-        usleep(500_000)
+        #expect(try await eventually(15) { lines(dir.file("sent")).count >= 3 })
+        try await Task.sleep(for: .milliseconds(500))
         #expect(lines(dir.file("sent")) == ["1 building-leader 13800000001 false", "2 oncall:cadre 13700000003 true",
                                             "3 duty-phone 029-88886666 false"], "each step once; the third on its time")
         let show = try object(again, ["emergencies.show", "1"])
@@ -229,7 +231,7 @@ struct EmergenciesTests {
 
     /// A hook that hangs (and one that fails) on every opened incident: emergencies.open still
     /// answers in under 50 ms (alone here: 2–8 ms each).
-    @Test func aHangingHookDoesNotDelayTheIntake() throws {
+    @Test func aHangingHookDoesNotDelayTheIntake() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let hang = script(dir, "hang.sh", "echo \"$1\" >> \(dir.file("started")); sleep 60")
@@ -253,7 +255,7 @@ struct EmergenciesTests {
         try setUp(daemon)
         let c = try daemon.client()
         #expect(try c.request("emergencies.open 3-2-501 kind=labour").final.hasPrefix("200 incident 1 opened"))
-        #expect(eventually { lines(dir.file("started")).count == 1 }, "the first hook hangs")
+        #expect(try await eventually { lines(dir.file("started")).count == 1 }, "the first hook hangs")
         var times: [Double] = []
         for (i, household) in ["3-1-101", "3-2-501", "3-1-101", "3-2-501", "3-1-101", "3-2-501", "3-1-101"].enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -276,7 +278,7 @@ struct EmergenciesTests {
     /// Over a state written before this module existed (wave 1: no roster.residents.changed
     /// events in its journal), the plans come from the roster's tags as they are, and reading
     /// them records nothing.
-    @Test func plansOverAStateFromBeforeTheModuleExisted() throws {
+    @Test func plansOverAStateFromBeforeTheModuleExisted() async throws {
         let dir = TempDirectory()
         defer { dir.remove() }
         let daemon = try LegacyStateTests.start(try LegacyStateTests.copyFixture("state-wave1", into: dir))
