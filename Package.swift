@@ -101,6 +101,7 @@ let package = Package(
                 "SuppliesPlugin",
                 "HooksPlugin",
                 "ReadingPromotionPlugin",
+                "EmergenciesPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -124,10 +125,16 @@ let package = Package(
                 exclude: ["README.md", "Tests"], swiftSettings: strict),
         // The hooks service: [[hooks]] commands run when events are committed (a plugin on the
         // same contract, plus swift-subprocess at its edge).
-        .target(name: "HooksPlugin", dependencies: ["PluginAPI", "PluginSupport",
+        .target(name: "HooksPlugin", dependencies: ["PluginAPI", "PluginSupport", "HooksInterface",
                                                      .product(name: "Subprocess", package: "swift-subprocess"),
                                                      .product(name: "SystemPackage", package: "swift-system")],
-                path: "plugins/hooks", exclude: ["README.md", "Tests", "hooks.sample.toml"], swiftSettings: strict),
+                path: "plugins/hooks", exclude: ["README.md", "Tests", "hooks.sample.toml", "Interface"], swiftSettings: strict),
+        // What became of hook runs (HookRuns), for plugins that show it (emergencies' timeline).
+        .target(name: "HooksInterface", path: "plugins/hooks/Interface", swiftSettings: strict),
+        // The call at 4 a.m.: intake, checklists, gates and key holders, on-call, escalation,
+        // timeline, figures, plans.
+        .target(name: "EmergenciesPlugin", dependencies: ["PluginAPI", "PluginSupport", "RosterInterface", "HooksInterface"],
+                path: "plugins/emergencies", exclude: ["README.md", "Tests", "emergencies.sample.toml"], swiftSettings: strict),
 
         // Reading promotion (plugins/reading-promotion): posts to channels on a schedule, the copy-ready
         // queue, online events, invitations, figures; commands reading.*.
@@ -146,6 +153,10 @@ let package = Package(
         .testTarget(name: "SuppliesPluginTests",
                     dependencies: ["SuppliesPlugin", "VisitsPlugin", "RosterPlugin", "PluginTesting", "PluginAPI"],
                     path: "plugins/supplies/Tests", swiftSettings: strict),
+        .testTarget(name: "EmergenciesPluginTests",
+                    dependencies: ["EmergenciesPlugin", "RosterPlugin", "HooksPlugin", "PluginTesting", "PluginAPI", "PluginSupport",
+                                   "DoorstepProtocol"],
+                    path: "plugins/emergencies/Tests", swiftSettings: strict),
         .testTarget(name: "HooksPluginTests", dependencies: ["HooksPlugin", "ProbePlugin", "PluginTesting", "PluginAPI", "PluginSupport"],
                     path: "plugins/hooks/Tests", swiftSettings: strict),
         .testTarget(name: "ReadingPromotionPluginTests",

@@ -25,11 +25,14 @@ public struct ResidentSummary: Sendable, Equatable {
     public var name: String
     public var birthYear: Int?
     public var tags: [String]
+    /// The due date (`YYYY-MM-DD`) of a resident tagged `pregnant`, when the roster has one.
+    public var due: String?
 
-    public init(name: String, birthYear: Int?, tags: [String]) {
+    public init(name: String, birthYear: Int?, tags: [String], due: String? = nil) {
         self.name = name
         self.birthYear = birthYear
         self.tags = tags
+        self.due = due
     }
 }
 
@@ -46,3 +49,28 @@ public protocol RosterDirectory: Sendable {
     func residentIndex() async -> [String: [String]]
 }
 
+
+/// A building leader (楼栋长) as the roster shares it with plugins that must call one.
+public struct LeaderContact: Sendable, Equatable {
+    public var name: String
+    public var phone: String?
+    /// `cadre` (下沉干部) or `volunteer`, when recorded.
+    public var kind: String?
+
+    public init(name: String, phone: String?, kind: String?) {
+        self.name = name
+        self.phone = phone
+        self.kind = kind
+    }
+}
+
+/// Phones, for the plugins whose job is to call people (emergencies: the building leader to
+/// wake, a household's phones for the responder). Offered by the `roster` plugin beside
+/// ``RosterDirectory``, which has no phone at all (least privilege); a consumer masks what it
+/// shows viewers as the roster does (`138****5678`) and keeps phones out of events and logs.
+public protocol RosterContacts: Sendable {
+    /// The leader of `building`, if it has one.
+    func leader(ofBuilding building: String) async -> LeaderContact?
+    /// The phones of a household's residents, by name (residents without a phone left out).
+    func phones(household: String) async -> [String: String]
+}

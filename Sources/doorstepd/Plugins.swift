@@ -1,3 +1,4 @@
+import EmergenciesPlugin
 import HooksPlugin
 import PluginAPI
 import ProbePlugin
@@ -14,6 +15,7 @@ let builtInPlugins: [any DoorstepPlugin.Type] = [
     SuppliesPlugin.self,
     ReadingPromotionPlugin.self,
     ProbePlugin.self,
+    EmergenciesPlugin.self,
     // The hooks service ([[hooks]]): last, so it reacts to everything the others commit.
     HooksPlugin.self,
 ]

@@ -120,9 +120,28 @@ struct ConfigLoaderTests {
 
     @Test func theShippedExampleIsValid() throws {
         let text = try FileIO.readText(#filePath.replacingOccurrences(of: "Tests/DoorstepCoreTests/ConfigLoaderTests.swift", with: "config/doorstep.toml"))
-        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks", "roster", "visits", "supplies", "reading-promotion"])
+        let c = try ConfigLoader.parse(text: text, file: "doorstep.toml", knownPlugins: known + ["hooks", "roster", "visits", "supplies", "reading-promotion", "emergencies"])
         #expect(c.daemon == DaemonSettings(), "the example documents the embedded defaults")
         #expect(c.plugins["probe"]?.enabled == false)
+    }
+
+    /// A plugin's ConfigError about a key of a nested table or an array entry names that key's
+    /// line (the entry's own, or the array's when the entry is inline).
+    @Test func nestedKeysOfPluginSectionsHaveTheirLines() throws {
+        let text = """
+            [plugins.emergencies]
+            escalation = [
+                { to = "mayor", after = "5m" },
+            ]
+            [plugins.emergencies.kinds.flood]
+            zh = "内涝"
+            steps = ["pump"]
+            """
+        let c = try ConfigLoader.parse(text: text, file: "t.toml", knownPlugins: known + ["emergencies"])
+        let locations = try #require(c.plugins["emergencies"]?.locations)
+        #expect(locations["kinds.flood.steps"]?.line == 7 && locations["kinds.flood"]?.line == 5)
+        #expect(locations["escalation.0.to"]?.line == 2, "inline: the array's line")
+        #expect(locations["kinds.flood.steps.0"]?.line == 7)
     }
 
     @Test(arguments: [

@@ -51,8 +51,10 @@ struct HooksTests {
         #expect(try first.ctl(["probe.publish", "page", "text=王芳"]).status == 0)
         #expect(eventually { lines(dir.file("tries")).count == 1 })
         #expect(eventually { (try? first.ctl(["hooks.runs", "pending"]).out.contains("sms")) == true })
-        let failed = try first.ctl(["hooks.runs", "failed"])
-        #expect(failed.out.contains("网关超时") && failed.out.contains("75"), "\(failed.out)")
+        // The run is pending from when it is queued; its failed attempt is recorded once the
+        // script has exited (it wrote its line before): wait for that record.
+        #expect(eventually { (try? first.ctl(["hooks.runs", "failed"]).out).map { $0.contains("网关超时") && $0.contains("75") } == true },
+                "\((try? first.ctl(["hooks.runs", "failed"]).out) ?? "")")
         first.signal(SIGKILL)
         _ = first.waitExit()
         first.stop()

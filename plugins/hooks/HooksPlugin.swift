@@ -1,4 +1,5 @@
 import Glibc
+public import HooksInterface
 public import PluginAPI
 import PluginSupport
 import Synchronization
@@ -15,7 +16,7 @@ import Synchronization
 /// `retries` times. A run pending at a crash or a stop runs after the restart; a run whose
 /// success was recorded never runs again. A success not yet recorded when the daemon dies is
 /// run again: hooks run at least once, so they should be idempotent (an SMS gateway's own id).
-public actor HooksPlugin: StatefulPlugin {
+public actor HooksPlugin: StatefulPlugin, HookRuns {
     public static let id = "hooks"
     public static let summary = "hooks: run commands when events are committed ([[hooks]] in the config)"
 
@@ -28,6 +29,9 @@ public actor HooksPlugin: StatefulPlugin {
             await hooks.runs(which: try request[Args.which], hook: try request[Args.hook], limit: try request[Args.limit] ?? 50)
         },
     ]
+
+    /// What became of the runs for an event (``HookRuns``), offered while the service runs.
+    public static let offers: [ServiceOffer<HooksPlugin>] = [.offer((any HookRuns).self) { $0 }]
 
     /// Every committed event; ``react(to:)`` keeps those a hook wants.
     public static let reactions: [EventReaction<HooksPlugin>] = [
@@ -74,6 +78,10 @@ public actor HooksPlugin: StatefulPlugin {
     let context: PluginContext
 
     public nonisolated var stateService: any StateService { context.state }
+
+    /// When each configured hook came into this running service (its start, or the reload that
+    /// added it): a hook never activated runs for events committed from then on.
+    private var configuredAt: [String: Int64] = [:]
 
     public init(config: PluginConfig, context: PluginContext) throws {
         settings = try Settings(config)
@@ -130,7 +138,10 @@ public actor HooksPlugin: StatefulPlugin {
         guard !matched.isEmpty else { return }
         let now = context.clock.now()
         var activate: [String: Int64] = [:]
-        for name in matched where state.activated[name] == nil { activate[name] = configuredAt[name] ?? now }
+        // Activated from when the hook was configured, not from when its first event is
+        // handled: that can be a second later, and the event (the first page after a hook was
+        // set up) was then taken for one from before the hook existed, and never run.
+        for name in matched where state.activated[name] == nil { activate[name] = min(now, configuredAt[name] ?? now) }
         // Events from before a hook existed (a hook added to the config, the service enabled
         // for the first time) do not run it.
         let names = matched.filter { event.time >= (state.activated[$0] ?? activate[$0] ?? now) }
@@ -312,5 +323,26 @@ final class Doorbell: Sendable {
         } onCancel: {
             ring()
         }
+    }
+}
+
+extension HooksPlugin {
+    public func runs(seqs: [UInt64]) async -> [HookRunSummary] {
+        let wanted = Set(seqs)
+        var out: [HookRunSummary] = []
+        var covered = Set<String>()
+        for run in state.pending.values.sorted(by: { $0.id < $1.id }) where wanted.contains(run.event.seq) {
+            covered.insert("\(run.event.seq)/\(run.hook)")
+            let last = state.recent.last { $0.run == run.id }
+            out.append(HookRunSummary(hook: run.hook, event: run.event.name, seq: run.event.seq, attempts: run.attempts,
+                                      outcome: inFlight.contains(run.id) ? "running" : "pending", exit: last?.exit,
+                                      at: last?.started ?? run.event.time, nextAt: run.nextAt))
+        }
+        for record in state.recent.reversed() where wanted.contains(record.seq) {
+            guard covered.insert("\(record.seq)/\(record.hook)").inserted else { continue }
+            out.append(HookRunSummary(hook: record.hook, event: record.event, seq: record.seq, attempts: record.attempt,
+                                      outcome: record.outcome, exit: record.exit, at: record.started, nextAt: record.nextAt))
+        }
+        return out.sorted { ($0.seq, $0.hook) < ($1.seq, $1.hook) }
     }
 }

@@ -161,7 +161,8 @@ extension RosterPlugin {
     func removeResident(_ household: String, _ name: String) async throws -> Reply {
         let id = try existing(household)
         guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
-        let seq = try await record(ResidentRemove(household: id.description, name: name))
+        let seq = try await record(ResidentRemove(household: id.description, name: name),
+                                   announcing: [Self.residentsChanged([id.description])])
         return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
     }
 

@@ -5,7 +5,7 @@ public import RosterInterface
 import VisitsInterface
 
 /// The community roster: buildings, households, residents and building leaders.
-public actor RosterPlugin: StatefulPlugin, RosterDirectory {
+public actor RosterPlugin: StatefulPlugin, RosterDirectory, RosterContacts {
     public static let id = "roster"
     public static let summary = "who lives where: households, residents, tags, building leaders"
 
@@ -29,7 +29,19 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
     public func apply(_ event: RecordedEvent) throws { try state.apply(event) }
 
     /// The roster's directory, offered to other plugins while the roster runs.
-    public static let offers: [ServiceOffer<RosterPlugin>] = [.offer((any RosterDirectory).self) { $0 }]
+    public static let offers: [ServiceOffer<RosterPlugin>] = [
+        .offer((any RosterDirectory).self) { $0 },
+        .offer((any RosterContacts).self) { $0 },
+    ]
+
+    public func leader(ofBuilding building: String) async -> LeaderContact? {
+        state.leader(ofBuilding: building).map { LeaderContact(name: $0.name, phone: $0.phone, kind: $0.kind) }
+    }
+
+    public func phones(household: String) async -> [String: String] {
+        guard let parsed = HouseholdID(household), let residents = state.households[parsed.description] else { return [:] }
+        return residents.compactMapValues(\.phone)
+    }
 
     public func households(buildings: [String]?) async -> [HouseholdSummary] {
         state.orderedHouseholds.filter { buildings == nil || buildings!.contains($0.building) }.map(summary)
@@ -52,7 +64,7 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory {
 
     private func summary(_ id: HouseholdID) -> HouseholdSummary {
         let residents = state.households[id.description]!.values.sorted { $0.name < $1.name }
-            .map { ResidentSummary(name: $0.name, birthYear: $0.birthYear, tags: $0.tags) }
+            .map { ResidentSummary(name: $0.name, birthYear: $0.birthYear, tags: $0.tags, due: $0.due) }
         return HouseholdSummary(id: id.description, building: id.building, unit: id.unit, floor: id.floor, room: id.room,
                                 residents: residents)
     }

@@ -259,13 +259,19 @@ private struct SectionReader {
                 enabled = b
             }
             var locations: [String: SourceLocation] = [:]
-            // Keys of nested tables too (`channels.weibo.kind` of [plugins.reading-promotion.channels.weibo]),
-            // so an error a plugin finds in one names its line.
-            func note(_ path: [String], _ value: ConfigValue) {
-                locations[path.joined(separator: ".")] = location(["plugins", id] + path)
-                if case .table(let inner) = value { for (k, v) in inner { note(path + [k], v) } }
+            // Keys of nested tables too (`kinds.labour.steps`), and the entries of arrays
+            // (`escalation.1.after`: the array's own line when the entry's is not known), so a
+            // plugin's ConfigError names the line of the key it is about.
+            func locate(_ value: ConfigValue, _ path: [String], fallback: SourceLocation?) {
+                let here = location(["plugins", id] + path) ?? fallback
+                locations[path.joined(separator: ".")] = here
+                switch value {
+                case .table(let t): for (k, v) in t { locate(v, path + [k], fallback: here) }
+                case .array(let items): for (i, v) in items.enumerated() { locate(v, path + [String(i)], fallback: here) }
+                default: break
+                }
             }
-            for (key, value) in values { note([key], value) }
+            for (key, value) in values { locate(value, [key], fallback: location(["plugins", id])) }
             out[id] = PluginSection(enabled: enabled, values: values, locations: locations, location: location(["plugins", id]))
         }
         return out

@@ -385,6 +385,28 @@ import Testing
         await h.stop()
     }
 
+    /// The first event after a hook was set up runs it even when the service handles it a
+    /// second (or more) after it was committed: it used to be activated by that first event,
+    /// at the time it was handled, and the event was then taken for one from before it existed.
+    @Test func theFirstEventAfterAHookIsSetUpRunsItHoweverLateItIsHandled() async throws {
+        let s = Scripts()
+        s.script("page.sh", "echo \"$1\" >> \(s.path("paged"))")
+        let h = try await PluginHarness(Self.plugins, config: Self.config("""
+            [[hooks]]
+            name = "sms"
+            on = "probe.page"
+            run = ["\(s.path("page.sh"))", "{data.text}"]
+            """))
+        defer { h.remove() }
+        // Activated when the service started, before any event.
+        #expect(try await eventually { try await h.recorded(plugin: "hooks").map(\.type) == ["activated"] })
+        h.clock.advance(by: .seconds(30))
+        try await h.ok("probe.publish page text=第一条", as: .operator)
+        h.clock.advance(by: .seconds(2))   // handled later than committed
+        #expect(try await eventually { s.lines("paged") == ["第一条"] })
+        await h.stop()
+    }
+
     @Test(.enabled(if: getuid() == 0, "needs root to change user"))
     func aHookRunsAsItsUserWithThatUsersGroup() async throws {
         let s = Scripts()

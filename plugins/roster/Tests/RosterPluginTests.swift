@@ -294,8 +294,12 @@ enum Community {
         #expect(resident["phone"] == "13912345678", "fields not named in the update are kept")
         #expect(resident["tags"] == ["chronic-illness", "elderly-alone"])
         // Only new households are announced (ids and buildings: visits joins them to campaigns).
-        #expect(harness.published().map(\.name) == ["roster.households.added"], "only the household created is announced")
-        #expect(harness.published().first?.data["households"] == [["id": "3-2-501", "building": "3"]])
+        #expect(harness.published("roster.households.*").map(\.name) == ["roster.households.added"], "only the household created is announced")
+        #expect(harness.published("roster.households.*").first?.data["households"] == [["id": "3-2-501", "building": "3"]])
+        // Every change of residents names its household (ids only: emergencies follows tags into plans).
+        let changed = harness.published("roster.residents.changed")
+        #expect(changed.count == 4, "three puts of residents and a removal (not the vacant household): \(changed.map(\.data))")
+        #expect(changed.allSatisfy { $0.data["households"] == ["3-2-501"] && $0.data["names"] == nil })
         await harness.stop()
     }
 
