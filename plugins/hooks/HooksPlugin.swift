@@ -79,10 +79,6 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
 
     public nonisolated var stateService: any StateService { context.state }
 
-    /// When each configured hook came into this running service (its start, or the reload that
-    /// added it): a hook never activated runs for events committed from then on.
-    private var configuredAt: [String: Int64] = [:]
-
     public init(config: PluginConfig, context: PluginContext) throws {
         settings = try Settings(config)
         self.context = context
