@@ -20,6 +20,10 @@ struct ReportTests {
             ["visits.record", "3-2-102", "outcome=no-answer", "at=2026-01-11T09:30+08:00"],
             ["visits.record", "4-1-101", "outcome=answered", "people=4", "at=2026-01-11T23:59+08:00"],
             ["visits.record", "4-1-102", "outcome=answered", "people=2", "at=2026-01-12T00:00+08:00"],
+            ["emergencies.open", "3-2-201", "kind=labour", "at=2026-01-11T04:00+08:00"],
+            ["emergencies.step", "1", "call-120", "at=2026-01-11T04:03+08:00"],
+            ["emergencies.ack", "1", "by=刘敏", "at=2026-01-11T04:05+08:00"],
+            ["emergencies.close", "1", "outcome=transported", "force=yes", "at=2026-01-11T05:00+08:00"],
             ["supplies.donation.add", "donor=爱心企业", "amount=500"],
             ["supplies.stock.receive", "降压药", "qty=3", "unit=盒", "source=donation", "category=medicine"],
             ["supplies.stock.threshold", "降压药", "low=5"],
@@ -56,6 +60,12 @@ struct ReportTests {
         #expect(visits["households_refused"] as? Int == 1)
         #expect(visits["needs_opened"] as? Int == 1)
         #expect(visits["needs_open"] as? Int == 1)
+        let emergencies = try Self.figures(day, "emergencies")
+        #expect(emergencies["incidents"] as? Int == 1)
+        #expect(emergencies["ack_median_min"] as? Double == 5.0)
+        #expect(emergencies["ambulance_median_min"] as? Double == 3.0)
+        #expect(emergencies["close_median_min"] as? Double == 60.0)
+        #expect(try Self.section(day, "reading-promotion")["figures"] != nil, "every running plugin has its section")
         let roster = try Self.figures(day, "roster")
         #expect(roster["households"] as? Int == 16)
         #expect(roster["buildings"] as? Int == 2)
