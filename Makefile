@@ -3,7 +3,14 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 ARGS ?=
 
-.PHONY: all deps build run test release install clean-state bench bench-smoke fuzz fuzz-smoke
+# The Debian package's version: the release (Sources/DoorstepProtocol/Version.swift) and a revision.
+VERSION := $(shell sed -n 's/.*release = "\(.*\)".*/\1/p' Sources/DoorstepProtocol/Version.swift)
+DEB_REVISION ?= 1
+DEB_VERSION ?= $(VERSION)-$(DEB_REVISION)
+DEB_DIR ?= .
+MANDIR ?= $(PREFIX)/share/man
+
+.PHONY: all deps build run test release install man deb system-test clean-state bench bench-smoke fuzz fuzz-smoke
 
 all: build
 
@@ -42,17 +49,43 @@ fuzz: deps
 fuzz-smoke: deps
 	bash scripts/fuzz.sh 60
 
+# Release binaries with the Swift runtime linked in (no libswift*.so needed where they run):
+# what `make install` and the Debian package ship.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product doorstepd
+	$(SWIFT) build -c release --static-swift-stdlib --product doorstepctl
 
-# Installs binaries, systemd units, sysusers.d/tmpfiles.d entries and an example config.
-install: release
+# The manual pages doorstepd(8), doorstepctl(1), doorstep.toml(5), doorstep-protocol(7) from
+# docs/man/*.md, config/doorstep.toml and docs/protocol.md, through pandoc, into .build/man.
+man:
+	@scripts/install-deps.sh pandoc
+	scripts/man.sh .build/man
+
+# doorstep_$(DEB_VERSION)_amd64.deb in DEB_DIR (default: here; docs/packaging.md); no network
+# once the tools are installed: dpkg-dev, pandoc, binutils.
+deb: release
+	@scripts/install-deps.sh pandoc dpkg-dev binutils
+	scripts/deb.sh .build/release $(DEB_VERSION) $(DEB_DIR)
+
+# Boots Debian 12 with systemd in systemd-nspawn and checks the package and the unit there
+# (Tests/system/README.md; root; CI runs it after `make test`).
+system-test:
+	bash Tests/system/run.sh
+
+# Installs binaries, systemd units, sysusers.d/tmpfiles.d entries, manual pages and an example config.
+install: release man
 	install -D -m 0755 .build/release/doorstepd $(DESTDIR)$(PREFIX)/bin/doorstepd
 	install -D -m 0755 .build/release/doorstepctl $(DESTDIR)$(PREFIX)/bin/doorstepctl
-	install -D -m 0644 systemd/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
-	install -D -m 0644 systemd/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/doorstep.service > .build/doorstep.service
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/doorstep.socket > .build/doorstep.socket
+	install -D -m 0644 .build/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
+	install -D -m 0644 .build/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
 	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf
 	install -D -m 0644 systemd/doorstep.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/doorstep.conf
+	install -D -m 0644 .build/man/doorstepd.8 $(DESTDIR)$(MANDIR)/man8/doorstepd.8
+	install -D -m 0644 .build/man/doorstepctl.1 $(DESTDIR)$(MANDIR)/man1/doorstepctl.1
+	install -D -m 0644 .build/man/doorstep.toml.5 $(DESTDIR)$(MANDIR)/man5/doorstep.toml.5
+	install -D -m 0644 .build/man/doorstep-protocol.7 $(DESTDIR)$(MANDIR)/man7/doorstep-protocol.7
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/README.md
 	install -D -m 0644 docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/protocol.md
 	[ -e $(DESTDIR)/etc/doorstep/doorstep.toml ] || install -D -m 0640 config/doorstep.toml $(DESTDIR)/etc/doorstep/doorstep.toml

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Doorstep needs to build and test, if any is missing.
+# Installs the Debian packages Doorstep needs to build and test, if any is missing; with
+# arguments, those packages instead (`make deb`: pandoc dpkg-dev binutils).
 #   libsystemd-dev pkg-config  build: sd_notify, sd_listen_fds, sd_journal_sendv
 #   systemd                    tests: systemd-socket-activate, systemd-analyze
 #   util-linux                 tests: setpriv (connect as another user), unshare
@@ -8,6 +9,7 @@
 #   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
 set -euo pipefail
 packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3)
+[ $# -eq 0 ] || packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

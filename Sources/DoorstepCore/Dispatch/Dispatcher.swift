@@ -1,6 +1,7 @@
 import PluginAPI
 import PluginSupport
 import DoorstepProtocol
+import Synchronization
 
 /// Routes a request to a core command or a plugin: resolves the name, checks the role,
 /// validates the arguments against the command's spec, and turns every failure into a reply.
@@ -168,6 +169,12 @@ final class Dispatcher: Sendable {
         }
     }
 
+    /// Whether a command exists now: `debug.hang` only while `[daemon] debug_hang` is true
+    /// (until then it is an unknown command, missing from `help` and `commands` too).
+    func offered(_ name: String) -> Bool {
+        name != CoreCommands.debugHang || runtime.debugHang.load(ordering: .relaxed)
+    }
+
     /// Finds the longest command name the leading words spell (`visits record` → `visits.record`).
     func resolve(_ words: [Argument]) throws(ControlError) -> (Route, ArraySlice<Argument>) {
         var parts: [String] = []
@@ -177,12 +184,12 @@ final class Dispatcher: Sendable {
         }
         for count in stride(from: parts.count, through: 1, by: -1) {
             let name = parts[..<count].joined(separator: ".")
-            if let route = routes[name] { return (route, words.dropFirst(count)) }
+            if let route = routes[name], offered(name) { return (route, words.dropFirst(count)) }
         }
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
         var message = "unknown command '\(ValueParser.shown(typed))'"
-        if let best = Suggest.closest(to: [typed, asked], among: names) { message += "; did you mean '\(best)'?" }
+        if let best = Suggest.closest(to: [typed, asked], among: names.filter(offered)) { message += "; did you mean '\(best)'?" }
         throw .unknownCommand(message + " ('help' lists every command)")
     }
 
