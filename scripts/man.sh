@@ -34,13 +34,16 @@ splice() { awk -v tag="$2" -v file="$3" '$0 == tag { while ((getline l < file) >
 
 page() { # NAME SECTION SOURCE.md
     # Left-adjusted (`.ad l` after the title): justified text in the protocol's narrow table
-    # cells makes groff warn "cannot adjust line" (lintian: groff-message). Table columns keep
+    # cells makes groff warn "cannot adjust line" (lintian: groff-message). One long page on
+    # terminals (`.pl`; man's continuous rendering trims it): where man paginates (lintian runs
+    # it with MANWIDTH=120), a table cell reaching a page's end is "table text block will not
+    # fit on one page". Table columns keep
     # pandoc's proportions (the dashes of a Markdown table's separator line) but are scaled to
     # fit an 80-column terminal with the gaps between them: pandoc gives them 70 characters in
     # all ("table wider than line width").
     pandoc --standalone --from markdown-smart --to man \
         -M title="$1" -M section="$2" -M date="$date" -M footer="doorstep $version" -M header="Doorstep Manual" "$3" |
-        sed '/^\.TH /a .ad l' |
+        sed -e '/^\.TH /a .ad l' -e '/^\.TH /a .if n .pl 100000v' |
         awk '/^(lw\([0-9.]+n\) ?)+\.$/ {
                  n = 0; sum = 0; line = $0
                  while (match(line, /lw\([0-9.]+n\)/)) {

@@ -1,6 +1,5 @@
 # Tests/system/checks.sh: the checks of the system test, in the order run.sh runs them (each in
-# a subshell with set -e; `fail` ends one; lines starting with two spaces are shown in the
-# summary). Sourced by run.sh, which sets V1, V2, repo, bundle, work and the container.
+# a subshell with set -e; `fail` ends one; `note` lines are shown in the summary). Sourced by run.sh, which sets V1, V2, repo, bundle, work and the container.
 
 SOCK=/run/doorstep.sock
 UNIT=/lib/systemd/system/doorstep.service
@@ -108,8 +107,13 @@ check_journal() {
     done
     expect_in "$all" '"DOORSTEP_RECORDS":"' "the 'state recovered' entry"
     expect_in "$all" '"DOORSTEP_FSYNC":"always"' "the 'state recovered' entry"
-    expect_not_in "$all" "Failed to set thread priority" "libdispatch under the system call filter"
     note "journalctl -o json -u doorstep: MESSAGE_ID, DOORSTEP_SOCKET, DOORSTEP_RECORDS, DOORSTEP_FSYNC, CODE_*"
+    # libdispatch's one line per start (doorstep.service explains it): at most one per process.
+    local noise starts
+    noise=$(grep -c '"MESSAGE":"Failed to set thread priority for worker thread' <<<"$all" || true)
+    starts=$(grep -c '"MESSAGE":"serving"' <<<"$all" || true)
+    (( noise <= starts )) || fail "libdispatch logged $noise 'Failed to set thread priority' lines for $starts starts"
+    note "libdispatch's 'Failed to set thread priority' (see doorstep.service): $noise line(s) for $starts start(s)"
 }
 
 # Roles through the real socket: 0660 root:doorstep; a viewer reads and cannot write; a user
@@ -203,23 +207,26 @@ snapshot_every_bytes = 68719476736"
     note "wrote 1,000,000 records in $(( (t1 - t0) / 1000 )) s"
     ct systemctl stop doorstep
     ct systemctl start --no-block doorstep.service
-    local seen_activating=no status_seen="" i state text
-    for i in $(seq 200); do
-        state=$(show doorstep ActiveState)
-        if [[ $state == activating ]]; then
-            seen_activating=yes
-            text=$(show doorstep StatusText)
-            [[ -n $text ]] && status_seen=$text
+    local seen=() i state text pair
+    rm -f "$CT_LOG/early-ping"
+    for i in $(seq 600); do
+        # Both in one call, so they belong together.
+        pair=$(ct systemctl show -p ActiveState -p StatusText doorstep | sort | tr '\n' ' ')
+        state=$(sed -n 's/.*ActiveState=\([a-z]*\).*/\1/p' <<<"$pair")
+        text=$(sed -n 's/.*StatusText=\(.*\) $/\1/p' <<<"$pair")
+        [[ " ${seen[*]} " == *" $state:$text "* ]] || seen+=("$state:$text")
+        if [[ $state == activating && ! -e $CT_LOG/early-ping ]]; then
             # A client now waits in the socket's backlog until the daemon serves.
-            [[ -e $CT_LOG/early-ping ]] || { ct sh -c 'doorstepctl ping; echo "$(date +%s%N)"' >"$CT_LOG/early-ping" 2>&1 & }
+            ct sh -c 'doorstepctl ping' >"$CT_LOG/early-ping" 2>&1 &
         fi
         [[ $state == active ]] && break
         sleep 0.05
     done
     wait
+    printf 'seen: %s\n' "${seen[@]}"
     expect_eq "$state" "active" "the unit at last"
-    expect_eq "$seen_activating" "yes" "the unit while replaying"
-    expect_eq "$status_seen" "replaying the journal" "StatusText while activating"
+    expect_in "${seen[*]}" "activating:replaying the journal" "ActiveState and StatusText while replaying"
+    [[ -e $CT_LOG/early-ping ]] || fail "never saw the unit activating"
     expect_eq "$(head -n 1 "$CT_LOG/early-ping")" "pong" "a connection made while activating is answered"
     local exec_ms active_ms replay_ms ping_ns
     exec_ms=$(( $(show doorstep ExecMainStartTimestampMonotonic) / 1000 ))
@@ -255,6 +262,7 @@ debug_hang = true"
     restarts=$(show doorstep NRestarts)
     out=$(ctl debug.hang)
     expect_in "$out" "hanging the watchdog's event loop until the daemon is killed" "debug.hang"
+    note "debug.hang answered: $out"
     # WatchdogSec=30s: killed within 30 s of the last ping, then restarted.
     for i in $(seq 600); do
         [[ $(show doorstep NRestarts) -gt $restarts && $(ct systemctl is-active doorstep || true) == active ]] && break

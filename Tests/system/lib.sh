@@ -41,7 +41,7 @@ ensure_rootfs() {
 # root is never written) and waits until systemd reports the system running. Sets LEADER (the
 # container's PID 1 as the host sees it) and NSPAWN_PID.
 boot() {
-    CT_NAME=$1 CT_ROOT=$2
+    CT_NAME=$1 CT_ROOT=$2 CT_PIDNS=
     shift 2
     local c
     for c in systemd unified; do
@@ -56,16 +56,24 @@ boot() {
     ) >"$CT_LOG/console.log" 2>&1 &
     NSPAWN_PID=$!
     LEADER=
-    local i
-    for i in $(seq 200); do
+    # The container's PID 1 is nspawn's child once that has become systemd (before, it is
+    # nspawn setting the container up).
+    local i state=
+    for i in $(seq 600); do
         LEADER=$(pgrep -P "$NSPAWN_PID" | head -n 1 || true)
-        [[ -n $LEADER ]] && break
+        [[ -n $LEADER && $(readlink "/proc/$LEADER/exe" 2>/dev/null) == */systemd ]] && break
+        LEADER=
         kill -0 "$NSPAWN_PID" 2>/dev/null || break
         sleep 0.05
     done
-    [[ -n $LEADER ]] || { cat "$CT_LOG/console.log" >&2; echo "boot: systemd-nspawn did not start a container" >&2; return 1; }
-    local state
-    state=$(timeout 120 nsenter -t "$LEADER" -a -- /usr/bin/systemctl is-system-running --wait 2>&1 || true)
+    [[ -n $LEADER ]] || { cat "$CT_LOG/console.log" >&2; echo "boot: systemd-nspawn did not start systemd" >&2; return 1; }
+    CT_PIDNS=$(readlink "/proc/$LEADER/ns/pid")
+    # Until its bus is up, systemctl answers "offline" or cannot connect.
+    for i in $(seq 600); do
+        state=$(timeout 120 nsenter -t "$LEADER" -a -- /usr/bin/systemctl is-system-running --wait 2>&1 || true)
+        [[ $state == running || $state == degraded ]] && break
+        sleep 0.1
+    done
     case $state in
     running) ;;
     *) echo "boot: the container's systemd reports '$state'" >&2
@@ -81,7 +89,21 @@ poweroff() {
         nsenter -t "$LEADER" -a -- /usr/bin/systemctl poweroff >/dev/null 2>&1 || true
         local i
         for i in $(seq 300); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$NSPAWN_PID" 2>/dev/null && { kill -TERM "$NSPAWN_PID"; sleep 2; kill -KILL "$NSPAWN_PID" 2>/dev/null || true; }
+        if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+            kill -TERM "$NSPAWN_PID"
+            sleep 2
+            kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+        fi
+    fi
+    # What is left of the container (its shutdown waiting for a process): every process still
+    # in its PID namespace, killed.
+    local p ns
+    if [[ -n ${CT_PIDNS:-} ]]; then
+        for p in /proc/[0-9]*; do
+            ns=$(readlink "$p/ns/pid" 2>/dev/null || true)
+            [[ -n $ns && $ns == "$CT_PIDNS" ]] && kill -KILL "${p#/proc/}" 2>/dev/null
+        done
+        sleep 0.5
     fi
     wait "$NSPAWN_PID" 2>/dev/null || true
     local c
@@ -107,7 +129,8 @@ as() {
 
 # ---- assertions (each check runs in a subshell with set -e; fail ends it) --------------------
 fail() { echo "FAIL: $*" >&2; exit 1; }
-note() { echo "  $*"; }
+# A line for run.sh's summary.
+note() { echo "NOTE: $*"; }
 expect_eq() { [[ $1 == "$2" ]] || fail "$3: got '$1', expected '$2'"; }
 expect_in() { [[ $1 == *"$2"* ]] || fail "$3: '$2' not found in: $1"; }
 expect_not_in() { [[ $1 != *"$2"* ]] || fail "$3: '$2' found in: $1"; }

@@ -14,6 +14,8 @@
 # Environment: SYSTEM_TEST_ONLY="name …" runs only those checks (after install);
 # SYSTEM_TEST_KEEP=1 leaves the container running at the end (it prints how to enter it).
 set -euo pipefail
+# Nothing here reads the terminal (a command in the container that did would stop the run).
+exec </dev/null
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 here=$repo/Tests/system
@@ -86,7 +88,7 @@ check() {
     if [[ $rc -eq 0 ]]; then
         passed+=("$name")
         printf 'PASS  %-14s %4d s\n' "$name" $((SECONDS - t))
-        sed -n 's/^  /        /p' "$CT_LOG/$name.log"
+        sed -n 's/^NOTE: /        /p' "$CT_LOG/$name.log"
     else
         failed+=("$name")
         printf 'FAIL  %-14s %4d s\n' "$name" $((SECONDS - t))
@@ -99,6 +101,7 @@ source "$here/checks.sh"
 
 banner "SYSTEM TEST: booting Debian 12 with systemd in systemd-nspawn"
 trap 'poweroff' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
 t=$SECONDS
 boot "doorstep-st-$$" "$work/rootfs" --bind-ro="$work/debs:/debs" --bind-ro="$repo" --bind-ro="$toolchain"
 echo "booted: systemd $(ct systemctl --version | sed -n '1s/systemd \([0-9]*\).*/\1/p') as PID 1, in $((SECONDS - t)) s"

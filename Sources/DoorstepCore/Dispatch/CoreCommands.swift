@@ -126,7 +126,8 @@ struct CoreCommands {
         }
         let data: JSON = ["seconds": seconds.map { .number($0) } ?? .null, "watchdog": .bool(watchdog != nil)]
         let note = watchdog == nil ? " (no watchdog is armed: WATCHDOG_USEC is not set)" : ""
-        return Reply(data: data, message: "hanging the watchdog's event loop \(how)" + note)
+        let text = "hanging the watchdog's event loop \(how)" + note
+        return Reply(data: data, lines: [text], message: "hanging")
     }
 
     private func hello(_ request: Request) -> Reply {

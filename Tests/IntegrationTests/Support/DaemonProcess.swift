@@ -84,8 +84,8 @@ final class DaemonProcess {
 
     /// Under a real systemd: waits until the unit is active (READY=1 reached systemd), then
     /// gives the socket the config's `socket_group` as doorstep.socket's SocketGroup= would.
-    private func waitActive(_ unit: String) -> Bool {
-        let deadline = Date().addingTimeInterval(20)
+    private func waitActive(_ unit: String, timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline, process.isRunning {
             if SystemdUnit.show(unit, "ActiveState") == "active" {
                 mainPID = Int32(SystemdUnit.show(unit, "MainPID")) ?? 0
@@ -99,6 +99,13 @@ final class DaemonProcess {
             usleep(20_000)
         }
         return false
+    }
+
+    /// Waits for `READY=1` of a daemon started with `waitReady: false` (under a real systemd:
+    /// for its unit to become active); false on timeout or when it exited first.
+    func waitReady(timeout: Double) -> Bool {
+        if let unit { return waitActive(unit, timeout: timeout) }
+        return notify.wait(timeout: timeout, { $0.contains("READY=1") }) != nil
     }
 
     /// Under a real systemd, `socket_group` is kept out of the daemon's config (the sandbox
