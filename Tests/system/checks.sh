@@ -23,6 +23,9 @@ EOF
 set_config() { printf '%s\n' "$1" | ct sh -c "cat > $CONF"; }
 
 main_pid() { show doorstep.service MainPID; }
+# For wait_for, which runs its command again each time.
+unit_is() { [[ $(ct systemctl is-active doorstep || true) == "$1" ]]; }
+restarted_since() { (( $(show doorstep NRestarts) > $1 )); }
 ctl() { ct doorstepctl "$@"; }
 
 # A monotonic clock in milliseconds (the container's and the host's are the same).
@@ -108,12 +111,14 @@ check_journal() {
     expect_in "$all" '"DOORSTEP_RECORDS":"' "the 'state recovered' entry"
     expect_in "$all" '"DOORSTEP_FSYNC":"always"' "the 'state recovered' entry"
     note "journalctl -o json -u doorstep: MESSAGE_ID, DOORSTEP_SOCKET, DOORSTEP_RECORDS, DOORSTEP_FSYNC, CODE_*"
-    # libdispatch's one line per start (doorstep.service explains it): at most one per process.
-    local noise starts
-    noise=$(grep -c '"MESSAGE":"Failed to set thread priority for worker thread' <<<"$all" || true)
-    starts=$(grep -c '"MESSAGE":"serving"' <<<"$all" || true)
-    (( noise <= starts )) || fail "libdispatch logged $noise 'Failed to set thread priority' lines for $starts starts"
-    note "libdispatch's 'Failed to set thread priority' (see doorstep.service): $noise line(s) for $starts start(s)"
+    # libdispatch's one line per start (doorstep.service explains it): never refused by the
+    # system call filter (errno=1), at most one per process.
+    local lines most
+    lines=$(ct journalctl -u doorstep --no-pager -o short | grep 'Failed to set thread priority' || true)
+    expect_not_in "$lines" "errno=1" "libdispatch's setpriority under the system call filter"
+    most=$(awk '{print $5}' <<<"$lines" | sort | uniq -c | sort -rn | awk 'NR == 1 {print $1}')
+    (( ${most:-0} <= 1 )) || fail "libdispatch logged $most 'Failed to set thread priority' lines in one process: $lines"
+    note "libdispatch's 'Failed to set thread priority' (see doorstep.service): ${most:-0} line per process"
 }
 
 # Roles through the real socket: 0660 root:doorstep; a viewer reads and cannot write; a user
@@ -200,7 +205,10 @@ snapshot_every_bytes = 68719476736"
     ct systemctl restart doorstep
     local t0 t1 seq
     t0=$(now_ms)
-    ct sh -c 'seq 1 1000000 | sed "s/.*/probe.set k& v&/" | doorstepctl --timeout 0 >/dev/null'
+    # Four pipelined connections of 250,000 each.
+    ct sh -c 'for i in 0 1 2 3; do
+                  seq $((i * 250000 + 1)) $(((i + 1) * 250000)) | sed "s/.*/probe.set k& v&/" | doorstepctl --timeout 0 >/dev/null &
+              done; wait'
     t1=$(now_ms)
     seq=$(ctl --json state.status | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')
     (( seq >= 1000000 )) || fail "the journal holds $seq events, expected 1,000,000"
@@ -264,10 +272,7 @@ debug_hang = true"
     expect_in "$out" "hanging the watchdog's event loop until the daemon is killed" "debug.hang"
     note "debug.hang answered: $out"
     # WatchdogSec=30s: killed within 30 s of the last ping, then restarted.
-    for i in $(seq 600); do
-        [[ $(show doorstep NRestarts) -gt $restarts && $(ct systemctl is-active doorstep || true) == active ]] && break
-        sleep 0.1
-    done
+    wait_for 60 restarted_since "$restarts" && wait_for 10 unit_is active || true
     [[ $(show doorstep NRestarts) -gt $restarts ]] || fail "not restarted within 60 s"
     out=$(ct journalctl --no-pager -u doorstep _PID=1 -n 30)
     expect_in "$out" "doorstep.service: Watchdog timeout" "systemd's journal"
@@ -295,7 +300,7 @@ check_stop() {
     expect_in "$states" "deactivating" "ActiveState after SIGTERM (STOPPING=1)"
     wait
     expect_in "$(ct cat /root/slow.out)" "slept" "the request in flight"
-    wait_for 20 test "$(ct systemctl is-active doorstep)" = inactive || fail "not inactive after SIGTERM"
+    wait_for 20 unit_is inactive || fail "not inactive after SIGTERM"
     expect_eq "$(show doorstep ExecMainCode)/$(show doorstep ExecMainStatus)" "1/0" "exited with status 0"
     expect_eq "$(show doorstep Result)" "success" "Result"
     expect_eq "$(show doorstep NRestarts)" "$restarts" "not restarted after a clean exit"
@@ -328,8 +333,8 @@ check_state() {
     pid=$(main_pid)
     restarts=$(show doorstep NRestarts)
     ct kill -KILL "$pid"
-    wait_for 30 test "$(show doorstep NRestarts)" -gt "$restarts" || fail "not restarted after kill -9"
-    wait_for 30 test "$(ct systemctl is-active doorstep)" = active || fail "not active after kill -9"
+    wait_for 30 restarted_since "$restarts" || fail "not restarted after kill -9"
+    wait_for 30 unit_is active || fail "not active after kill -9"
     after=$(ctl roster.household 7-1-102)
     expect_in "$after" "张志强" "a write acknowledged just before kill -9"
     expect_in "$(ct journalctl --no-pager -u doorstep _PID=1 -n 20)" "Main process exited, code=killed, status=9/KILL" "systemd saw the kill"

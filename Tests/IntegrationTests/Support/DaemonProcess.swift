@@ -157,7 +157,10 @@ final class DaemonProcess {
         guard let status = process.wait(timeout: timeout) else { return nil }
         guard let unit else { return status }
         let output = (try? String(contentsOfFile: dir.file("systemd-run.log"), encoding: .utf8)) ?? ""
-        return SystemdUnit.exitStatus(unit: unit, output: output) ?? status
+        let exit = SystemdUnit.exitStatus(unit: unit, output: output) ?? status
+        // A failed unit stays loaded until reset (tests that kill -9 may never call stop()).
+        SystemdUnit.clean(unit)
+        return exit
     }
 
     /// Runs doorstepctl against this daemon.
@@ -191,7 +194,13 @@ final class DaemonProcess {
         dir.remove()
     }
 
-    deinit { if process?.isRunning == true { signal(SIGKILL) } }
+    deinit {
+        if process?.isRunning == true { signal(SIGKILL) }
+        if let unit, let process {
+            _ = process.wait(timeout: 5)
+            SystemdUnit.clean(unit)
+        }
+    }
 }
 
 extension DaemonProcess {
