@@ -386,20 +386,34 @@ timeout = \"10s\""
 }
 
 # The integration suite's protocol checks, each daemon a transient unit with the installed
-# unit's sandbox (Tests/IntegrationTests/Support/SystemdUnit.swift).
+# unit's sandbox (Tests/IntegrationTests/Support/SystemdUnit.swift). A test that fails is run
+# once more on its own: if it passes then, the check passes with a FLAKY note naming it (the
+# timing-bound hardening tests of issue 13 are; docs in Tests/system/README.md).
+suite() { # LOG [--filter REGEX]
+    local log=$1
+    shift
+    ct env HOME=/root DOORSTEP_TEST_UNIT=$UNIT DOORSTEP_TEST_TMPDIR=/var/lib/doorstep-it DOORSTEP_BIN_DIR=/usr/bin \
+        "$bundle" --testing-library swift-testing "$@" >"$log" 2>&1
+}
 check_integration() {
     ct install -d -o doorstep -g doorstep -m 0755 /var/lib/doorstep-it
-    local rc=0
-    ct env HOME=/root DOORSTEP_TEST_UNIT=$UNIT DOORSTEP_TEST_TMPDIR=/var/lib/doorstep-it DOORSTEP_BIN_DIR=/usr/bin \
-        "$bundle" --testing-library swift-testing --filter IntegrationTests >"$CT_LOG/integration-output.log" 2>&1 || rc=$?
-    grep -E '✘|failed|recorded an issue' "$CT_LOG/integration-output.log" | head -n 80 || true
-    local last
-    last=$(grep -E 'Test run with [0-9]+ tests' "$CT_LOG/integration-output.log" | tail -n 1)
-    [[ $rc -eq 0 ]] || fail "the integration suite failed (exit $rc): $last (log: $CT_LOG/integration-output.log)"
-    local skipped
-    skipped=$(grep -c 'skipped' "$CT_LOG/integration-output.log" || true)
-    note "integration suite under the packaged sandbox: ${last#*􁁛 }; $skipped skipped (stand-ins, strace)"
-    [[ -z $(ct sh -c 'ls /run/systemd/transient | grep doorstep-it' || true) ]] || fail "transient units left behind"
+    local rc=0 log=$CT_LOG/integration-output.log last failed retry=""
+    suite "$log" --filter IntegrationTests || rc=$?
+    last=$(grep -a -E 'Test run with [0-9]+ tests' "$log" | tail -n 1)
+    if [[ $rc -ne 0 ]]; then
+        grep -a -E '✘' "$log" | head -n 60 || true
+        failed=$(sed -n 's/^✘ Test \([A-Za-z0-9_]*\)(.*) failed after.*/\1/p' "$log" | sort -u | paste -sd '|')
+        [[ -n $failed ]] || fail "the integration suite failed (exit $rc): $last (log: $log)"
+        echo "run again on their own: $failed"
+        rc=0
+        suite "$CT_LOG/integration-retry.log" --filter "IntegrationTests.*($failed)" || rc=$?
+        grep -a -E '✘|Test run with' "$CT_LOG/integration-retry.log" | head -n 40 || true
+        [[ $rc -eq 0 ]] || fail "the integration suite failed, and again on its own: $failed (logs: $log, $CT_LOG/integration-retry.log)"
+        retry="; FLAKY (failed, then passed on their own): ${failed//|/, }"
+    fi
+    note "integration suite under the packaged sandbox: ${last#*Test run with }$retry"
+    note "left out there: $(grep -a -c -E '^➜ Test .* skipped' "$log" || true) tests (notify and socket-activation stand-ins, strace fault injection, loop devices)"
+    [[ -z $(ct sh -c 'ls /run/systemd/transient | grep doorstep-it' || true) ]] || fail "transient units left behind: $(ct ls /run/systemd/transient)"
 }
 
 # The same version installed again: the running daemon is restarted on it, state and config kept.
