@@ -411,7 +411,7 @@ check_integration() {
         [[ $rc -eq 0 ]] || fail "the integration suite failed, and again on its own: $failed (logs: $log, $CT_LOG/integration-retry.log)"
         retry="; FLAKY (failed, then passed on their own): ${failed//|/, }"
     fi
-    note "integration suite under the packaged sandbox: ${last#*Test run with }$retry"
+    note "integration suite under the packaged sandbox: ${retry:+first run: }${last#*Test run with }$retry"
     note "left out there: $(grep -a -c -E '^➜ Test .* skipped' "$log" || true) tests (notify and socket-activation stand-ins, strace fault injection, loop devices)"
     [[ -z $(ct sh -c 'ls /run/systemd/transient | grep doorstep-it' || true) ]] || fail "transient units left behind: $(ct ls /run/systemd/transient)"
 }
