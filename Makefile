@@ -9,7 +9,14 @@ ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
 FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
 ARGS ?=
 
-.PHONY: all deps build run test release install clean-state bench bench-smoke fuzz fuzz-smoke
+# The Debian package's version: the release (Sources/DoorstepProtocol/Version.swift) and a revision.
+VERSION := $(shell sed -n 's/.*release = "\(.*\)".*/\1/p' Sources/DoorstepProtocol/Version.swift)
+DEB_REVISION ?= 1
+DEB_VERSION ?= $(VERSION)-$(DEB_REVISION)
+DEB_DIR ?= .
+MANDIR ?= $(PREFIX)/share/man
+
+.PHONY: all deps build run test release install man deb system-test clean-state bench bench-smoke fuzz fuzz-smoke
 
 all: build
 
@@ -48,13 +55,33 @@ fuzz: deps
 fuzz-smoke: deps
 	bash scripts/fuzz.sh 60
 
+# Release binaries with the Swift runtime linked in (no libswift*.so needed where they run):
+# what `make install` and the Debian package ship.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product doorstepd
+	$(SWIFT) build -c release --static-swift-stdlib --product doorstepctl
 
-# Installs binaries, shell completions, systemd units, sysusers.d/tmpfiles.d entries and an
-# example config. The completion scripts are static (they ask the daemon at each Tab), so they
-# are written here by the client itself: `doorstepctl completion bash|zsh|fish`.
-install: release
+# The manual pages doorstepd(8), doorstepctl(1), doorstep.toml(5), doorstep-protocol(7) from
+# docs/man/*.md, config/doorstep.toml and docs/protocol.md, through pandoc, into .build/man.
+man:
+	@scripts/install-deps.sh pandoc
+	scripts/man.sh .build/man
+
+# doorstep_$(DEB_VERSION)_amd64.deb in DEB_DIR (default: here; docs/packaging.md); no network
+# once the tools are installed: dpkg-dev, pandoc, binutils.
+deb: release
+	@scripts/install-deps.sh pandoc dpkg-dev binutils
+	scripts/deb.sh .build/release $(DEB_VERSION) $(DEB_DIR)
+
+# Boots Debian 12 with systemd in systemd-nspawn and checks the package and the unit there
+# (Tests/system/README.md; root; CI runs it after `make test`).
+system-test:
+	bash Tests/system/run.sh
+
+# Installs binaries, shell completions, systemd units, sysusers.d/tmpfiles.d entries, manual pages
+# and an example config. The completion scripts are static (they ask the daemon at each Tab), so
+# they are written here by the client itself: `doorstepctl completion bash|zsh|fish`.
+install: release man
 	install -D -m 0755 .build/release/doorstepd $(DESTDIR)$(PREFIX)/bin/doorstepd
 	install -D -m 0755 .build/release/doorstepctl $(DESTDIR)$(PREFIX)/bin/doorstepctl
 	install -d $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR)
@@ -62,10 +89,16 @@ install: release
 	.build/release/doorstepctl completion zsh > $(DESTDIR)$(ZSH_COMPLETION_DIR)/_doorstepctl
 	.build/release/doorstepctl completion fish > $(DESTDIR)$(FISH_COMPLETION_DIR)/doorstepctl.fish
 	chmod 0644 $(DESTDIR)$(BASH_COMPLETION_DIR)/doorstepctl $(DESTDIR)$(ZSH_COMPLETION_DIR)/_doorstepctl $(DESTDIR)$(FISH_COMPLETION_DIR)/doorstepctl.fish
-	install -D -m 0644 systemd/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
-	install -D -m 0644 systemd/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/doorstep.service > .build/doorstep.service
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/doorstep.socket > .build/doorstep.socket
+	install -D -m 0644 .build/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
+	install -D -m 0644 .build/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
 	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf
 	install -D -m 0644 systemd/doorstep.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/doorstep.conf
+	install -D -m 0644 .build/man/doorstepd.8 $(DESTDIR)$(MANDIR)/man8/doorstepd.8
+	install -D -m 0644 .build/man/doorstepctl.1 $(DESTDIR)$(MANDIR)/man1/doorstepctl.1
+	install -D -m 0644 .build/man/doorstep.toml.5 $(DESTDIR)$(MANDIR)/man5/doorstep.toml.5
+	install -D -m 0644 .build/man/doorstep-protocol.7 $(DESTDIR)$(MANDIR)/man7/doorstep-protocol.7
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/README.md
 	install -D -m 0644 docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/protocol.md
 	install -D -m 0644 docs/doorstepctl.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/doorstepctl.md

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Doorstep needs to build and test, if any is missing.
+# Installs the Debian packages Doorstep needs to build and test, if any is missing; with
+# arguments, those packages instead (`make deb`: pandoc dpkg-dev binutils).
 #   libsystemd-dev pkg-config  build: sd_notify, sd_listen_fds, sd_journal_sendv
 #   libedit-dev                build: doorstepctl's interactive session (line editing, history)
 #   tmux zsh fish              tests: the interactive session in a terminal; completion scripts
@@ -13,6 +14,7 @@
 set -euo pipefail
 packages=(libsystemd-dev pkg-config libedit-dev tmux zsh fish systemd util-linux socat strace procps e2fsprogs python3
           chromium fonts-wqy-microhei prometheus)
+[ $# -eq 0 ] || packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,7 +11,8 @@
 #      verify (systemd 252) does not look up User=/Group=/SocketGroup= at all, so a missing
 #      "doorstep" user causes no message: check 3 covers the users instead.
 #   2. `systemd-analyze security --offline=true`: the exposure score must not exceed
-#      DOORSTEP_MAX_EXPOSURE (score x 10; default 4, i.e. 0.4, the score the unit reaches).
+#      DOORSTEP_MAX_EXPOSURE (score x 10; default 5, i.e. 0.5, the score the unit reaches;
+#      the issue's gate is 10, i.e. 1.0, which Tests/system applies to the installed unit).
 #   3. sysusers.d: `systemd-sysusers --root=TMP` creates the users into an empty alternative
 #      root; then every user/group the units name must exist there.
 #   4. tmpfiles.d: systemd 252's systemd-tmpfiles has no --dry-run, so the file is applied
@@ -22,7 +23,7 @@ set -euo pipefail
 
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 units="$repo/systemd"
-max_exposure=${DOORSTEP_MAX_EXPOSURE:-4}
+max_exposure=${DOORSTEP_MAX_EXPOSURE:-5}
 placeholder=/usr/local/bin/doorstepd
 
 die() { echo "verify-units: $*" >&2; exit 1; }

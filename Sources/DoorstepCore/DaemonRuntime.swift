@@ -1,4 +1,5 @@
 import Glibc
+import NIOCore
 public import PluginAPI
 import PluginSupport
 import Synchronization
@@ -42,6 +43,11 @@ public final class DaemonRuntime: Sendable {
     /// The socket actually served, when systemd passed it (else the configured path).
     let servingPath = Mutex<String?>(nil)
     private let lastReloadError = Mutex<String?>(nil)
+    /// The event loop that serves the listening socket and sends `WATCHDOG=1` (set once
+    /// serving): what `debug.hang` blocks.
+    let watchdogLoop = Mutex<(any EventLoop)?>(nil)
+    /// `[daemon] debug_hang`, read on every request that names `debug.hang`.
+    let debugHang = Atomic<Bool>(false)
 
     /// The control socket's path as clients reach it.
     var socketPath: String { servingPath.withLock { $0 } ?? config.daemon.socket }
@@ -55,6 +61,7 @@ public final class DaemonRuntime: Sendable {
         let config = Self.applying(overrides, to: config)
         self.current = Mutex(Current(config: config, access: AccessPolicy(config: config.access, daemonUID: getuid())))
         self.bodyBudget = BodyBudget(limit: config.daemon.maxBufferedBodyBytes)
+        self.debugHang.store(config.daemon.debugHang, ordering: .relaxed)
         host.zone = config.daemon.zone
     }
 
@@ -154,6 +161,10 @@ public final class DaemonRuntime: Sendable {
             changes.append("daemon.max_buffered_body_bytes: \(old.daemon.maxBufferedBodyBytes) → \(new.daemon.maxBufferedBodyBytes)")
             bodyBudget.limit = new.daemon.maxBufferedBodyBytes
         }
+        if new.daemon.debugHang != old.daemon.debugHang {
+            changes.append("daemon.debug_hang: \(old.daemon.debugHang) → \(new.daemon.debugHang) (debug.hang is \(new.daemon.debugHang ? "offered to admins" : "gone"))")
+            debugHang.store(new.daemon.debugHang, ordering: .relaxed)
+        }
         let accessPolicy = AccessPolicy(config: new.access, daemonUID: getuid())
         current.withLock { $0 = Current(config: new, access: accessPolicy) }
         changes += await host.apply(candidates)
@@ -172,4 +183,6 @@ enum MessageID {
     static let fsyncFailed = "9a4e6b1c2d3f40718a9b0c1d2e3f4a5b"
     static let tornTail = "3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f"
     static let corruption = "e1d2c3b4a5968778695a4b3c2d1e0f9a"
+    /// `debug.hang` is about to block the watchdog's event loop (testing only).
+    static let debugHang = "7f085d7f23c341e299aac0b8ebfc730d"
 }

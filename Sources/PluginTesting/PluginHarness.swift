@@ -145,7 +145,9 @@ public final class PluginHarness: Sendable {
     /// the plugin's own events.
     public func published(_ pattern: String = "*") -> [Event] {
         let changes = pattern.hasSuffix(".changed")
-        return events.list.withLock { $0.filter { EventPattern.matches(pattern, $0.name) && (changes || !$0.name.hasSuffix(".changed")) } }
+        // `visits.changed` (one dot) is the host's; `roster.residents.changed` is the plugin's own.
+        func isHostChange(_ name: String) -> Bool { name.hasSuffix(".changed") && name.split(separator: ".").count == 2 }
+        return events.list.withLock { $0.filter { EventPattern.matches(pattern, $0.name) && (changes || !isHostChange($0.name)) } }
     }
 
     /// Forgets the published events seen so far.

@@ -152,6 +152,7 @@ struct ConfigLoaderTests {
         ("[daemon]\nsocket_group = \"no-such-group-x\"\n", "no such group 'no-such-group-x'"),
         ("[daemon]\nsocket_mode = \"0666\"\n", "t.toml:2:1: socket_mode: \"0666\" lets every local user write to the socket"),
         ("[daemon]\nfsync = \"sometimes\"\n", "t.toml:2:1: fsync: expected \"always\" or \"off\""),
+        ("[daemon]\ndebug_hang = \"yes\"\n", "t.toml:2:1: debug_hang: expected true or false, got a string"),
         ("[daemon]\nsegment_bytes = 10\n", "segment_bytes: expected an integer from 4096"),
         ("[daemon]\nidle_timeout = \"soon\"\n", "idle_timeout: expected seconds or a duration"),
         ("[daemon]\nrequest_timeout = -1\n", "t.toml:2:1: request_timeout: expected seconds (integer 0 to 31536000)"),

@@ -98,7 +98,7 @@ struct DurabilityTests {
         try Data(damage(bytes)).write(to: URL(fileURLWithPath: copy + "/" + Self.segment))
         let daemon = try start(dir, stateDir: copy, waitReady: false)
         defer { daemon.stop() }
-        guard daemon.notify.wait(timeout: 10, { $0.contains("READY=1") }) != nil else { return nil }
+        guard daemon.waitReady(timeout: 10) else { return nil }
         return try Workload.dump(socket: daemon.socket)
     }
 

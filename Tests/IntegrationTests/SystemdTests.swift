@@ -1,9 +1,13 @@
 import Foundation
 import Testing
 
+/// Signals, reloads and start-up errors, and stand-ins for systemd (a fake NOTIFY_SOCKET,
+/// systemd-socket-activate): under a real systemd (Tests/system) the stand-ins are left out,
+/// as the real service manager is checked there through systemctl and the journal.
 @Suite("systemd integration and signals", .serialized)
 struct SystemdTests {
-    @Test func notifyDatagramsAndWatchdog() throws {
+    @Test(.disabled(if: SystemdUnit.enabled, "\(SystemdUnit.standIns)"))
+    func notifyDatagramsAndWatchdog() throws {
         let daemon = try DaemonProcess(environment: ["WATCHDOG_USEC": "200000"])
         defer { daemon.stop() }
         let ready = try #require(daemon.notify.wait { $0.contains("READY=1") })
@@ -25,7 +29,41 @@ struct SystemdTests {
         #expect(daemon.waitExit() == 0)
     }
 
-    @Test func sighupAppliesAValidConfigAndKeepsTheOldOnAnInvalidOne() throws {
+    /// `debug.hang` (issue 18): no such command until `[daemon] debug_hang = true`; then it
+    /// blocks the event loop that pings, so no `WATCHDOG=1` is sent until it ends.
+    /// (Tests/system sees the real watchdog kill and restart the daemon.)
+    @Test(.disabled(if: SystemdUnit.enabled, "\(SystemdUnit.standIns)"))
+    func debugHangIsAbsentUnlessEnabledAndStopsTheWatchdogPings() throws {
+        let daemon = try DaemonProcess(environment: ["WATCHDOG_USEC": "400000"])
+        defer { daemon.stop() }
+        let c = try daemon.client()
+        #expect(try c.request("debug.hang").final.hasPrefix("405 unknown_command: unknown command 'debug.hang'"))
+        #expect(!(try c.request("debug.hng").final.contains("debug.hang")), "not suggested either")
+        #expect(!(try c.request("help").joined().contains("debug.hang")))
+        daemon.rewriteConfig("[daemon]\ndebug_hang = true\n" + DaemonProcess.probeConfig)
+        #expect(try c.request("reload").contains("200-daemon.debug_hang: false → true (debug.hang is offered to admins)"))
+        #expect(try c.request("help debug.hang").contains("200-role: admin"))
+        let reply = try c.request("debug.hang seconds=2")
+        #expect(reply.contains("200-hanging the watchdog's event loop for 2 s"), "\(reply)")
+        usleep(500_000)
+        let before = daemon.notify.count { $0 == "WATCHDOG=1" }
+        usleep(1_000_000)
+        #expect(daemon.notify.count { $0 == "WATCHDOG=1" } == before, "no ping while the loop hangs")
+        var resumed = false
+        for _ in 0..<100 where !resumed {
+            resumed = daemon.notify.count { $0 == "WATCHDOG=1" } > before
+            usleep(50_000)
+        }
+        #expect(resumed, "pings resume once the hang ends")
+        #expect(try c.request("ping") == ["200 pong"])
+        #expect(daemon.stderr.contains("debug.hang: blocking the event loop that sends the watchdog pings for 2 s"))
+        daemon.rewriteConfig(DaemonProcess.probeConfig)
+        _ = try c.request("reload")
+        #expect(try c.request("debug.hang").final.hasPrefix("405 unknown_command"), "gone again after a reload")
+    }
+
+    @Test(.disabled(if: SystemdUnit.enabled, "\(SystemdUnit.standIns)"))
+    func sighupAppliesAValidConfigAndKeepsTheOldOnAnInvalidOne() throws {
         let daemon = try DaemonProcess()
         defer { daemon.stop() }
         let c = try daemon.client()
@@ -94,7 +132,8 @@ struct SystemdTests {
         #expect(daemon.waitExit() == 0)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate")))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate")),
+          .disabled(if: SystemdUnit.enabled, "\(SystemdUnit.standIns)"))
     func socketActivation() throws {
         let dir = TempDirectory()
         defer { dir.remove() }

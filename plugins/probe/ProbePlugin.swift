@@ -81,10 +81,14 @@ public actor ProbePlugin: StatefulPlugin {
     private struct Settings: Sendable {
         var greeting: String
         var reloadInPlace: Bool
+        /// How long a reload in place takes (`reload_delay_ms`): makes `systemctl reload`
+        /// waiting for the reload's end visible (Tests/system).
+        var reloadDelayMs: Int
 
         init(_ config: PluginConfig) throws(ConfigError) {
             greeting = try config.string("greeting", default: "你好")
             reloadInPlace = try config.bool("reload_in_place", default: true)
+            reloadDelayMs = try config.int("reload_delay_ms", default: 0, range: 0...60_000)
             if greeting.isEmpty { throw ConfigError(key: "greeting", "must not be empty") }
         }
     }
@@ -106,6 +110,7 @@ public actor ProbePlugin: StatefulPlugin {
     public func reload(_ config: PluginConfig) async throws -> Bool {
         let next = try Settings(config)
         guard settings.reloadInPlace, next.reloadInPlace else { return false }
+        if next.reloadDelayMs > 0 { try await Task.sleep(for: .milliseconds(next.reloadDelayMs)) }
         settings = next
         reloads += 1
         return true

@@ -139,11 +139,14 @@ private struct SectionReader {
                     throw error(path, message)
                 }
                 s.zone = zone
+            case "debug_hang":
+                guard case .bool(let b) = v else { throw error(path, "debug_hang: expected true or false, got \(v.typeName)") }
+                s.debugHang = b
             default:
                 throw error(path, "unknown key 'daemon.\(key)'; expected one of socket, socket_mode, socket_group, "
                     + "state_dir, max_connections, max_connections_per_user, admin_reserved_connections, idle_timeout, "
                     + "request_timeout, write_timeout, max_line_bytes, max_body_bytes, max_buffered_body_bytes, max_subscriber_backlog_bytes, "
-                    + "fsync, segment_bytes, snapshot_every_events, snapshot_every_bytes, timezone")
+                    + "fsync, segment_bytes, snapshot_every_events, snapshot_every_bytes, timezone, debug_hang")
             }
         }
         if table.keys.contains("max_buffered_body_bytes") == false {

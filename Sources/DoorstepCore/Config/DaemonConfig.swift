@@ -68,6 +68,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var state = StateSettings()
     /// The community's time zone: times shown, local times read, days cut (`timezone`).
     public var zone: CommunityZone = .system
+    /// Testing only (`debug_hang`): offers admins `debug.hang`, which blocks the event loop that
+    /// sends systemd's watchdog pings. The command does not exist while this is false.
+    public var debugHang = false
 
     public init() {}
 }

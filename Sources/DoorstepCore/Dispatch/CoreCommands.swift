@@ -2,6 +2,7 @@ import Glibc
 import PluginAPI
 import PluginSupport
 import DoorstepProtocol
+import NIOCore
 import Synchronization
 
 /// The daemon's own commands (docs/protocol.md §8).
@@ -30,7 +31,15 @@ struct CoreCommands {
         ]).zh("停止接收事件（全部或指定模式）"),
         CommandSpec("quit", summary: "close this connection").zh("关闭本连接"),
         CommandSpec("metrics", summary: "figures in Prometheus' text format: requests, latency, journal, connections, plugins' gauges").zh("Prometheus 文本格式的指标：请求、延迟、日志、连接、插件指标"),
+        // Testing only, and absent unless `[daemon] debug_hang = true` (Dispatcher.offered).
+        CommandSpec(debugHang, summary: "testing only: block the event loop that sends systemd's watchdog pings",
+                    role: .admin, arguments: [
+            .named("seconds", .int(min: 1, max: 86_400), summary: "how long (default: until the watchdog kills the daemon)"),
+        ]),
     ]
+
+    /// The name of the watchdog test command.
+    static let debugHang = "debug.hang"
 
     let runtime: DaemonRuntime
     let dispatcher: Dispatcher
@@ -94,9 +103,38 @@ struct CoreCommands {
             let lines = text.split(separator: "\n").map(String.init)
             return (Reply(data: ["text": .string(text)], lines: lines, message: "\(lines.count) lines"), false)
         case "report.daily": return (try await ReportCommands(runtime: runtime, session: session).run(request), false)
+        case Self.debugHang: return (try hang(seconds: try request.int("seconds")), false)
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
+    }
+
+    /// `debug.hang`: blocks the serving event loop, the one that sends `WATCHDOG=1`, so that
+    /// systemd's watchdog sees a hung daemon (`WatchdogSec=`, `Result=watchdog`). Every
+    /// connection served by that loop hangs too. The reply goes out first.
+    private func hang(seconds: Int?) throws(ControlError) -> Reply {
+        guard let loop = runtime.watchdogLoop.withLock({ $0 }) else {
+            throw .unavailable("the daemon is not serving yet")
+        }
+        let watchdog = runtime.notifier.watchdogInterval()
+        let how = seconds.map { "for \($0) s" } ?? "until the daemon is killed"
+        runtime.logger.warning("debug.hang: blocking the event loop that sends the watchdog pings \(how)", metadata: [
+            "requested_by": "\(session.who)", "watchdog_usec": "\(watchdog.map { "\($0.components.seconds * 1_000_000 + $0.components.attoseconds / 1_000_000_000_000)" } ?? "none")",
+            "message_id": "\(MessageID.debugHang)",
+        ])
+        // Later than the reply's write on any loop, so the caller sees the answer.
+        loop.scheduleTask(in: .milliseconds(200)) {
+            if let seconds {
+                var left = UInt32(seconds)
+                while left > 0 { left = sleep(left) }
+            } else {
+                while true { sleep(3600) }
+            }
+        }
+        let data: JSON = ["seconds": seconds.map { .number($0) } ?? .null, "watchdog": .bool(watchdog != nil)]
+        let note = watchdog == nil ? " (no watchdog is armed: WATCHDOG_USEC is not set)" : ""
+        let text = "hanging the watchdog's event loop \(how)" + note
+        return Reply(data: data, lines: [text], message: "hanging")
     }
 
     private func hello(_ request: Request) -> Reply {
@@ -162,6 +200,7 @@ struct CoreCommands {
     }
 
     private func isVisible(_ name: String) -> Bool {
+        guard dispatcher.offered(name) else { return false }
         guard case .plugin(let id, _) = dispatcher.routes[name]! else { return true }
         return runtime.host.plugin(id).state != .disabled
     }

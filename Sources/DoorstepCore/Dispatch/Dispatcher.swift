@@ -1,6 +1,7 @@
 import PluginAPI
 import PluginSupport
 import DoorstepProtocol
+import Synchronization
 
 /// Routes a request to a core command or a plugin: resolves the name, checks the role,
 /// validates the arguments against the command's spec, and turns every failure into a reply.
@@ -194,6 +195,12 @@ final class Dispatcher: Sendable {
         }
     }
 
+    /// Whether a command exists now: `debug.hang` only while `[daemon] debug_hang` is true
+    /// (until then it is an unknown command, missing from `help` and `commands` too).
+    func offered(_ name: String) -> Bool {
+        name != CoreCommands.debugHang || runtime.debugHang.load(ordering: .relaxed)
+    }
+
     /// Finds the longest command name the leading words spell (`visits record` → `visits.record`).
     func resolve(_ words: [Argument]) throws(ControlError) -> (Route, ArraySlice<Argument>) {
         var parts: [String] = []
@@ -203,14 +210,14 @@ final class Dispatcher: Sendable {
         }
         for count in stride(from: parts.count, through: 1, by: -1) {
             let name = parts[..<count].joined(separator: ".")
-            if let route = routes[name] { return (route, words.dropFirst(count)) }
+            if let route = routes[name], offered(name) { return (route, words.dropFirst(count)) }
         }
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
         var message = "unknown command '\(ValueParser.shown(typed))'"
         // A namespace typed alone (`report`, `visits`): its commands are what was meant.
-        let inNamespace = names.filter { $0.hasPrefix(typed + ".") }
-        if parts.count > 1, let best = Suggest.closest(to: [asked], among: names) {
+        let inNamespace = names.filter(offered).filter { $0.hasPrefix(typed + ".") }
+        if parts.count > 1, let best = Suggest.closest(to: [asked], among: names.filter(offered)) {
             // `probe ech`: a near miss of a command in that namespace.
             message += "; did you mean '\(best)'?"
         } else if inNamespace.count == 1 {
@@ -219,7 +226,7 @@ final class Dispatcher: Sendable {
             message += "; '\(typed)' has \(inNamespace.count) commands: \(inNamespace.prefix(6).joined(separator: ", "))"
                 + (inNamespace.count > 6 ? ", …" : "") + " ('help \(typed)' lists them)"
             throw .unknownCommand(message)
-        } else if let best = Suggest.closest(to: [typed, asked], among: names) {
+        } else if let best = Suggest.closest(to: [typed, asked], among: names.filter(offered)) {
             message += "; did you mean '\(best)'?"
         }
         throw .unknownCommand(message + " ('help' lists every command)")

@@ -43,6 +43,7 @@ public final class ControlServer: Service, Sendable {
     public func run() async throws {
         let server = try await bind()
         serverChannel.withLock { $0 = server.channel }
+        runtime.watchdogLoop.withLock { $0 = server.channel.eventLoop }
         let notifier = runtime.notifier
         notifier.ready(status: runtime.statusLine)
         runtime.logger.info("serving", metadata: [

@@ -25,8 +25,12 @@ enum Binaries {
 struct TempDirectory {
     let path: String
 
+    /// Where they are made: `DOORSTEP_TEST_TMPDIR` (under a real systemd, the transient
+    /// units' state directory: see SystemdUnit), else /tmp.
+    static let base = ProcessInfo.processInfo.environment["DOORSTEP_TEST_TMPDIR"] ?? "/tmp"
+
     init() {
-        var template = Array("/tmp/doorstep-it-XXXXXX".utf8CString)
+        var template = Array("\(Self.base)/doorstep-it-XXXXXX".utf8CString)
         let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         path = String(cString: p!)
         // Other users must reach sockets inside (the access tests connect as nobody).

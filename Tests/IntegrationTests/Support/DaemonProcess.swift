@@ -10,6 +10,10 @@ final class DaemonProcess {
     let notify: NotifyListener
     private(set) var process: ChildProcess!
     let configPath: String
+    /// Under a real systemd (``SystemdUnit``): the daemon's transient unit.
+    let unit: String?
+    /// Under a real systemd: the main PID once the unit is active.
+    private var mainPID: Int32 = 0
 
     /// Starts the daemon and waits for `READY=1`.
     ///
@@ -32,6 +36,22 @@ final class DaemonProcess {
         for (k, v) in environment { env[k] = v }
         let args = ["--config", configPath] + arguments
         let command = launcher.isEmpty ? [Binaries.doorstepd] + args : launcher + [Binaries.doorstepd] + args
+        if SystemdUnit.enabled {
+            let unit = SystemdUnit.newUnitName()
+            self.unit = unit
+            SystemdUnit.handOver()
+            let run = SystemdUnit.run(unit: unit, stderr: dir.file("stderr.log"), environment: environment, command: command)
+            process = try ChildProcess(run[0], Array(run.dropFirst()), stdout: dir.file("systemd-run.log"),
+                                       stderr: dir.file("systemd-run.log"))
+            if waitReady {
+                guard waitActive(unit) else {
+                    stop()
+                    throw LineClient.Failure(description: "doorstepd did not become active as \(unit): \(stderr)")
+                }
+            }
+            return
+        }
+        unit = nil
         process = try ChildProcess(command[0], Array(command.dropFirst()), environment: env, stderr: dir.file("stderr.log"))
         if waitReady {
             guard notify.wait(timeout: 20, { $0.contains("READY=1") }) != nil else {
@@ -56,7 +76,47 @@ final class DaemonProcess {
         return String(config[..<range.lowerBound]) + String(rest[next.lowerBound...])
     }
 
-    var pid: Int32 { process.pid }
+    var pid: Int32 {
+        guard let unit else { return process.pid }
+        if mainPID == 0 { mainPID = Int32(SystemdUnit.show(unit, "MainPID")) ?? 0 }
+        return mainPID
+    }
+
+    /// Under a real systemd: waits until the unit is active (READY=1 reached systemd), then
+    /// gives the socket the config's `socket_group` as doorstep.socket's SocketGroup= would.
+    private func waitActive(_ unit: String, timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, process.isRunning {
+            if SystemdUnit.show(unit, "ActiveState") == "active" {
+                mainPID = Int32(SystemdUnit.show(unit, "MainPID")) ?? 0
+                if let group = Self.socketGroup(in: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? ""),
+                    let entry = getgrnam(group)
+                {
+                    chown(socket, uid_t(bitPattern: -1), entry.pointee.gr_gid)
+                }
+                return true
+            }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// Waits for `READY=1` of a daemon started with `waitReady: false` (under a real systemd:
+    /// for its unit to become active); false on timeout or when it exited first.
+    func waitReady(timeout: Double) -> Bool {
+        if let unit { return waitActive(unit, timeout: timeout) }
+        return notify.wait(timeout: timeout, { $0.contains("READY=1") }) != nil
+    }
+
+    /// Under a real systemd, `socket_group` is kept out of the daemon's config (the sandbox
+    /// forbids chown; systemd's socket unit sets the group in production) and written here as
+    /// a comment the harness reads back.
+    static let socketGroupMark = "# harness: socket_group = "
+
+    static func socketGroup(in config: String) -> String? {
+        guard let line = config.split(separator: "\n").first(where: { $0.hasPrefix(socketGroupMark) }) else { return nil }
+        return String(line.dropFirst(socketGroupMark.count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
     var stderr: String { (try? String(contentsOfFile: dir.file("stderr.log"), encoding: .utf8)) ?? "" }
 
     func client() throws -> LineClient { try LineClient(socket: socket) }
@@ -68,7 +128,14 @@ final class DaemonProcess {
 
     /// The test's config with the socket and state directory added unless it sets them.
     static func compose(_ config: String, socket: String, state: String) -> String {
-        let keys = daemonKeys(config)
+        var keys = daemonKeys(config)
+        if SystemdUnit.enabled {
+            keys = keys.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                let text = line.trimmingCharacters(in: .whitespaces)
+                guard text.hasPrefix("socket_group"), let eq = text.firstIndex(of: "=") else { return String(line) }
+                return socketGroupMark + text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n")
+        }
         var head = "[daemon]\nsocket = \"\(socket)\"\n"
         if !keys.contains("state_dir") { head += "state_dir = \"\(state)\"\n" }
         return head + keys + otherSections(config)
@@ -77,12 +144,24 @@ final class DaemonProcess {
     /// Signals the daemon; under a launcher that stays its parent (strace), the daemon itself
     /// is signalled, since strace detaches from its tracee when it is killed.
     func signal(_ sig: Int32) {
+        if unit != nil {
+            if pid > 0 { kill(pid, sig) }
+            return
+        }
         _ = try? Self.run("/usr/bin/pkill", ["-\(sig)", "-P", "\(pid)"])
         kill(pid, sig)
     }
 
     /// Waits for the process to exit; returns its status, or nil on timeout.
-    func waitExit(timeout: Double = 20) -> Int32? { process.wait(timeout: timeout) }
+    func waitExit(timeout: Double = 20) -> Int32? {
+        guard let status = process.wait(timeout: timeout) else { return nil }
+        guard let unit else { return status }
+        let output = (try? String(contentsOfFile: dir.file("systemd-run.log"), encoding: .utf8)) ?? ""
+        let exit = SystemdUnit.exitStatus(unit: unit, output: output) ?? status
+        // A failed unit stays loaded until reset (tests that kill -9 may never call stop()).
+        SystemdUnit.clean(unit)
+        return exit
+    }
 
     /// Runs doorstepctl against this daemon.
     func ctl(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
@@ -110,11 +189,18 @@ final class DaemonProcess {
             signal(SIGTERM)
             if waitExit(timeout: 15) == nil { signal(SIGKILL); _ = waitExit(timeout: 5) }
         }
+        if let unit { SystemdUnit.clean(unit) }
         notify.close()
         dir.remove()
     }
 
-    deinit { if process?.isRunning == true { kill(pid, SIGKILL) } }
+    deinit {
+        if process?.isRunning == true { signal(SIGKILL) }
+        if let unit, let process {
+            _ = process.wait(timeout: 5)
+            SystemdUnit.clean(unit)
+        }
+    }
 }
 
 extension DaemonProcess {
