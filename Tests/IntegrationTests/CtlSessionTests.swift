@@ -4,7 +4,8 @@ import Testing
 /// `doorstepctl` with no command on a terminal (a tmux pane, so a real pseudo-terminal with
 /// line discipline and key sequences) against the real daemon: prompt, editing, history,
 /// completion, surviving the daemon's idle timeout.
-@Suite("doorstepctl session", .serialized)
+@Suite("doorstepctl session", .serialized,
+        .enabled(if: SystemdUnit.template == nil, "the client in a terminal and shells: nothing of the daemon's sandbox (tmux, zsh, fish are not in the container)"))
 final class CtlSessionTests {
     let daemon: DaemonProcess
     let home: TempDirectory

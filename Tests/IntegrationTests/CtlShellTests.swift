@@ -3,7 +3,8 @@ import Testing
 
 /// doorstepctl beside the shell: completion scripts for bash, zsh and fish, `watch`, the
 /// separators between piped replies, and the language it asks for.
-@Suite("doorstepctl and the shell", .serialized)
+@Suite("doorstepctl and the shell", .serialized,
+        .enabled(if: SystemdUnit.template == nil, "the client in a terminal and shells: nothing of the daemon's sandbox (tmux, zsh, fish are not in the container)"))
 final class CtlShellTests {
     let daemon: DaemonProcess
     let dir: TempDirectory
