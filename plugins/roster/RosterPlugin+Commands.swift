@@ -159,7 +159,9 @@ extension RosterPlugin {
     func removeResident(_ household: String, _ name: String) async throws -> Reply {
         let id = try existing(household)
         guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
-        let seq = try await record(ResidentRemove(household: id.description, name: name))
+        let left = (state.households[id.description]?.count ?? 1) - 1
+        let seq = try await record(ResidentRemove(household: id.description, name: name),
+                                   announcing: Self.residentsCounted([(id.description, left)]))
         return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
     }
 
