@@ -29,8 +29,12 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         let where_ = host.map { h in (h.contains(":") ? "[\(h)]" : h) + ":\(port)" } ?? ""
         var text = "postgres://\(user)\(password == nil ? "" : ":***")@\(where_)/\(database)"
         var query: [String] = []
-        if let socketDirectory { query.append("host=\(socketDirectory)") }
-        if tls != .prefer || socketDirectory == nil { query.append("sslmode=\(tls.rawValue)") }
+        if let socketDirectory {
+            query.append("host=\(socketDirectory)")
+            if port != 5432 { query.append("port=\(port)") }
+        } else if tls != .prefer {
+            query.append("sslmode=\(tls.rawValue)")
+        }
         if !query.isEmpty { text += "?" + query.joined(separator: "&") }
         return text
     }

@@ -68,3 +68,81 @@ public enum Migrations {
         return all.filter { applied[$0.version] == nil }
     }
 }
+
+/// Splits SQL text into statements at the semicolons outside quotes, comments and
+/// dollar-quoted bodies (`$$ … $$`, `$fn$ … $fn$`): the extended query protocol takes one
+/// statement at a time.
+public enum SQLStatements {
+    public static func split(_ sql: String) -> [String] {
+        let b = Array(sql.utf8)
+        var out: [String] = []
+        var start = 0, i = 0
+        func flush(_ end: Int) {
+            let text = String(decoding: b[start..<end], as: UTF8.self)
+            if !isBlank(text) { out.append(text.trimmingSpaces) }
+        }
+        while i < b.count {
+            let c = b[i]
+            if c == UInt8(ascii: "-"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "-") {
+                while i < b.count, b[i] != 0x0A { i += 1 }
+            } else if c == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") {
+                var depth = 1
+                i += 2
+                while i < b.count, depth > 0 {
+                    if b[i] == UInt8(ascii: "/"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "*") { depth += 1; i += 1 }
+                    else if b[i] == UInt8(ascii: "*"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "/") { depth -= 1; i += 1 }
+                    i += 1
+                }
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                i += 1
+                while i < b.count {
+                    if b[i] == c {
+                        if i + 1 < b.count, b[i + 1] == c { i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+            } else if c == UInt8(ascii: "$"), let tag = dollarTag(b, i) {
+                i += tag.count
+                while i < b.count, !(b[i] == UInt8(ascii: "$") && b[i...].starts(with: tag)) { i += 1 }
+                i += tag.count
+            } else if c == UInt8(ascii: ";") {
+                flush(i)
+                i += 1
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        if start < b.count { flush(b.count) }
+        return out
+    }
+
+    /// `$$` or `$tag$` starting at `i` (not `$1`, a parameter).
+    static func dollarTag(_ b: [UInt8], _ i: Int) -> [UInt8]? {
+        var j = i + 1
+        while j < b.count, b[j] == UInt8(ascii: "_") || (b[j] >= 0x41 && b[j] <= 0x5A) || (b[j] >= 0x61 && b[j] <= 0x7A)
+            || (j > i + 1 && b[j] >= 0x30 && b[j] <= 0x39) { j += 1 }
+        guard j < b.count, b[j] == UInt8(ascii: "$") else { return nil }
+        return Array(b[i...j])
+    }
+
+    /// Only spaces and comments.
+    static func isBlank(_ text: String) -> Bool {
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+            if !t.isEmpty, !t.hasPrefix("--") { return false }
+        }
+        return true
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        let scalars = unicodeScalars
+        let isSpace = { (s: Unicode.Scalar) in s == " " || s == "\n" || s == "\t" || s == "\r" }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

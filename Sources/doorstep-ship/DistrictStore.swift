@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import ShipCore
+import Synchronization
 
 /// The district's PostgreSQL, as the shipper uses it: one connection, the community's
 /// registration and cursor, and batches written with the cursor in one statement.
@@ -46,6 +47,38 @@ final class DistrictStore: Sendable {
     }
 
     func close() async { try? await connection.close() }
+
+    /// Runs `operation`, but fails as soon as the connection closes.
+    ///
+    /// postgres-nio 1.33 never completes a query written to a connection that has already
+    /// closed (the server went away between two batches): it writes the query with no promise,
+    /// and the write fails silently. So each operation is raced against the connection's close;
+    /// the losing task is left suspended (a few objects, once per lost connection). A commit
+    /// whose answer is lost this way is "in doubt": the next session reads the cursor the
+    /// database has, so it is neither repeated nor lost.
+    func guarded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let once = Once()
+        let closeFuture = connection.closeFuture
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+            Task {
+                do {
+                    let value = try await operation()
+                    if once.first() { c.resume(returning: value) }
+                } catch {
+                    if once.first() { c.resume(throwing: error) }
+                }
+            }
+            closeFuture.whenComplete { _ in
+                if once.first() { c.resume(throwing: ShipFailure.unexpected("the district database closed the connection")) }
+            }
+        }
+    }
+
+    private final class Once: Sendable {
+        private let done = Mutex(false)
+        /// True the first time only.
+        func first() -> Bool { done.withLock { d in defer { d = true }; return !d } }
+    }
 
     // MARK: schema
 
@@ -143,40 +176,41 @@ final class DistrictStore: Sendable {
     /// Applies what `migrations` has that the database does not, each in its own transaction,
     /// under an advisory lock (two `--migrate` at once take turns). Returns what was applied.
     func migrate(_ migrations: [Migration]) async throws -> [Migration] {
-        try await simple("""
-            SELECT pg_advisory_lock(hashtext('doorstep-ship: migrate'));
-            CREATE SCHEMA IF NOT EXISTS district;
-            CREATE TABLE IF NOT EXISTS district.schema_migrations (
-                version     integer PRIMARY KEY,
-                name        text NOT NULL,
-                checksum    text NOT NULL,
-                applied_at  timestamptz NOT NULL DEFAULT now()
-            );
-            """)
+        try await connection.query("SELECT pg_advisory_lock(hashtext('doorstep-ship: migrate'))", logger: logger)
         do {
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS district", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS district.schema_migrations (
+                    version     integer PRIMARY KEY,
+                    name        text NOT NULL,
+                    checksum    text NOT NULL,
+                    applied_at  timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
             var applied: [Int: String] = [:]
             let rows = try await connection.query("SELECT version::int8, checksum FROM district.schema_migrations", logger: logger)
             for try await (version, checksum) in rows.decode((Int64, String).self) { applied[Int(version)] = checksum }
             let todo = try Migrations.pending(migrations, applied: applied)
+            let logger = self.logger
             for m in todo {
+                let statements = SQLStatements.split(m.sql)
                 do {
-                    try await simple("BEGIN;\n" + m.sql + "\n;INSERT INTO district.schema_migrations (version, name, checksum) VALUES ("
-                        + "\(m.version), '\(m.name.replacingOccurrences(of: "'", with: "''"))', '\(m.checksum)');\nCOMMIT;")
+                    try await connection.withTransaction(logger: logger) { conn in
+                        for statement in statements { try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                        try await conn.query("""
+                            INSERT INTO district.schema_migrations (version, name, checksum) VALUES (\(m.version), \(m.name), \(m.checksum))
+                            """, logger: logger)
+                    }
                 } catch {
-                    _ = try? await simple("ROLLBACK;")
                     throw ShipFailure.migration("\(m.version)_\(m.name).sql: \(Self.describe(error))")
                 }
             }
-            _ = try? await simple("SELECT pg_advisory_unlock(hashtext('doorstep-ship: migrate'));")
+            try await connection.query("SELECT pg_advisory_unlock(hashtext('doorstep-ship: migrate'))", logger: logger)
             return todo
         } catch {
-            _ = try? await simple("SELECT pg_advisory_unlock(hashtext('doorstep-ship: migrate'));")
+            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext('doorstep-ship: migrate'))", logger: logger)
             throw error
         }
-    }
-
-    private func simple(_ sql: String) async throws {
-        _ = try await connection.simpleQuery(sql).get()
     }
 
     /// A database error as a person reads it (PSQLError's own description hides the server's

@@ -129,7 +129,7 @@ struct ShipCommand: AsyncParsableCommand {
             if applied.isEmpty {
                 print("schema up to date (version \(migrations.last?.version ?? 0)) in \(plan.url)")
             } else {
-                print("applied \(applied.map { "\($0.version)_\($0.name).sql" }.joined(separator: ", ")) to \(plan.url) (from \(dir))")
+                print("applied \(applied.map { String(format: "%03d_%@.sql", $0.version, $0.name) }.joined(separator: ", ")) to \(plan.url) (from \(dir))")
             }
         } catch {
             await store.close()

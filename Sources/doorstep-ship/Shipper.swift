@@ -133,8 +133,11 @@ final class Shipper: Sendable {
 
             let store = try await DistrictStore.connect(plan.url, password: plan.password, community: plan.community, logger: logger)
             do {
-                try await store.checkSchema(url: plan.url)
-                var cursor = try await store.register(community: plan.community, timezone: plan.timezone, personal: plan.personal)
+                let plan = self.plan
+                try await store.guarded { try await store.checkSchema(url: plan.url) }
+                var cursor = try await store.guarded {
+                    try await store.register(community: plan.community, timezone: plan.timezone, personal: plan.personal)
+                }
                 let from = Resume.from(cursor: cursor)
                 try await outbound.write(ByteBuffer(string: "subscribe * from=\(from)\n"))
                 let subscribed = try await reader.reply(to: "subscribe")
@@ -169,7 +172,8 @@ final class Shipper: Sendable {
             guard plan.resumeFromOldest, let oldest, oldest > from else {
                 throw DaemonRefusal.compacted(community: plan.community, from: from, oldest: oldest, message: reply.message)
             }
-            try await store.recordGap(community: plan.community, from: from, to: oldest)
+            let community = plan.community
+            try await store.guarded { try await store.recordGap(community: community, from: from, to: oldest) }
             logger.warning("events \(from)…\(oldest - 1) were compacted away before they were shipped; recorded in district.gaps, resuming at \(oldest)")
             return oldest
         }
@@ -209,6 +213,7 @@ final class Shipper: Sendable {
                         continue
                     }
                     items.append(ShipItem(seq: event.seq, row: try numbering.row(for: event)))
+                    logger.trace("read", metadata: ["event": "\(event.name)", "seq": "\(event.seq)"])
                     if items.count >= plan.batchSize || !reader.hasBuffered {
                         try await queue.put(items)
                         items = []
@@ -243,7 +248,12 @@ final class Shipper: Sendable {
         while let items = try await queue.take(max: plan.batchSize) {
             guard let through = items.last?.seq, through != cursor || items.contains(where: { $0.row != nil }) else { continue }
             let rows = items.compactMap(\.row)
-            let inserted = try await store.write(community: plan.community, rows: rows, expected: cursor, through: through)
+            logger.trace("writing", metadata: ["rows": "\(rows.count)", "through": "\(through)"])
+            let (community, expected) = (plan.community, cursor)
+            let inserted = try await store.guarded {
+                try await store.write(community: community, rows: rows, expected: expected, through: through)
+            }
+            logger.trace("written", metadata: ["inserted": "\(inserted)"])
             cursor = through
             let c = counters.withLock { c in
                 c.inserted += inserted
