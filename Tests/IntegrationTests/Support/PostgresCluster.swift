@@ -3,7 +3,7 @@ import Foundation
 /// A private PostgreSQL 15 cluster for one test: `initdb` into a temporary directory, started
 /// with `pg_ctl` on a Unix socket there and a free TCP port on 127.0.0.1, as user `postgres`
 /// when the test runs as root (PostgreSQL refuses to run as root).
-final class PostgresCluster {
+final class PostgresCluster: @unchecked Sendable {
     static let bin = "/usr/lib/postgresql/15/bin"
 
     let dir: TempDirectory
