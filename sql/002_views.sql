@@ -136,11 +136,14 @@ LANGUAGE sql STABLE AS $$
         JOIN district.campaigns c ON c.community = v.community AND (v.campaign = c.campaign OR c.campaign = ANY (v.also))
         ORDER BY v.community, c.campaign, v.household, v.seq DESC
     )
+    , refused AS (
+        SELECT community, campaign, count(*)::integer AS refused FROM latest WHERE outcome = 'refused' GROUP BY community, campaign
+    )
     SELECT cov.community, cov.day, cov.campaign, cov.visited, cov.households,
            CASE WHEN cov.households = 0 THEN 100 ELSE round(1000.0 * cov.visited / cov.households) / 10 END,
-           (SELECT count(*)::integer FROM latest l WHERE l.community = cov.community AND l.campaign = cov.campaign AND l.outcome = 'refused'),
-           c.deadline
+           COALESCE(r.refused, 0), c.deadline
     FROM cov JOIN district.campaigns c USING (community, campaign)
+    LEFT JOIN refused r USING (community, campaign)
 $$;
 
 -- ---- Needs ------------------------------------------------------------------------------------
@@ -206,12 +209,16 @@ CREATE FUNCTION district.untested(p_day date DEFAULT NULL)
 RETURNS TABLE (community text, day date, building text, residents integer, tested_72h integer, untested integer)
 LANGUAGE sql STABLE AS $$
     WITH d AS (SELECT * FROM district.community_days(p_day)),
+    tested AS (
+        SELECT t.community, t.household, count(*) AS tested
+        FROM district.resident_tests t JOIN d USING (community)
+        WHERE t.last_tested_at >= d.day_end - interval '72 hours' AND t.last_tested_at < d.day_end
+        GROUP BY t.community, t.household
+    ),
     per_household AS (
         SELECT h.community, h.building, COALESCE(h.residents, 0) AS residents,
-               LEAST(COALESCE(h.residents, 0), (SELECT count(*) FROM district.resident_tests t JOIN d USING (community)
-                    WHERE t.community = h.community AND t.household = h.household
-                      AND t.last_tested_at >= d.day_end - interval '72 hours' AND t.last_tested_at < d.day_end))::integer AS tested
-        FROM district.households h
+               LEAST(COALESCE(h.residents, 0), COALESCE(t.tested, 0))::integer AS tested
+        FROM district.households h LEFT JOIN tested t USING (community, household)
     )
     SELECT p.community, d.day, p.building, sum(p.residents)::integer, sum(p.tested)::integer, (sum(p.residents) - sum(p.tested))::integer
     FROM per_household p JOIN d USING (community)
