@@ -286,9 +286,15 @@ enum Community {
         #expect(resident["name"] == "欧阳建国")
         #expect(resident["phone"] == "13912345678", "fields not named in the update are kept")
         #expect(resident["tags"] == ["chronic-illness", "elderly-alone"])
-        // Only new households are announced (ids and buildings: visits joins them to campaigns).
-        #expect(harness.published().map(\.name) == ["roster.households.added"], "only the household created is announced")
+        // New households are announced (ids and buildings: visits joins them to campaigns), and
+        // the number of residents of a household whenever it changes (the district counts them;
+        // the rename changes no number): ids and counts only, never a name.
+        #expect(harness.published().map(\.name) == ["roster.households.added"] + Array(repeating: "roster.residents.counted", count: 4),
+                "the household created, then its residents: 0, 1, 2, 1")
         #expect(harness.published().first?.data["households"] == [["id": "3-2-501", "building": "3"]])
+        #expect(harness.published("roster.residents.counted").map { $0.data["households"] } == [0, 1, 2, 1].map {
+            [["id": "3-2-501", "building": "3", "residents": .number($0)]]
+        })
         await harness.stop()
     }
 
