@@ -49,6 +49,11 @@ release: deps
 install: release
 	install -D -m 0755 .build/release/doorstepd $(DESTDIR)$(PREFIX)/bin/doorstepd
 	install -D -m 0755 .build/release/doorstepctl $(DESTDIR)$(PREFIX)/bin/doorstepctl
+	install -D -m 0755 .build/release/doorstep-ship $(DESTDIR)$(PREFIX)/bin/doorstep-ship
+	install -D -m 0644 systemd/doorstep-ship.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep-ship.service
+	install -d $(DESTDIR)$(PREFIX)/share/doorstep/sql
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/doorstep/sql/
+	install -D -m 0644 docs/district.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/district.md
 	install -D -m 0644 systemd/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
 	install -D -m 0644 systemd/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
 	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf

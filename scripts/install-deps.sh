@@ -8,9 +8,11 @@
 #   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
 #   chromium fonts-wqy-microhei  tests: the HTML report rendered in a real browser, with Chinese glyphs
 #   prometheus                 tests: promtool check metrics on the metrics command's output
+#   postgresql postgresql-client  tests: doorstep-ship into PostgreSQL 15 (DistrictTests starts
+#                              its own cluster with initdb; the packaged one is not used)
 set -euo pipefail
 packages=(libsystemd-dev pkg-config systemd util-linux socat strace procps e2fsprogs python3
-          chromium fonts-wqy-microhei prometheus)
+          chromium fonts-wqy-microhei prometheus postgresql postgresql-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
