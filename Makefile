@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 ARGS ?=
 
-.PHONY: all deps build run test release install clean-state bench bench-smoke fuzz fuzz-smoke
+.PHONY: all deps build run test release install clean-state bench bench-smoke bench-ship fuzz fuzz-smoke
 
 all: build
 
@@ -31,6 +31,10 @@ bench: deps
 # The harness at toy size on the debug build, in seconds (CI runs it after the tests).
 bench-smoke: deps
 	bash bench/run.sh --smoke
+
+# doorstep-ship from 100 daemons into PostgreSQL: events per second and the lag p99 (bench/README.md).
+bench-ship: deps
+	bash bench/ship.sh
 
 # The libFuzzer targets of fuzz/ (fuzz/README.md): FUZZ_SECONDS per target (default 1 h, all
 # five one after another; FUZZ_JOBS=2 runs two at once). Build in .build-fuzz, output in /tmp.
