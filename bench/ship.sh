@@ -48,7 +48,6 @@ as_pg=()
 [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
   [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
@@ -73,7 +72,7 @@ for i in $(seq -f "%03g" 1 "$COMMUNITIES"); do
   printf '[daemon]\nsocket = "%s"\nstate_dir = "%s"\nfsync = "always"\ntimezone = "Asia/Shanghai"\n\n[ship]\ndatabase_url = "%s"\ncommunity = "c%s"\n' \
     "$d/d.sock" "$d/state" "$url" "$i" > "$d/doorstep.toml"
   "$bin/doorstepd" --config "$d/doorstep.toml" 2>"$d/daemon.log" &
-  pids+=($!)
+  pids+=($!); disown $!
   daemons+=("$d")
 done
 for d in "${daemons[@]}"; do
@@ -109,7 +108,7 @@ echo "catch-up: $expected events in the journals; starting $COMMUNITIES shippers
 t0=$(date +%s.%N)
 for d in "${daemons[@]}"; do
   "$bin/doorstep-ship" --config "$d/doorstep.toml" --log-level warning 2>"$d/ship.log" &
-  pids+=($!)
+  pids+=($!); disown $!
 done
 until [ "$(count)" -ge "$expected" ]; do sleep 0.2; done
 t1=$(date +%s.%N)

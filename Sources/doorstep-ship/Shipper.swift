@@ -67,7 +67,6 @@ final class Shipper: Sendable {
         notifier.ready(status: "starting: \(plan.community) → \(plan.url)")
         logger.info("shipping community \(plan.community) from \(plan.socket) to \(plan.url)",
                     metadata: ["events": "\(plan.events.joined(separator: " "))", "personal": "\(plan.personal)", "batch_size": "\(plan.batchSize)"])
-        var lastProblem = ""
         while !shutdown.stopping {
             let started = ContinuousClock.now
             do {
@@ -80,7 +79,9 @@ final class Shipper: Sendable {
                 return 78
             } catch {
                 if shutdown.stopping { break }
-                lastProblem = report(error, &backoff, previous: lastProblem)
+                let text = describe(error)
+                logger.warning("\(text); retrying in \(backoff.next)")
+                notifier.status("retrying: \(text)")
             }
             // A session that ran a while was a success: the next retry starts quick again.
             if ContinuousClock.now - started > .seconds(10) { backoff.succeeded() }
@@ -93,19 +94,13 @@ final class Shipper: Sendable {
         return 0
     }
 
-    /// Logs a failure once per distinct message (a database down for an hour is one line per
-    /// retry at most every 30 s, not a flood); returns the message.
-    private func report(_ error: any Error, _ backoff: inout Backoff, previous: String) -> String {
-        let text = Self.describe(error)
-        logger.warning("\(text); retrying in \(backoff.next)")
-        notifier.status("retrying: \(text)")
-        return text
-    }
-
-    static func describe(_ error: any Error) -> String {
+    /// A failure as the journal shows it (one line per attempt; attempts are at most every 30 s).
+    func describe(_ error: any Error) -> String {
         switch error {
         case let e as DistrictStore.SchemaProblem: return e.description
-        case is PSQLError, is PostgresTransactionError: return "the district database: " + DistrictStore.describe(error)
+        case let e as PSQLError where e.code == .connectionError:
+            return "cannot connect to the district database \(plan.url): " + (e.underlying.map { "\($0)" } ?? "\(e.code)")
+        case is PSQLError, is PostgresTransactionError: return "the district database \(plan.url): " + DistrictStore.describe(error)
         case let e as IOError: return "the daemon's socket: \(e)"
         case let e as ChannelError: return "the daemon's socket: \(e)"
         default: return "\(error)"
