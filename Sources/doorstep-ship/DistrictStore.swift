@@ -122,14 +122,19 @@ final class DistrictStore: Sendable {
         throw ShipFailure.unexpected("district.register_community returned no row")
     }
 
-    /// Records a range the district will never have (`--resume-from-oldest`).
-    func recordGap(community: String, from: UInt64, to: UInt64) async throws {
-        try await connection.query("""
-            INSERT INTO district.gaps (community, from_seq, to_seq) VALUES (\(community), \(Int64(from)), \(Int64(to)))
-            """, logger: logger)
-        try await connection.query("""
-            UPDATE district.cursors SET seq = \(Int64(to)), updated_at = clock_timestamp() WHERE community = \(community) AND seq < \(Int64(to))
-            """, logger: logger)
+    /// Records the range `from…oldest-1` the district will never have (`--resume-from-oldest`)
+    /// and moves the cursor to `oldest`, together.
+    func recordGap(community: String, from: UInt64, oldest: UInt64) async throws {
+        let logger = self.logger
+        try await connection.withTransaction(logger: logger) { conn in
+            try await conn.query("""
+                INSERT INTO district.gaps (community, from_seq, to_seq) VALUES (\(community), \(Int64(from)), \(Int64(oldest) - 1))
+                """, logger: logger)
+            try await conn.query("""
+                UPDATE district.cursors SET seq = \(Int64(oldest)), updated_at = clock_timestamp()
+                WHERE community = \(community) AND seq < \(Int64(oldest))
+                """, logger: logger)
+        }
     }
 
     // MARK: batches

@@ -70,8 +70,9 @@ final class Shipper: Sendable {
         while !shutdown.stopping {
             let started = ContinuousClock.now
             do {
-                try await session()
+                let ended = try await session()
                 if shutdown.stopping { break }
+                if ended == .gapRecorded { continue }
                 logger.notice("the daemon closed the stream (restarting?); reconnecting")
             } catch let refusal as DaemonRefusal {
                 logger.critical("\(refusal)")
@@ -107,8 +108,10 @@ final class Shipper: Sendable {
         }
     }
 
+    enum SessionEnd { case streamEnded, gapRecorded }
+
     /// One session: connect both sides, read the cursor, stream from it until one side ends.
-    private func session() async throws {
+    private func session() async throws -> SessionEnd {
         let daemon: DaemonStream
         do {
             daemon = try await DaemonStream.connect(path: plan.socket)
@@ -117,10 +120,10 @@ final class Shipper: Sendable {
         }
         if shutdown.current(daemon) {
             daemon.close()
-            return
+            return .streamEnded
         }
         defer { _ = shutdown.current(nil) }
-        try await daemon.channel.executeThenClose { inbound, outbound in
+        return try await daemon.channel.executeThenClose { inbound, outbound in
             var reader = LineReader(inbound)
             try await outbound.write(ByteBuffer(string: "hello proto=1 format=json client=doorstep-ship\n"))
             let hello = try await reader.reply(to: "hello")
@@ -130,17 +133,17 @@ final class Shipper: Sendable {
             do {
                 let plan = self.plan
                 try await store.guarded { try await store.checkSchema(url: plan.url) }
-                var cursor = try await store.guarded {
+                let cursor = try await store.guarded {
                     try await store.register(community: plan.community, timezone: plan.timezone, personal: plan.personal)
                 }
                 let from = Resume.from(cursor: cursor)
                 try await outbound.write(ByteBuffer(string: "subscribe * from=\(from)\n"))
                 let subscribed = try await reader.reply(to: "subscribe")
                 if !subscribed.ok {
-                    cursor = try await refused(subscribed, from: from, cursor: cursor, reader: &reader, outbound: outbound, store: store)
+                    try await refused(subscribed, from: from, cursor: cursor, reader: &reader, outbound: outbound, store: store)
                     // A gap was recorded: the next session subscribes from the oldest kept.
                     await store.close()
-                    return
+                    return SessionEnd.gapRecorded
                 }
                 counters.withLock { $0.sessions += 1; $0.cursor = cursor }
                 logger.info("streaming", metadata: ["from": "\(from)", "daemon_seq": "\(subscribed.data["seq"].map(\.plainText) ?? "?")"])
@@ -151,14 +154,15 @@ final class Shipper: Sendable {
                 throw error
             }
             await store.close()
+            return SessionEnd.streamEnded
         }
     }
 
     /// A refused `subscribe … from=`: the journal was compacted past the cursor (with
-    /// `--resume-from-oldest`, the gap is recorded and the cursor moved; returns it), or the
-    /// daemon is behind the district.
+    /// `--resume-from-oldest`, the gap is recorded and the cursor moved), or the daemon is
+    /// behind the district.
     private func refused(_ reply: StreamReply, from: UInt64, cursor: UInt64, reader: inout LineReader,
-                         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, store: DistrictStore) async throws -> UInt64 {
+                         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, store: DistrictStore) async throws {
         if reply.code == 404 {
             try await outbound.write(ByteBuffer(string: "state.status\n"))
             let status = try await reader.reply(to: "state.status")
@@ -168,9 +172,9 @@ final class Shipper: Sendable {
                 throw DaemonRefusal.compacted(community: plan.community, from: from, oldest: oldest, message: reply.message)
             }
             let community = plan.community
-            try await store.guarded { try await store.recordGap(community: community, from: from, to: oldest) }
+            try await store.guarded { try await store.recordGap(community: community, from: from, oldest: oldest) }
             logger.warning("events \(from)…\(oldest - 1) were compacted away before they were shipped; recorded in district.gaps, resuming at \(oldest)")
-            return oldest
+            return
         }
         if reply.code == 422, cursor > 0 {
             throw DaemonRefusal.behindDistrict(community: plan.community, cursor: cursor, message: reply.message)
