@@ -103,14 +103,13 @@ final class DistrictStore: Sendable {
 
     /// Checks the schema is there and recent enough.
     func checkSchema(url: DatabaseURL) async throws {
-        let rows = try await connection.query("SELECT COALESCE(max(version), 0)::int8 FROM district.schema_migrations WHERE to_regclass('district.schema_migrations') IS NOT NULL",
-                                              logger: logger)
+        var exists = false
+        for try await e in try await connection.query("SELECT to_regclass('district.schema_migrations') IS NOT NULL", logger: logger)
+            .decode(Bool.self) { exists = e }
+        guard exists else { throw SchemaProblem.missing(url.description) }
         var version: Int64 = 0
-        do {
-            for try await v in rows.decode(Int64.self) { version = v }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" || error.serverInfo?[.sqlState] == "3F000" {
-            throw SchemaProblem.missing(url.description)
-        }
+        for try await v in try await connection.query("SELECT COALESCE(max(version), 0)::int8 FROM district.schema_migrations", logger: logger)
+            .decode(Int64.self) { version = v }
         if version < Self.schemaVersion { throw SchemaProblem.old(have: Int(version), want: Self.schemaVersion) }
         if version > Self.schemaVersion { logger.warning("\(SchemaProblem.newer(have: Int(version), want: Self.schemaVersion))") }
     }

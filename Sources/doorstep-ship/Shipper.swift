@@ -168,12 +168,14 @@ final class Shipper: Sendable {
             let status = try await reader.reply(to: "state.status")
             var oldest: UInt64?
             if case .int(let o)? = status.data["oldest_seq"], o > 0 { oldest = UInt64(o) }
-            guard plan.resumeFromOldest, let oldest, oldest > from else {
+            guard plan.resumeFromOldest, let oldest, oldest > from, oldest > cursor + 1 else {
                 throw DaemonRefusal.compacted(community: plan.community, from: from, oldest: oldest, message: reply.message)
             }
-            let community = plan.community
-            try await store.guarded { try await store.recordGap(community: community, from: from, oldest: oldest) }
-            logger.warning("events \(from)…\(oldest - 1) were compacted away before they were shipped; recorded in district.gaps, resuming at \(oldest)")
+            // The record at the cursor was shipped (all of it, but for a batch that ended in
+            // its middle): the gap starts after it.
+            let community = plan.community, first = cursor + 1
+            try await store.guarded { try await store.recordGap(community: community, from: first, oldest: oldest) }
+            logger.warning("events \(first)…\(oldest - 1) were compacted away before they were shipped; recorded in district.gaps, resuming at \(oldest)")
             return
         }
         if reply.code == 422, cursor > 0 {

@@ -266,6 +266,75 @@ struct DistrictTests {
             + "; total \((clock.now - began).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }
 
+    /// What an operator sees: a config error with its line; a database without the schema
+    /// ("run --migrate", retried until it is there); a journal compacted past the cursor (exit
+    /// 78 with what to do; `--resume-from-oldest` records the gap and goes on); SIGTERM.
+    @Test func theShipperSaysWhatToDo() throws {
+        if let reason = PostgresCluster.unavailable {
+            print("SKIPPED theShipperSaysWhatToDo: PostgreSQL cannot run here: \(reason)")
+            if Self.required { Issue.record("DOORSTEP_REQUIRE_POSTGRES=1 but PostgreSQL cannot run: \(reason)") }
+            return
+        }
+        let pg = try PostgresCluster()
+        defer { pg.remove() }
+        let c = Community(index: 900, zone: "Asia/Shanghai", databaseURL: pg.url, batchSize: 10)
+        defer {
+            c.killShipper()
+            c.stopDaemon(crash: true)
+            c.dir.remove()
+        }
+        c.dir.write("bad.toml", "[ship]\ndatabase_url = \"\(pg.url)\"\ncommunty = \"x\"\n")
+        let bad = try DaemonProcess.run(Binaries.doorstepShip, ["--config", c.dir.file("bad.toml"), "--check-config"])
+        #expect(bad.status == 1 && bad.err.contains("bad.toml:3:1: unknown key 'ship.communty'") && bad.err.contains("did you mean 'community'"),
+                "\(bad.err)")
+        let good = try DaemonProcess.run(Binaries.doorstepShip, ["--config", c.configPath, "--check-config"])
+        #expect(good.status == 0 && good.out.contains("community c900"), "\(good.out)\(good.err)")
+
+        // A small segment size, so a snapshot compacts the journal.
+        c.dir.write("doorstep.toml", (try String(contentsOfFile: c.configPath, encoding: .utf8))
+            .replacingOccurrences(of: "snapshot_every_events = 100000000", with: "snapshot_every_events = 100000000\nsegment_bytes = 4096"))
+        try c.startDaemon()
+        try c.startShipper()
+        #expect(FieldUseTests.eventually { c.log("ship.log").contains("run doorstep-ship --migrate") }, "\(c.log("ship.log"))")
+        let migrate = try DaemonProcess.run(Binaries.doorstepShip, ["--config", c.configPath, "--migrate"])
+        #expect(migrate.status == 0 && migrate.out.hasPrefix("applied 001_schema.sql, 002_views.sql"), "\(migrate.out)\(migrate.err)")
+        let again = try DaemonProcess.run(Binaries.doorstepShip, ["--config", c.configPath, "--migrate"])
+        #expect(again.out.hasPrefix("schema up to date (version 2)"), "\(again.out)")
+        let (register, _) = DistrictScript.register(900)
+        try c.expectOK(["roster.import format=csv <<END\n" + register + "END"])
+        var shipped = false
+        for _ in 0..<300 where !shipped {
+            shipped = try pg.psql("SELECT count(*) FROM district.events WHERE community = 'c900'")[0][0] == "2"
+            if !shipped { usleep(50_000) }
+        }
+        #expect(shipped, "the register's two events, once the schema is there: \(c.log("ship.log"))")
+        #expect(c.stopShipper() == 0, "SIGTERM: \(c.log("ship.log"))")
+
+        // While the shipper is stopped, the community goes on and compacts its journal.
+        try c.expectOK(["visits.campaign.start 第一轮 deadline=\(DistrictScript.at(72 * DistrictScript.hour))"]
+            + (0..<48).map { "visits.record \(DistrictScript.household($0 % 12)) outcome=vacant" } + ["state.snapshot"])
+        let oldest = try #require((try c.data("state.status") as? [String: Any])?["oldest_seq"] as? Int)
+        try #require(oldest > 3, "the journal was compacted")
+        let refused = try DaemonProcess.run(Binaries.doorstepShip, ["--config", c.configPath])
+        #expect(refused.status == 78, "\(refused.err)")
+        #expect(refused.err.contains("the daemon no longer has the events from seq 1 ") && refused.err.contains("--resume-from-oldest"),
+                "\(refused.err)")
+        c.dir.write("ship.log", "")
+        let resumed = try ChildProcess(Binaries.doorstepShip, ["--config", c.configPath, "--resume-from-oldest"],
+                                       environment: Community.childEnvironment, stderr: c.dir.file("ship.log"))
+        defer { kill(resumed.pid, SIGKILL) }
+        #expect(FieldUseTests.eventually {
+            ((try? pg.psql("SELECT from_seq, to_seq FROM district.gaps WHERE community = 'c900'")) ?? []) == [["2", "\(oldest - 1)"]]
+        },
+                "\(c.log("ship.log"))")
+        let committed = try c.committedEvents().filter { $0.seq >= oldest }.count
+        #expect(FieldUseTests.eventually {
+            ((try? pg.psql("SELECT count(*) FROM district.events WHERE community = 'c900' AND seq >= \(oldest)")) ?? []) == [["\(committed)"]]
+        }, "what the journal still holds is shipped: \(c.log("ship.log"))")
+        kill(resumed.pid, SIGTERM)
+        #expect(resumed.wait(timeout: 20) == 0)
+    }
+
     /// Each community's `report.daily` (today, JSON) against `district.nightly(NULL)` and the
     /// table functions; then the district's sums.
     static func compareFigures(_ communities: [Community], _ pg: PostgresCluster) throws {
