@@ -32,6 +32,9 @@ final class Shutdown: Sendable {
             return s.stream
         }
         stream?.close()
+        // A batch that cannot finish (the database does not answer) must not hold the stop:
+        // leaving without it is safe, PostgreSQL rolls an unfinished transaction back.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10) { exit(0) }
     }
 
     /// The stream of the current session (nil after it): closed on stop.
