@@ -16,7 +16,7 @@ DEB_VERSION ?= $(VERSION)-$(DEB_REVISION)
 DEB_DIR ?= .
 MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all deps build run test release install man deb system-test clean-state bench bench-smoke fuzz fuzz-smoke
+.PHONY: all deps build run test release install man deb system-test clean-state bench bench-smoke bench-ship fuzz fuzz-smoke
 
 all: build
 
@@ -32,10 +32,13 @@ run: deps
 	$(SWIFT) build --product doorstepctl
 	./.build/debug/doorstepd $(ARGS)
 
-# Every test: unit tests, integration tests against the real daemon, unit-file checks.
+# Every test: unit tests, integration tests against the real daemon, unit-file checks; then
+# the district test on its own (100 daemons and shippers into PostgreSQL: about a minute, and
+# heavy enough to disturb timing-sensitive tests running beside it).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip DistrictTests
+	$(SWIFT) test --skip-build --filter DistrictTests
 
 # The benchmark harness (bench/README.md): release build, Doorstep beside Redis, about 5 minutes.
 bench: deps
@@ -44,6 +47,10 @@ bench: deps
 # The harness at toy size on the debug build, in seconds (CI runs it after the tests).
 bench-smoke: deps
 	bash bench/run.sh --smoke
+
+# doorstep-ship from 100 daemons into PostgreSQL: events per second and the lag p99 (bench/README.md).
+bench-ship: deps
+	bash bench/ship.sh
 
 # The libFuzzer targets of fuzz/ (fuzz/README.md): FUZZ_SECONDS per target (default 1 h, all
 # five one after another; FUZZ_JOBS=2 runs two at once). Build in .build-fuzz, output in /tmp.
@@ -93,6 +100,11 @@ install: release man
 	sed 's|/usr/local/|$(PREFIX)/|g' systemd/doorstep.socket > .build/doorstep.socket
 	install -D -m 0644 .build/doorstep.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.service
 	install -D -m 0644 .build/doorstep.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep.socket
+	install -D -m 0755 .build/release/doorstep-ship $(DESTDIR)$(PREFIX)/bin/doorstep-ship
+	install -D -m 0644 systemd/doorstep-ship.service $(DESTDIR)$(PREFIX)/lib/systemd/system/doorstep-ship.service
+	install -d $(DESTDIR)$(PREFIX)/share/doorstep/sql
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/doorstep/sql/
+	install -D -m 0644 docs/district.md $(DESTDIR)$(PREFIX)/share/doc/doorstep/district.md
 	install -D -m 0644 systemd/doorstep.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/doorstep.conf
 	install -D -m 0644 systemd/doorstep.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/doorstep.conf
 	install -D -m 0644 .build/man/doorstepd.8 $(DESTDIR)$(MANDIR)/man8/doorstepd.8

@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "doorstepd", targets: ["doorstepd"]),
         .executable(name: "doorstepctl", targets: ["doorstepctl"]),
+        // Ships one community's committed events into the district's PostgreSQL (docs/district.md).
+        .executable(name: "doorstep-ship", targets: ["doorstep-ship"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         // For the fuzz targets of fuzz/ (fuzz/Package.swift depends on this package by path).
         .library(name: "DoorstepProtocol", targets: ["DoorstepProtocol"]),
@@ -32,6 +34,9 @@ let package = Package(
         // Runs hooks (plugins/hooks): argv without a shell, pipes, signals, uid/gid.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // doorstep-ship: the district's PostgreSQL (docs/district.md).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // libsystemd (Debian: libsystemd-dev): sd_notify, sd_listen_fds, sd_journal_sendv.
@@ -81,6 +86,7 @@ let package = Package(
                 "PluginSupport",
                 "DoorstepProtocol",
                 "CSystemd",
+                "ShipCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -108,6 +114,23 @@ let package = Package(
         ),
         // The load generator and report of bench/: a real protocol client (poll(2), pipelined, many connections).
         .executableTarget(name: "doorstep-bench", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        // What doorstep-ship decides without I/O: the event stream's lines, what may leave the
+        // community (the privacy filter), batches and their cursor, the database URL, backoff.
+        .target(name: "ShipCore", dependencies: ["DoorstepValues", "PluginAPI"], swiftSettings: strict),
+        // The shipper: the daemon's socket (NIO) → PostgreSQL (postgres-nio), configured by [ship].
+        .executableTarget(name: "doorstep-ship", dependencies: [
+            "ShipCore",
+            "DoorstepCore",
+            "DoorstepValues",
+            "DoorstepProtocol",
+            "PluginSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // The thin client: Glibc sockets and libedit, no Foundation.
@@ -162,6 +185,7 @@ let package = Package(
         .testTarget(name: "ReadingPromotionPluginTests",
                     dependencies: ["ReadingPromotionPlugin", "HooksPlugin", "PluginTesting", "PluginAPI", "PluginSupport"],
                     path: "plugins/reading-promotion/Tests", swiftSettings: strict),
+        .testTarget(name: "ShipCoreTests", dependencies: ["ShipCore", "DoorstepValues"], swiftSettings: strict),
         .testTarget(name: "DoorstepProtocolTests", dependencies: ["DoorstepProtocol", "DoorstepValues"], swiftSettings: strict),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginSupport"], swiftSettings: strict),
         .testTarget(

@@ -11,9 +11,11 @@
 #   procps e2fsprogs python3   tests: pkill, mkfs.ext4 for the power-cut test, its shutdown ioctl
 #   chromium fonts-wqy-microhei  tests: the HTML report rendered in a real browser, with Chinese glyphs
 #   prometheus                 tests: promtool check metrics on the metrics command's output
+#   postgresql postgresql-client  tests: doorstep-ship into PostgreSQL 15 (DistrictTests starts
+#                              its own cluster with initdb; the packaged one is not used)
 set -euo pipefail
 packages=(libsystemd-dev pkg-config libedit-dev tmux zsh fish systemd util-linux socat strace procps e2fsprogs python3
-          chromium fonts-wqy-microhei prometheus)
+          chromium fonts-wqy-microhei prometheus postgresql postgresql-client)
 [ $# -eq 0 ] || packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -82,6 +82,25 @@ struct ReactionTests {
         #expect(try events(next, count: 1).map(\.1) == [after])
     }
 
+    /// A record may announce several events, all with its `seq` (a visit with two needs:
+    /// visits.recorded and two visits.need.opened). A `from=` subscription used to skip live
+    /// events by `seq` alone and dropped every event of a record after its first (found by the
+    /// district shipper, issue 20).
+    @Test func everyEventOfARecordReachesAResumedSubscriptionLiveAndReplayed() throws {
+        let d = try FieldUseTests.community()
+        defer { d.stop() }
+        #expect(try d.ctl(["visits.campaign.start", "第一轮", "deadline=\(Deadline.ahead)"]).status == 0)
+        let live = try d.client()
+        #expect(try live.request("subscribe visits.* from=1").final.hasPrefix("200 subscribed to visits.*"))
+        let r = try d.ctl(["--json", "visits.record", "3-1-101", "outcome=answered", "people=2", "needs=food:大米x1袋;medicine:降压药x2盒"])
+        let seq = try #require(((try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])?["data"] as? [String: Any])?["seq"] as? Int)
+        let seen = try events(live, count: 4).filter { $0.1 == seq }.map(\.0)
+        #expect(seen == ["visits.recorded", "visits.need.opened", "visits.need.opened"], "live: \(seen)")
+        let replayed = try d.client()
+        #expect(try replayed.request("subscribe visits.* from=\(seq)").final.hasPrefix("200 subscribed to visits.*; replaying"))
+        #expect(try events(replayed, count: 3).map(\.0) == ["visits.recorded", "visits.need.opened", "visits.need.opened"])
+    }
+
     @Test func aLongReplayIsWrittenWholeWhileNewEventsArrive() throws {
         let dir = TempDirectory()
         defer { dir.remove() }

@@ -161,8 +161,9 @@ extension RosterPlugin {
     func removeResident(_ household: String, _ name: String) async throws -> Reply {
         let id = try existing(household)
         guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
+        let left = (state.households[id.description]?.count ?? 1) - 1
         let seq = try await record(ResidentRemove(household: id.description, name: name),
-                                   announcing: [Self.residentsChanged([id.description])])
+                                   announcing: [Self.residentsChanged([id.description])] + Self.residentsCounted([(id.description, left)]))
         return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
     }
 

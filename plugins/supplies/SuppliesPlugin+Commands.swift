@@ -67,9 +67,11 @@ extension SuppliesPlugin {
         let items = try Self.parseItems(try request[SuppliesArgs.items])
         let need = try linkedNeed(try request[SuppliesArgs.need], household: household)
         let id = state.nextRequest
-        let seq = try await record(RequestAdded(household: household, items: items, priority: try request[SuppliesArgs.priority] ?? "normal",
-                                                neededBy: try request[SuppliesArgs.neededBy], note: try request[SuppliesArgs.note],
-                                                need: need?.id, category: try request[SuppliesArgs.category] ?? need?.category, at: now()))
+        let added = RequestAdded(household: household, items: items, priority: try request[SuppliesArgs.priority] ?? "normal",
+                                 neededBy: try request[SuppliesArgs.neededBy], note: try request[SuppliesArgs.note],
+                                 need: need?.id, category: try request[SuppliesArgs.category] ?? need?.category, at: now())
+        let seq = try await record(added, announcing: [Self.requestOpened(id: id, household: household, category: added.category, need: added.need,
+                                                                          priority: added.priority, at: added.at)])
         return Reply(data: ["id": .number(id), "need": need.map { .number($0.id) } ?? .null, "seq": .number(seq)], lines: [],
                      message: "request \(id) for \(household) opened" + (need.map { " for need \($0.id)" } ?? ""))
     }
@@ -88,9 +90,13 @@ extension SuppliesPlugin {
             try checkAvailable(matchedRequest)
             if matchedRequest.items != r.items { items = matchedRequest.items }
         }
+        let at = now()
+        var announced: [Announcement] = []
+        if status == .cancelled { announced = cancelAnnouncements(r) + [Self.requestEnded("cancelled", r, at: at)] }
+        if status == .delivered { announced = [Self.requestEnded("delivered", r, at: at)] }
         let seq = try await record(StatusChanged(id: id, status: status, items: items, assignee: assignee,
-                                                 by: "uid \(caller.uid)", note: note, at: now()),
-                                   announcing: status == .cancelled ? cancelAnnouncements(r) : [])
+                                                 by: "uid \(caller.uid)", note: note, at: at),
+                                   announcing: announced)
         return Reply(data: ["id": .number(id), "status": .string(status.rawValue), "seq": .number(seq)], lines: [],
                      message: "request \(id) \(status.rawValue)" + (assignee.map { " to \($0)" } ?? ""))
     }
@@ -124,9 +130,10 @@ extension SuppliesPlugin {
             throw ControlError.conflict("cannot deliver \(short.needed) \(short.unit) \(short.item): \(short.onHand) \(short.unit) on hand; "
                 + "stock never goes negative")
         }
+        let at = now()
         let seq = try await record(Delivered(id: id, items: items, by: try request[SuppliesArgs.by] ?? "uid \(request.caller.uid)",
-                                             note: try request[SuppliesArgs.note], at: now()),
-                                   announcing: deliveryAnnouncements(r, items, note: "delivered by supplies request \(id)"))
+                                             note: try request[SuppliesArgs.note], at: at),
+                                   announcing: deliveryAnnouncements(r, items, note: "delivered by supplies request \(id)", at: at))
         let after = state.requests[id]!
         return Reply(data: ["id": .number(id), "status": .string(after.status.rawValue), "seq": .number(seq)], lines: [],
                      message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered")
@@ -217,9 +224,9 @@ extension SuppliesPlugin {
         let fen = try Self.parseFen(try request[SuppliesArgs.amount])
         let donor = try request[SuppliesArgs.donor]
         let consent = try request[SuppliesArgs.consent] ?? false
-        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "donation", fen: fen, donor: donor,
-                                                                purpose: try request[SuppliesArgs.purpose], request: nil,
-                                                                consent: consent)))
+        let movement = Movement(at: now(), kind: "donation", fen: fen, donor: donor, purpose: try request[SuppliesArgs.purpose], request: nil,
+                                consent: consent)
+        let seq = try await record(CashMoved(movement: movement), announcing: [cashMoved(movement)])
         return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
                             "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)),
                             "consent": .bool(consent), "seq": .number(seq)], lines: [],
@@ -243,9 +250,9 @@ extension SuppliesPlugin {
             throw ControlError.conflict("voiding donation \(id) (¥\(Self.yuan(entry.fen))) would take the balance of ¥\(Self.yuan(state.balance)) "
                 + "below zero; record what was spent from it first")
         }
-        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "void", fen: entry.fen, donor: entry.donor,
-                                                                purpose: entry.purpose, request: nil, consent: entry.consent,
-                                                                voids: id, reason: reason)))
+        let movement = Movement(at: now(), kind: "void", fen: entry.fen, donor: entry.donor, purpose: entry.purpose, request: nil,
+                                consent: entry.consent, voids: id, reason: reason)
+        let seq = try await record(CashMoved(movement: movement), announcing: [cashMoved(movement)])
         return Reply(data: ["id": .number(state.ledger.count), "voids": .number(id), "fen": .number(entry.fen),
                             "amount": .string(Self.yuan(entry.fen)), "balance_fen": .number(state.balance),
                             "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
@@ -259,8 +266,8 @@ extension SuppliesPlugin {
         }
         let paid = try request[SuppliesArgs.paidRequest]
         if let id = paid { _ = try existing(id) }
-        let seq = try await record(CashMoved(movement: Movement(at: now(), kind: "spend", fen: fen, donor: nil,
-                                                                purpose: try request[SuppliesArgs.spentPurpose], request: paid)))
+        let movement = Movement(at: now(), kind: "spend", fen: fen, donor: nil, purpose: try request[SuppliesArgs.spentPurpose], request: paid)
+        let seq = try await record(CashMoved(movement: movement), announcing: [cashMoved(movement)])
         return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
                             "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
                      message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
@@ -297,9 +304,10 @@ extension SuppliesPlugin {
 
     /// What delivering `items` on request `r` announces: stock now low, and
     /// `supplies.need.fulfilled` when it is the request's last delivery and it answers a need.
-    func deliveryAnnouncements(_ r: SupplyRequest, _ items: [String: Int], note: String) -> [Announcement] {
+    func deliveryAnnouncements(_ r: SupplyRequest, _ items: [String: Int], note: String, at: Int64) -> [Announcement] {
         var out = lowStock(r.fromStock(items).mapValues { -$0 })
         let last = r.remaining.allSatisfy { $0.value <= (items[$0.key] ?? 0) }
+        if last { out.append(Self.requestEnded("delivered", r, at: at)) }
         // The need is met when its last request still on the way is delivered.
         if last, let need = r.need, state.activeRequests(forNeed: need, except: r.id).isEmpty {
             out.append(Announcement("supplies.need.fulfilled", ["need": .number(need), "request": .number(r.id), "note": .string(note)]))
@@ -388,8 +396,9 @@ extension SuppliesPlugin {
                                 "reason": .string("not enough \(short.item): needs \(short.needed) \(short.unit), \(short.onHand) \(short.unit) on hand")])
                 continue
             }
-            try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: now()),
-                             announcing: deliveryAnnouncements(r, items, note: "delivered on run \(id)"))
+            let at = now()
+            try await record(Delivered(id: rid, items: items, by: by, note: "run \(id)", at: at),
+                             announcing: deliveryAnnouncements(r, items, note: "delivered on run \(id)", at: at))
             delivered.append(r)
         }
         let seq = try await record(RunDone(id: id, at: now()))

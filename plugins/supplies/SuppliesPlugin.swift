@@ -70,8 +70,10 @@ public actor SuppliesPlugin: StatefulPlugin {
         let item = Item(name: detail?.item ?? Self.defaultItem[category] ?? category, quantity: detail?.quantity ?? 1,
                         unit: detail?.unit ?? Self.unspecifiedUnit)
         let priority = category == "food" ? "normal" : "high"
+        let at = now(), id = state.nextRequest
         try await record(RequestAdded(household: household, items: [item], priority: priority, neededBy: nil,
-                                      note: note, need: Int(need), category: category, at: now()))
+                                      note: note, need: Int(need), category: category, at: at),
+                         announcing: [Self.requestOpened(id: id, household: household, category: category, need: Int(need), priority: priority, at: at)])
     }
 
     /// The item of a need that names none.

@@ -47,7 +47,7 @@ extension VisitsPlugin {
         let c = Campaign(name: name, deadline: deadline, buildings: buildings, households: households.map(\.id),
                          buildingOf: Dictionary(uniqueKeysWithValues: households.map { ($0.id, $0.building) }),
                          startedAt: started ?? now(), closedAt: nil)
-        let seq = try await record(CampaignStarted(campaign: c))
+        let seq = try await record(CampaignStarted(campaign: c), announcing: [Self.campaignStarted(c)])
         return Reply(data: ["campaign": .string(name), "households": .number(c.households.count), "seq": .number(seq)], lines: [],
                      message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.display(deadline))")
     }
@@ -74,7 +74,9 @@ extension VisitsPlugin {
     func closeCampaign(_ name: String) async throws -> Reply {
         let c = try campaign(name)
         guard c.closedAt == nil else { throw ControlError.conflict("campaign \(name) is already closed") }
-        let seq = try await record(CampaignClosed(name: name, at: now()))
+        let at = now()
+        let seq = try await record(CampaignClosed(name: name, at: at),
+                                   announcing: [Announcement("visits.campaign.closed", ["campaign": .string(name), "at": .string(ValueParser.iso8601(at))])])
         return Reply(data: ["campaign": .string(name), "seq": .number(seq)], lines: [], message: "campaign \(name) closed")
     }
 
@@ -158,9 +160,9 @@ extension VisitsPlugin {
         // Announced with the visit's own record: a need exists exactly when its event does, so
         // supplies gets every one (after a crash too). Events reach viewers: the free text
         // (it may name people or drugs) stays out.
-        let announced = needs.enumerated().map { i, need in
+        let announced = [Self.recordedEvent(visit, building: c.buildingOf[household])] + needs.enumerated().map { i, need in
             Announcement("visits.need.opened", ["id": .number(firstNeed + i), "household": .string(household),
-                                                 "category": .string(need.category.rawValue)])
+                                                 "category": .string(need.category.rawValue), "at": .string(ValueParser.iso8601(visit.at))])
         }
         let seq = try await record(Recorded(visit: visit, needs: needs), announcing: announced)
         let opened: [JSON] = needs.indices.compactMap { state.needs[firstNeed + $0].map { needJSON($0, full: true) } }
@@ -204,8 +206,9 @@ extension VisitsPlugin {
     func resolveNeed(_ id: Int, by: String?, note: String?) async throws -> Reply {
         guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist") }
         guard need.resolvedAt == nil else { throw ControlError.conflict("need \(id) is already resolved") }
-        let seq = try await record(NeedResolved(id: id, by: by, note: note, at: now()),
-                                   announcing: [Self.resolvedEvent(need, by: nil)])
+        let at = now()
+        let seq = try await record(NeedResolved(id: id, by: by, note: note, at: at),
+                                   announcing: [Self.resolvedEvent(need, by: nil, at: at)])
         return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved")
     }
 

@@ -67,10 +67,12 @@ extension VisitsPlugin {
             let joining = added.filter { c.buildingOf[$0.id] == nil && (c.buildings?.contains($0.building) ?? true) }
             guard !joining.isEmpty else { continue }
             let buildings = Array(Set(joining.map(\.building))).sorted(by: WalkingOrder.buildingPrecedes)
-            try await record(CampaignJoined(campaign: c.name, households: joining.map(\.id), buildings: joining.map(\.building), at: now()),
+            let at = now()
+            try await record(CampaignJoined(campaign: c.name, households: joining.map(\.id), buildings: joining.map(\.building), at: at),
                              announcing: [Announcement("visits.campaign.joined", [
                                  "campaign": .string(c.name), "households": .number(joining.count),
                                  "buildings": .array(buildings.map(JSON.string)),
+                                 "by_building": Self.byBuilding(joining.map(\.building)), "at": .string(ValueParser.iso8601(at)),
                              ])])
         }
     }
@@ -90,9 +92,10 @@ extension VisitsPlugin {
         var note = "\(source)"
         if case .int(let request)? = event.data["request"] { note += " request \(request) cancelled" }
         if case .string(let reason)? = event.data["reason"] { note += ": \(reason)" }
-        try await record(NeedReopened(id: need.id, by: source, note: note, at: now()),
+        let at = now()
+        try await record(NeedReopened(id: need.id, by: source, note: note, at: at),
                          announcing: [Announcement("visits.need.reopened", ["id": .number(need.id), "household": .string(need.household),
-                                                                           "by": .string(source)])])
+                                                                           "by": .string(source), "at": .string(ValueParser.iso8601(at))])])
     }
 }
 

@@ -85,7 +85,8 @@ extension VisitsPlugin {
             household = found[0]
             names = [target]
         }
-        let seq = try await record(Tested(household: household, names: names, at: at, site: site))
+        let seq = try await record(Tested(household: household, names: names, at: at, site: site),
+                                   announcing: [Self.testedEvent(household, slots: state.slots(household, names), at: at)])
         return Reply(data: ["household": .string(household), "residents": .array(names.map(JSON.string)), "seq": .number(seq)], lines: [],
                      message: "tested \(names.count) in \(household) at \(ValueParser.display(at))")
     }

@@ -45,9 +45,10 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
     ]
 
     /// `visits.need.resolved`, announced with the record that resolves the need.
-    nonisolated static func resolvedEvent(_ need: Need, by source: String?) -> Announcement {
+    nonisolated static func resolvedEvent(_ need: Need, by source: String?, at: Int64) -> Announcement {
         var fields: [(String, JSON)] = [("id", .number(need.id)), ("household", .string(need.household))]
         if let source { fields.append(("by", .string(source))) }
+        fields.append(("at", .string(ValueParser.iso8601(at))))
         return Announcement("visits.need.resolved", .object(fields))
     }
 
@@ -61,8 +62,9 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
         }
         let source = String(event.name.prefix { $0 != "." })
         let note: String? = if case .string(let text)? = event.data["note"] ?? event.data["text"] { text } else { nil }
-        try await record(NeedResolved(id: need.id, by: source, note: note, at: now()),
-                         announcing: [Self.resolvedEvent(need, by: source)])
+        let at = now()
+        try await record(NeedResolved(id: need.id, by: source, note: note, at: at),
+                         announcing: [Self.resolvedEvent(need, by: source, at: at)])
     }
 
     public func encodeSnapshot() throws -> [UInt8] { try SnapshotJSON.encode(state) }

@@ -165,6 +165,9 @@ struct VisitsState: Codable, Sendable {
     var testSites: [String: String] = [:]
     /// `household/name` → when a big-data list flagged the resident as untested.
     var flagged: [String: Int64] = [:]
+    /// `household/name` → the resident's number within the household (1, 2, …), given when
+    /// first tested: `visits.tested` carries these instead of names.
+    var residentSlots: [String: Int] = [:]
 
     // Indexes derived from the fields above: not in snapshots, rebuilt when one is decoded, so a
     // household's activity is a few look-ups instead of scans over every visit, need and test.
@@ -174,9 +177,11 @@ struct VisitsState: Codable, Sendable {
     private(set) var openNeeds: [String: Set<Int>] = [:]
     /// Household → names with a recorded test.
     private(set) var testedNames: [String: Set<String>] = [:]
+    /// Household → resident numbers given (the next is one more).
+    private(set) var slotCount: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case campaigns, campaignOrder, assignments, visits, latest, attempts, needs, nextNeed, tests, testSites, flagged
+        case campaigns, campaignOrder, assignments, visits, latest, attempts, needs, nextNeed, tests, testSites, flagged, residentSlots
     }
 
     init() {}
@@ -194,9 +199,27 @@ struct VisitsState: Codable, Sendable {
         tests = try c.decode([String: Int64].self, forKey: .tests)
         testSites = try c.decode([String: String].self, forKey: .testSites)
         flagged = try c.decode([String: Int64].self, forKey: .flagged)
+        if let slots = try c.decodeIfPresent([String: Int].self, forKey: .residentSlots) {
+            residentSlots = slots
+            for key in slots.keys { slotCount[Self.household(of: key), default: 0] += 1 }
+        } else {
+            // A snapshot of a release before resident numbers: number the tested residents now.
+            for key in tests.keys.sorted() { giveSlot(key) }
+        }
         for (i, v) in visits.enumerated() { lastVisit[v.household] = i }
         for n in needs.values where n.resolvedAt == nil { openNeeds[n.household, default: []].insert(n.id) }
         for key in tests.keys { indexTest(key) }
+    }
+
+    static func household(of key: String) -> String { String(key.prefix { $0 != "/" }) }
+
+    /// Numbers the resident `household/name` if it has no number yet.
+    private mutating func giveSlot(_ key: String) {
+        guard residentSlots[key] == nil else { return }
+        let household = Self.household(of: key)
+        let next = (slotCount[household] ?? 0) + 1
+        slotCount[household] = next
+        residentSlots[key] = next
     }
 
     private mutating func indexTest(_ key: String) {
@@ -260,6 +283,7 @@ struct VisitsState: Codable, Sendable {
         .on(Tested.self) { state, t, _ in
             for name in t.names {
                 let key = t.household + "/" + name
+                state.giveSlot(key)
                 if (state.tests[key] ?? .min) <= t.at {
                     state.tests[key] = t.at
                     state.testSites[key] = t.site

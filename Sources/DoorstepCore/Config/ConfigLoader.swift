@@ -2,6 +2,7 @@ import Glibc
 import PluginAPI
 import Foundation
 import PluginSupport
+import ShipCore
 
 /// Reads and strictly validates the TOML config (`config/doorstep.toml` documents every key).
 ///
@@ -10,8 +11,10 @@ import PluginSupport
 public enum ConfigLoader {
     /// Reads `file` and validates it.
     ///
-    /// - Parameter knownPlugins: ids of the plugins this binary has.
-    public static func load(file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
+    /// - Parameter knownPlugins: ids of the plugins this binary has; nil for a program that
+    ///   hosts none (`doorstep-ship` reads `[daemon]` and `[ship]` and leaves plugin sections
+    ///   to the daemon).
+    public static func load(file: String, knownPlugins: [String]?) throws(ConfigFileError) -> DaemonConfig {
         let text: String
         do {
             text = try FileIO.readText(file)
@@ -22,7 +25,7 @@ public enum ConfigLoader {
     }
 
     /// Validates config `text` that came from `file`.
-    public static func parse(text: String, file: String, knownPlugins: [String]) throws(ConfigFileError) -> DaemonConfig {
+    public static func parse(text: String, file: String, knownPlugins: [String]?) throws(ConfigFileError) -> DaemonConfig {
         let document: TOMLReader.Document
         do {
             document = try TOMLReader.parse(text)
@@ -33,12 +36,13 @@ public enum ConfigLoader {
         let reader = SectionReader(file: file, positions: document.positions)
         var config = DaemonConfig.defaults
         config.file = file
-        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks", "metrics"].contains(key) {
-            var message = "unknown section or key '\(key)'; expected [daemon], [access], [metrics], [plugins.NAME] or [[hooks]]"
-            if let best = Suggest.closest(to: [key], among: ["daemon", "access", "metrics", "plugins", "hooks"]) { message += " (did you mean [\(best)]?)" }
+        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks", "metrics", "ship"].contains(key) {
+            var message = "unknown section or key '\(key)'; expected [daemon], [access], [metrics], [ship], [plugins.NAME] or [[hooks]]"
+            if let best = Suggest.closest(to: [key], among: ["daemon", "access", "metrics", "ship", "plugins", "hooks"]) { message += " (did you mean [\(best)]?)" }
             throw reader.error([key], message)
         }
         if let metrics = root["metrics"] { config.metrics = try reader.metrics(metrics) }
+        if let ship = root["ship"] { config.ship = try reader.ship(ship) }
         if let daemon = root["daemon"] { config.daemon = try reader.daemon(daemon) }
         if let access = root["access"] { config.access = try reader.access(access) }
         if let plugins = root["plugins"] {
@@ -202,6 +206,65 @@ private struct SectionReader {
         return m
     }
 
+    /// `[ship]` (``ShipSettings``).
+    func ship(_ value: ConfigValue) throws(ConfigFileError) -> ShipSettings {
+        var s = ShipSettings()
+        for (key, v) in try table(value, ["ship"]).sorted(by: { $0.key < $1.key }) {
+            let path = ["ship", key]
+            switch key {
+            case "database_url":
+                let text = try string(v, path)
+                do {
+                    s.databaseURL = try DatabaseURL.parse(text)
+                } catch let problem {
+                    throw error(path, problem.description)
+                }
+            case "password_file":
+                s.passwordFile = try string(v, path)
+                if !s.passwordFile.isEmpty, !s.passwordFile.hasPrefix("/") {
+                    throw error(path, "password_file: expected an absolute path (such as /run/credentials/doorstep-ship.service/pgpassword), got \"\(ValueParser.shown(s.passwordFile))\"")
+                }
+            case "community":
+                s.community = try string(v, path)
+                let c = s.community
+                guard !c.isEmpty, c.count <= 64, c.trimmingCharacters(in: .whitespaces) == c,
+                    !c.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                else {
+                    throw error(path, "community: expected the community's name in the district, 1 to 64 characters without control "
+                        + "characters or surrounding spaces (such as \"yanta-dianzicheng-01\" or \"电子城街道01社区\"), got \"\(ValueParser.shown(c))\"")
+                }
+            case "batch_size": s.batchSize = try int(v, path, 1...10_000)
+            case "events":
+                var patterns: [String] = []
+                switch v {
+                case .string(let p): patterns = [p]
+                case .array(let items):
+                    for item in items {
+                        guard case .string(let p) = item else { throw error(path, "events: expected event patterns (strings), got \(item.typeName)") }
+                        patterns.append(p)
+                    }
+                default: throw error(path, "events: expected a pattern or an array of patterns such as [\"visits.*\", \"supplies.*\"], got \(v.typeName)")
+                }
+                guard !patterns.isEmpty else { throw error(path, "events: empty; give \"*\" to ship every event") }
+                for p in patterns {
+                    if let problem = EventPattern.problem(with: p) { throw error(path, "events: \(problem)") }
+                }
+                s.events = patterns
+            case "personal":
+                guard case .bool(let b) = v else { throw error(path, "personal: expected true or false, got \(v.typeName)") }
+                s.personal = b
+            case "socket":
+                s.socket = try string(v, path)
+                if let problem = ListenerSetup.socketPathProblem(s.socket), !s.socket.isEmpty { throw error(path, "socket: \(problem)") }
+            default:
+                var message = "unknown key 'ship.\(key)'; expected one of \(ShipSettings.keys.joined(separator: ", "))"
+                if let best = Suggest.closest(to: [key], among: ShipSettings.keys) { message += " (did you mean '\(best)'?)" }
+                throw error(path, message)
+            }
+        }
+        return s
+    }
+
     func role(_ v: ConfigValue, _ path: [String]) throws(ConfigFileError) -> Role {
         let name = try string(v, path)
         guard let role = Role(name: name) else {
@@ -231,8 +294,8 @@ private struct SectionReader {
 
     /// `[[hooks]]` entries go to the `hooks` service as its key `hooks` (an array of tables),
     /// beside what `[plugins.hooks]` sets; each entry's keys keep their positions (`hooks.1.run`).
-    func hooks(_ value: ConfigValue, into config: inout DaemonConfig, known: [String]) throws(ConfigFileError) {
-        guard known.contains("hooks") else { throw error(["hooks"], "[[hooks]]: this doorstepd has no hooks service") }
+    func hooks(_ value: ConfigValue, into config: inout DaemonConfig, known: [String]?) throws(ConfigFileError) {
+        guard known?.contains("hooks") ?? true else { throw error(["hooks"], "[[hooks]]: this doorstepd has no hooks service") }
         guard case .array(let entries) = value, entries.allSatisfy({ if case .table = $0 { true } else { false } }) else {
             throw error(["hooks"], "hooks: expected [[hooks]] tables (one per hook), got \(value.typeName)")
         }
@@ -247,9 +310,13 @@ private struct SectionReader {
         config.plugins["hooks"] = section
     }
 
-    func plugins(_ value: ConfigValue, known: [String]) throws(ConfigFileError) -> [String: PluginSection] {
+    func plugins(_ value: ConfigValue, known: [String]?) throws(ConfigFileError) -> [String: PluginSection] {
         var out: [String: PluginSection] = [:]
         for (id, v) in try table(value, ["plugins"]).sorted(by: { $0.key < $1.key }) {
+            guard let known else {
+                out[id] = PluginSection(enabled: nil, values: [:], locations: [:], location: location(["plugins", id]))
+                continue
+            }
             guard known.contains(id) else {
                 throw error(["plugins", id], "unknown plugin '\(id)'; this doorstepd has \(known.sorted().joined(separator: ", "))")
             }

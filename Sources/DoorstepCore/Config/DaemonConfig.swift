@@ -13,6 +13,8 @@ public struct DaemonConfig: Sendable {
     public var plugins: [String: PluginSection]
     /// `[metrics]`: the node_exporter textfile.
     public var metrics = MetricsSettings()
+    /// `[ship]`: the district shipper's settings (nil when the file has no such section).
+    public var ship: ShipSettings?
 
     /// The embedded defaults: state and socket under `./var/`, no plugin options.
     public static let defaults = DaemonConfig(file: nil, daemon: DaemonSettings(), access: AccessConfig(), plugins: [:])

@@ -5,11 +5,11 @@ public import Logging
 /// Chooses where logs go: the journal's native protocol when stderr is connected to journald
 /// (`JOURNAL_STREAM` matches stderr), plain lines on stderr otherwise.
 public enum LogOutput {
-    /// Bootstraps swift-log once, from `@main`.
-    public static func bootstrap(level: Logger.Level) {
+    /// Bootstraps swift-log once, from `@main`; `identifier` is the journal's SYSLOG_IDENTIFIER.
+    public static func bootstrap(level: Logger.Level, identifier: String = "doorstepd") {
         let journal = stderrIsJournal()
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = journal ? JournalLogHandler(label: label) : StderrLogHandler(label: label)
+            var handler: any LogHandler = journal ? JournalLogHandler(label: label, identifier: identifier) : StderrLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
@@ -56,6 +56,7 @@ struct StderrLogHandler: LogHandler {
 /// `CODE_*`, and each metadata key as `DOORSTEP_KEY` (`message_id` becomes `MESSAGE_ID`).
 struct JournalLogHandler: LogHandler {
     let label: String
+    var identifier = "doorstepd"
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
@@ -86,7 +87,7 @@ struct JournalLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         var fields = [
-            "MESSAGE=\(event.message)", "PRIORITY=\(Self.priority(event.level))", "SYSLOG_IDENTIFIER=doorstepd",
+            "MESSAGE=\(event.message)", "PRIORITY=\(Self.priority(event.level))", "SYSLOG_IDENTIFIER=\(identifier)",
             "CODE_FILE=\(event.file)", "CODE_LINE=\(event.line)", "CODE_FUNC=\(event.function)", "DOORSTEP_LOGGER=\(label)",
         ]
         for (k, v) in LogOutput.flatten(all) { fields.append("\(Self.fieldName(k))=\(v)") }

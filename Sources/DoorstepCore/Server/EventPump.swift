@@ -27,7 +27,10 @@ struct EventPump {
     struct Lost: Error {}
 
     func run(_ events: AsyncStream<Event>) async throws {
-        // The last sequence number written, for a resumable connection.
+        // The position (``EventPosition``: sequence number and index in the record) of the last
+        // event written, for a resumable connection. A position, not a sequence number: the
+        // events one record announces share its `seq`, and skipping live events by `seq` alone
+        // dropped every event of a record after its first.
         var written: UInt64 = 0
         do {
             for await event in events {
@@ -38,9 +41,9 @@ struct EventPump {
                 if marker || (session.resumable && (session.hasPendingReplay || hub.takeOverflow(session.subscriptionID))) {
                     written = try await catchUp(after: written)
                 }
-                if marker || (session.resumable && event.seq <= written) { continue }
+                if marker || (session.resumable && EventPosition.of(event) <= written) { continue }
                 try await write(line(event))
-                written = event.seq
+                written = EventPosition.of(event)
             }
         } catch is Lost {
             throw CancellationError()
@@ -53,11 +56,14 @@ struct EventPump {
     }
 
     /// Writes the replay asked for, or (after an overflow) what the journal holds past
-    /// `written`; returns the new last sequence number written.
+    /// `written` (a position); returns the new position of the last event written.
     private func catchUp(after written: UInt64) async throws -> UInt64 {
         let replay = session.takeReplay()
         guard let store, replay != nil || session.resumable else { return written }
-        var after = replay?.after ?? written
+        // After an overflow the rest of the last record written may be lost too: it is read
+        // again, and its events already written are skipped.
+        var written = written
+        var after = replay?.after ?? max(written >> 8, 1) - 1
         let through = replay?.through ?? hub.lastSeq
         let patterns = replay?.patterns ?? session.patterns
         while after < through {
@@ -72,9 +78,12 @@ struct EventPump {
                                                    format: session.format))
                 throw Lost()
             }
-            for event in read.events { try await write(line(event)) }
+            for event in read.events where EventPosition.of(event) > written {
+                try await write(line(event))
+                written = EventPosition.of(event)
+            }
             after = read.readThrough
         }
-        return max(written, through)
+        return max(written, EventPosition.through(through))
     }
 }

@@ -13,6 +13,7 @@ enum Binaries {
 
     static var doorstepd: String { directory + "/doorstepd" }
     static var doorstepctl: String { directory + "/doorstepctl" }
+    static var doorstepShip: String { directory + "/doorstep-ship" }
 
     /// The repository root (for config/ and scripts/).
     static let repositoryRoot: String = {

@@ -293,13 +293,18 @@ enum Community {
         #expect(resident["name"] == "欧阳建国")
         #expect(resident["phone"] == "13912345678", "fields not named in the update are kept")
         #expect(resident["tags"] == ["chronic-illness", "elderly-alone"])
-        // Only new households are announced (ids and buildings: visits joins them to campaigns).
+        // New households are announced (ids and buildings: visits joins them to campaigns); every
+        // change of residents names its household (emergencies follows tags into plans); and the
+        // number of residents of a household whenever it changes (the district counts them; the
+        // rename changes no number): ids and counts only, never a name.
         #expect(harness.published("roster.households.*").map(\.name) == ["roster.households.added"], "only the household created is announced")
         #expect(harness.published("roster.households.*").first?.data["households"] == [["id": "3-2-501", "building": "3"]])
-        // Every change of residents names its household (ids only: emergencies follows tags into plans).
         let changed = harness.published("roster.residents.changed")
         #expect(changed.count == 4, "three puts of residents and a removal (not the vacant household): \(changed.map(\.data))")
         #expect(changed.allSatisfy { $0.data["households"] == ["3-2-501"] && $0.data["names"] == nil })
+        #expect(harness.published("roster.residents.counted").map { $0.data["households"] } == [0, 1, 2, 1].map {
+            [["id": "3-2-501", "building": "3", "residents": .number($0)]]
+        })
         await harness.stop()
     }
 

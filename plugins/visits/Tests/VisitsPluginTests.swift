@@ -81,7 +81,7 @@ extension PluginHarness {
             #expect(error.message.hasPrefix("people and needs need outcome=answered"), "\(line): \(error.message)")
         }
         #expect(try await harness.recorded(plugin: "visits").map(\.type) == ["campaign.start"], "the refused visits recorded nothing")
-        #expect(harness.published("visits.*").isEmpty)
+        #expect(harness.published("visits.*").map(\.name) == ["visits.campaign.started"], "nor announced anything")
         await harness.stop()
     }
 
@@ -242,7 +242,14 @@ extension PluginHarness {
 
         #expect(try await harness.recorded(plugin: "visits").map(\.type)
             == ["campaign.start", "assign", "visit", "visit", "visit", "visit", "visit", "visit", "campaign.close"])
-        #expect(harness.published("visits.*").isEmpty, "visits without needs publish nothing")
+        // Every visit is announced for the district's figures: outcome, people, times; not the
+        // visitor, not the note.
+        #expect(harness.published("visits.*").map(\.name)
+            == ["visits.campaign.started"] + Array(repeating: "visits.recorded", count: 6) + ["visits.campaign.closed"])
+        let recorded = harness.published("visits.recorded")
+        #expect(recorded.map { $0.data["outcome"]?.string ?? "" } == ["no-answer", "answered", "refused", "no-answer", "answered", "vacant"])
+        #expect(recorded.allSatisfy { $0.data["visitor"] == nil && $0.data["note"] == nil })
+        #expect(recorded[4].data["at"] == "2022-01-12T15:30:00+08:00" && recorded[4].data["people"] == 1)
         await harness.stop()
     }
 
