@@ -69,6 +69,23 @@ struct MetricsTests {
         #expect(appeared)
     }
 
+    /// `[ship] community` labels every series, for the district's federation (docs/district.md).
+    @Test func everySeriesCarriesTheCommunityLabelWhenOneIsSet() throws {
+        let daemon = try DaemonProcess(config: "[ship]\ncommunity = \"电子城街道01社区\"\ndatabase_url = \"postgres://ship@127.0.0.1/district\"\n")
+        defer { daemon.stop() }
+        #expect(try daemon.ctl(["ping"]).status == 0)
+        let text = try daemon.ctl(["metrics"]).out
+        let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(samples.count > 10)
+        #expect(samples.allSatisfy { $0.contains("{community=\"电子城街道01社区\"") }, "\(samples.filter { !$0.contains("community=") })")
+        #expect(text.contains("doorstep_up{community=\"电子城街道01社区\"} 1"))
+        #expect(text.contains("doorstep_requests_total{community=\"电子城街道01社区\",command=\"ping\",code=\"200\"} 1"))
+        if let promtool = Self.promtool {
+            let check = try DaemonProcess.run(promtool, ["check", "metrics"], stdin: text)
+            #expect(check.status == 0, "\(check.out) \(check.err)")
+        }
+    }
+
     @Test func badMetricsConfigIsRefusedWithItsLine() throws {
         for (config, expected) in [
             ("[metrics]\ntextfile = \"/tmp/x.txt\"\n", "doorstep.toml:2:1: textfile: node_exporter reads only files ending in .prom"),

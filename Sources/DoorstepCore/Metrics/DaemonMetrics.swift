@@ -70,6 +70,31 @@ final class DaemonMetrics: Sendable {
             }
         }
         out += gauges.text
+        if let community = runtime.config.ship?.community, !community.isEmpty {
+            return Self.labelled(out, community: community)
+        }
+        return out
+    }
+
+    /// Every sample with `community="NAME"` first among its labels (`[ship] community`), so a
+    /// district's Prometheus federating many communities tells them apart (docs/district.md).
+    static func labelled(_ text: String, community: String) -> String {
+        let label = "community=\"" + GaugeText.escapedLabel(community) + "\""
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 64)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty || line.hasPrefix("#") {
+                out += line
+            } else if let brace = line.firstIndex(of: "{"), brace < (line.firstIndex(of: " ") ?? line.endIndex) {
+                out += line[..<brace] + "{" + label + (line[line.index(after: brace)] == "}" ? "" : ",") + line[line.index(after: brace)...]
+            } else if let space = line.firstIndex(of: " ") {
+                out += line[..<space] + "{" + label + "}" + line[space...]
+            } else {
+                out += line
+            }
+            out += "\n"
+        }
+        out.removeLast()
         return out
     }
 }
