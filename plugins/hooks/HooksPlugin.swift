@@ -293,34 +293,6 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
     }
 }
 
-/// Wakes the runner: rung when a run is queued or ends; a ring while nobody waits is kept.
-final class Doorbell: Sendable {
-    private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    func ring() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard let w = s.waiter else { s.rung = true; return nil }
-            s.waiter = nil
-            return w
-        }
-        waiter?.resume()
-    }
-
-    func wait() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.rung { s.rung = false; return true }
-                    s.waiter = c
-                    return false
-                }
-                if now { c.resume() }
-            }
-        } onCancel: {
-            ring()
-        }
-    }
-}
 
 extension HooksPlugin {
     public func runs(seqs: [UInt64]) async -> [HookRunSummary] {
