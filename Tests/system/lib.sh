@@ -6,8 +6,9 @@
 # own (v1 name=systemd and the unified hierarchy), removed after the container powers off.
 
 # The Debian packages of the cached root (debootstrap --variant=minbase adds the essential
-# ones): systemd as init, man-db for `man`, procps for the integration suite's pkill.
-ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,init-system-helpers,procps,man-db
+# ones): systemd as init, man-db for `man`, procps for the integration suite's pkill, libedit2
+# for doorstepctl's session (the package depends on it; the container installs offline).
+ROOTFS_PACKAGES=systemd,systemd-sysv,dbus,init-system-helpers,procps,man-db,libedit2
 
 # Prints a banner that cannot be missed in a CI log.
 banner() {
