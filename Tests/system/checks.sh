@@ -92,7 +92,7 @@ check_activation() {
     expect_eq "$(ct systemctl is-active doorstep.service)" "active" "service after the first connection"
     local status
     status=$(ct systemctl status doorstep --no-pager || true)
-    expect_in "$status" 'Status: "serving /run/doorstep.sock; plugins: roster, visits, supplies, hooks"' "systemctl status"
+    expect_in "$status" 'Status: "serving /run/doorstep.sock; plugins: roster, visits, supplies, reading-promotion, emergencies, hooks"' "systemctl status"
     expect_in "$status" "TriggeredBy:" "systemctl status"
     expect_in "$status" "doorstep.socket" "systemctl status"
     note "inactive until the first ping, then: $(grep -o 'Status: .*' <<<"$status")"
@@ -367,7 +367,8 @@ run = [\"/usr/local/lib/doorstep-test/sandbox-probe.sh\", \"{name}\"]
 timeout = \"10s\""
     ct systemctl reload doorstep
     ctl probe.publish page text=x >/dev/null
-    wait_for 20 ct test -s /var/lib/doorstep/hook-sandbox.txt || fail "the hook did not run: $(ctl hooks.runs 2>&1)"
+    # Its last line, not only its first: the file is written line by line.
+    wait_for 20 ct grep -q '^etc=' /var/lib/doorstep/hook-sandbox.txt || fail "the hook did not run: $(ctl hooks.runs 2>&1)"
     local out
     out=$(ct cat /var/lib/doorstep/hook-sandbox.txt)
     printf '%s\n' "$out"
