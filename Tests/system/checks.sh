@@ -369,6 +369,7 @@ timeout = \"10s\""
     ctl probe.publish page text=x >/dev/null
     # Its last line, not only its first: the file is written line by line.
     wait_for 20 ct grep -q '^etc=' /var/lib/doorstep/hook-sandbox.txt || fail "the hook did not run: $(ctl hooks.runs 2>&1)"
+    sleep 1  # the state= line after it
     local out
     out=$(ct cat /var/lib/doorstep/hook-sandbox.txt)
     printf '%s\n' "$out"
