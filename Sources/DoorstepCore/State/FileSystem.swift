@@ -57,6 +57,9 @@ enum FileSystem {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(operation: "create", path: tmp, code: errno) }
+        // The mode asked for, whatever the umask (the unit's UMask=0077 made the metrics
+        // textfile 0600, which node_exporter, another user, cannot read).
+        _ = fchmod(fd, mode)
         do throws(Failure) {
             try writeAll(fd, bytes, path: tmp)
             guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: tmp, code: errno) }
