@@ -117,6 +117,14 @@ public final class ControlServer: Service, Sendable {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
+        // A send buffer of 64 KiB (the kernel doubles what is asked), as a pipe has: the kernel
+        // then frees what a peer reads in pieces of at most 32 KiB and reports the socket
+        // writable again after 48 KiB are taken, so WriteDeadline sees a slow reader's progress
+        // within a second or two (with Linux's default of about 208 KiB, a piece could be 100 KiB
+        // and writability return only after 160 KiB). It also bounds what one connection holds
+        // in the kernel.
+        _ = provider.unsafeSetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_SNDBUF),
+                                           value: CInt(32 * 1024))
         let credentials: EventLoopFuture<doorstep_ucred> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
         return credentials.flatMapThrowing { cred in
