@@ -2,14 +2,17 @@
 public enum ReplyEncoder {
     /// The whole reply as one string of `\n`-terminated lines, so it is written in one piece
     /// and an event can never land inside it.
-    public static func encode(_ result: Result<Reply, ControlError>, tag: String?, format: ReplyFormat) -> String {
+    /// With a ``Glossary`` (a `lang=zh-CN` connection) messages are in Chinese where there is a
+    /// translation, and text keys and table headers are its labels; JSON keys never change.
+    public static func encode(_ result: Result<Reply, ControlError>, tag: String?, format: ReplyFormat,
+                              glossary: Glossary? = nil) -> String {
         switch format {
-        case .json: return json(result, tag: tag) + "\n"
-        case .text: return text(result, tag: tag)
+        case .json: return json(result, tag: tag, glossary: glossary) + "\n"
+        case .text: return text(result, tag: tag, glossary: glossary)
         }
     }
 
-    static func text(_ result: Result<Reply, ControlError>, tag: String?) -> String {
+    static func text(_ result: Result<Reply, ControlError>, tag: String?, glossary: Glossary?) -> String {
         let prefix = tag.map { "@\($0) " } ?? ""
         switch result {
         case .success(let reply):
@@ -22,22 +25,22 @@ public enum ReplyEncoder {
                     sink.end()
                 }
             } else {
-                TextRenderer.render(reply.data, into: &sink)
+                TextRenderer.render(reply.data, into: &sink, glossary: glossary)
             }
             sink.out += prefix + code + " "
-            sink.text(reply.message)
+            sink.text(glossary?.message(of: reply) ?? reply.message)
             sink.end()
             return sink.out
         case .failure(let error):
             var sink = TextLines(lead: "")
             sink.out += prefix + String(error.code) + " " + error.name + ": "
-            sink.text(error.message)
+            sink.text(error.message(chinese: glossary != nil))
             sink.end()
             return sink.out
         }
     }
 
-    static func json(_ result: Result<Reply, ControlError>, tag: String?) -> String {
+    static func json(_ result: Result<Reply, ControlError>, tag: String?, glossary: Glossary?) -> String {
         var out = "{\"tag\":"
         if let tag { JSON.appendQuoted(tag, to: &out) } else { out += "null" }
         switch result {
@@ -48,7 +51,7 @@ public enum ReplyEncoder {
             out += ",\"ok\":false,\"code\":" + String(error.code) + ",\"error\":"
             JSON.appendQuoted(error.name, to: &out)
             out += ",\"message\":"
-            JSON.appendQuoted(error.message, to: &out)
+            JSON.appendQuoted(error.message(chinese: glossary != nil), to: &out)
         }
         return out + "}"
     }

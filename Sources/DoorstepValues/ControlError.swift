@@ -8,6 +8,24 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     public let name: String
     /// What was wrong and where.
     public let message: String
+    /// The message in Chinese, shown on a `hello lang=zh-CN` connection (nil: the English one).
+    public private(set) var messageZh: String?
+
+    /// The same error with its message in Chinese (the name and code stay as they are).
+    public func zh(_ text: String) -> ControlError {
+        var copy = self
+        copy.messageZh = text
+        return copy
+    }
+
+    /// The message in the connection's language.
+    public func message(chinese: Bool) -> String { chinese ? messageZh ?? message : message }
+
+    /// Errors are the same when their code, name and English message are: the translation is
+    /// presentation.
+    public static func == (a: ControlError, b: ControlError) -> Bool {
+        a.code == b.code && a.name == b.name && a.message == b.message
+    }
 
     /// Creates an error reply; prefer the static factories, which keep codes and names paired.
     public init(code: Int, name: String, message: String) {

@@ -11,12 +11,22 @@ public struct Reply: Sendable {
     public var lines: [String]?
     /// The text of the final line (`200 ok`).
     public var message: String
+    /// The final line in Chinese, on a `hello lang=zh-CN` connection (nil: a ``Glossary``
+    /// entry for `message`, else the English one).
+    public var messageZh: String?
 
     public init(code: Int = 200, data: JSON = .null, lines: [String]? = nil, message: String = "ok") {
         self.code = code
         self.data = data
         self.lines = lines
         self.message = message
+    }
+
+    /// The same reply with its final line in Chinese.
+    public func zh(_ text: String) -> Reply {
+        var copy = self
+        copy.messageZh = text
+        return copy
     }
 
     /// A reply whose only content is a short message, e.g. `pong`.

@@ -5,18 +5,19 @@
 public enum TextRenderer {
     /// Lines for `data` in the text format, as a reply shows them: each kept on one line
     /// (newlines shown as `\n`, other control characters but tab as `\u{HEX}`).
-    public static func lines(for data: JSON) -> [String] {
+    /// With a ``Glossary`` (a `lang=zh-CN` connection), keys and table headers are its labels.
+    public static func lines(for data: JSON, glossary: Glossary? = nil) -> [String] {
         var sink = TextLines(lead: "")
-        render(data, into: &sink)
+        render(data, into: &sink, glossary: glossary)
         return sink.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     /// Appends the lines for `data` to `sink`.
-    package static func render(_ data: JSON, into sink: inout TextLines) {
+    package static func render(_ data: JSON, into sink: inout TextLines, glossary: Glossary? = nil) {
         switch data {
         case .null: return
-        case .object(let fields): objectLines(fields, indent: 0, into: &sink)
-        case .array(let items): arrayLines(items, indent: 0, into: &sink)
+        case .object(let fields): objectLines(fields, indent: 0, into: &sink, glossary: glossary)
+        case .array(let items): arrayLines(items, indent: 0, into: &sink, glossary: glossary)
         default:
             sink.start(indent: 0)
             sink.text(data.plainText)
@@ -24,10 +25,13 @@ public enum TextRenderer {
         }
     }
 
-    static func objectLines(_ fields: [(String, JSON)], indent: Int, into sink: inout TextLines) {
+    static func objectLines(_ fields: [(String, JSON)], indent: Int, into sink: inout TextLines, glossary: Glossary?) {
         var keyWidth = 0
-        for (key, value) in fields where value.isScalar || isScalarList(value) { keyWidth = max(keyWidth, TextLines.width(key)) }
-        for (key, value) in fields {
+        for (key, value) in fields where value.isScalar || isScalarList(value) {
+            keyWidth = max(keyWidth, TextLines.width(glossary?.label(key) ?? key))
+        }
+        for (field, value) in fields {
+            let key = glossary?.label(field) ?? field
             if value.isScalar || isScalarList(value) {
                 sink.start(indent: indent)
                 sink.text(key)
@@ -40,13 +44,13 @@ public enum TextRenderer {
                 sink.text(key)
                 sink.text(":")
                 sink.end()
-                objectLines(inner, indent: indent + 2, into: &sink)
+                objectLines(inner, indent: indent + 2, into: &sink, glossary: glossary)
             } else if case .array(let items) = value {
                 sink.start(indent: indent)
                 sink.text(key)
                 sink.text(":")
                 sink.end()
-                arrayLines(items, indent: indent + 2, into: &sink)
+                arrayLines(items, indent: indent + 2, into: &sink, glossary: glossary)
             }
         }
     }
@@ -56,7 +60,7 @@ public enum TextRenderer {
         return false
     }
 
-    static func arrayLines(_ items: [JSON], indent: Int, into sink: inout TextLines) {
+    static func arrayLines(_ items: [JSON], indent: Int, into sink: inout TextLines, glossary: Glossary?) {
         var rows: [[(String, JSON)]] = []
         rows.reserveCapacity(items.count)
         for item in items {
@@ -78,7 +82,7 @@ public enum TextRenderer {
             if row.count == columns.count, zip(row, columns).allSatisfy({ $0.0 == $1 }) { return row.map(\.1.plainText) }
             return columns.map { col in row.first(where: { $0.0 == col })?.1.plainText ?? "-" }
         }
-        table(header: columns, rows: cells, indent: indent, into: &sink)
+        table(header: glossary.map { g in columns.map(g.label) } ?? columns, rows: cells, indent: indent, into: &sink)
     }
 
     /// A table with a header row, columns separated by two spaces and padded by display width;

@@ -179,4 +179,29 @@ extension ArgumentType {
             return ValueParser.pastTimeProblem(value)
         }
     }
+
+    /// ``problem(with:)`` in Chinese, for a `lang=zh-CN` connection (the time checks' details
+    /// stay as ``ValueParser`` words them).
+    public func problemZh(with value: String) -> String? {
+        let shown = ValueParser.shown(value)
+        switch self {
+        case .string, .pattern:
+            return nil
+        case .int(let lo, let hi):
+            guard let v = ValueParser.int(value) else { return "应为整数，收到 '\(shown)'" }
+            if let lo, v < lo { return "应为不小于 \(lo) 的整数，收到 \(v)" }
+            if let hi, v > hi { return "应为不大于 \(hi) 的整数，收到 \(v)" }
+            return nil
+        case .bool:
+            return ValueParser.bool(value) == nil ? "应为 true 或 false，收到 '\(shown)'" : nil
+        case .choice(let values):
+            return values.contains(value) ? nil : "应为 \(values.joined(separator: "、")) 之一，收到 '\(shown)'"
+        case .duration:
+            return ValueParser.duration(value) == nil ? "应为时长，如 90s、5m 或 2h，收到 '\(shown)'" : nil
+        case .time:
+            return ValueParser.timeProblem(value).map { "'\(shown)' 不是时间：\($0)（例如 2022-01-12T04:00+08:00）" }
+        case .pastTime:
+            return ValueParser.pastTimeProblem(value).map { "时间有误：\($0)" }
+        }
+    }
 }

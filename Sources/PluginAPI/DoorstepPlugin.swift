@@ -33,6 +33,10 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     /// Chinese summaries of the commands by name, for `help` on a `lang=zh-CN` connection (a
     /// table beside the declarations; ``Command/zh(_:)`` on a declaration works too).
     static var summariesZh: [String: String] { get }
+    /// Chinese labels for the keys of this plugin's replies (`campaign` → `排查轮次`), shown as
+    /// `key: value` labels and table headers on a `lang=zh-CN` connection; JSON keys never
+    /// change. The core's words for shared keys (`household`, `name`, `at`…) come first.
+    static var glossaryZh: [String: String] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
@@ -63,6 +67,8 @@ extension DoorstepPlugin {
     public static var reactions: [EventReaction<Self>] { [] }
 
     public static var summariesZh: [String: String] { [:] }
+
+    public static var glossaryZh: [String: String] { [:] }
 
     public func run() async throws {
         while !Task.isCancelled {

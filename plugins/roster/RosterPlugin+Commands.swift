@@ -16,7 +16,7 @@ extension RosterPlugin {
         // An id stored before full-width digits were read as ASCII is still found as written.
         if let raw = HouseholdID(text), state.households[raw.description] != nil { return raw }
         let id = try householdID(text)
-        guard state.households[id.description] != nil else { throw ControlError.notFound("household \(id) does not exist") }
+        guard state.households[id.description] != nil else { throw ControlError.notFound("household \(id) does not exist").zh("户 \(id) 不存在") }
         return id
     }
 
@@ -54,7 +54,7 @@ extension RosterPlugin {
                   "vacant: \(vacant.count)", "rejected: \(badRows)"]
         if result.filled > 0 { lines.append("filled down: \(result.filled) cells") }
         lines += problems.map { "rejected " + $0.text }
-        return Reply(data: data, lines: lines, message: "imported \(added + updated) residents\(converted)")
+        return Reply(data: data, lines: lines, message: "imported \(added + updated) residents\(converted)").zh("导入 \(added + updated) 名居民\(converted)")
     }
 
     func households(building: String?, prefix: String? = nil) -> Reply {
@@ -69,7 +69,7 @@ extension RosterPlugin {
                 "tags": .array(tags.map(JSON.string)), "leader": .optional(state.leader(ofBuilding: id.building)?.name),
             ]
         }
-        return Reply(data: .array(rows), message: "\(rows.count) households")
+        return Reply(data: .array(rows), message: "\(rows.count) households").zh("\(rows.count) 户")
     }
 
     nonisolated func residentJSON(_ r: Resident, full: Bool) -> JSON {
@@ -91,14 +91,14 @@ extension RosterPlugin {
             "floor": .number(id.floor), "room": .string(id.room),
             "leader": leader.map { leaderJSON($0, full: full) } ?? .null,
             "residents": .array(residents.map { residentJSON($0, full: full) }),
-        ], message: "\(residents.count) residents")
+        ], message: "\(residents.count) residents").zh("\(residents.count) 名居民")
     }
 
     func addHousehold(_ text: String) async throws -> Reply {
         let id = try householdID(text)
         guard state.households[id.description] == nil else { throw ControlError.conflict("household \(id) already exists") }
         let seq = try await recordPut(ResidentsPut(residents: [], households: [id.description]))
-        return Reply(data: ["household": .string(id.description), "seq": .number(seq)], lines: [], message: "added \(id)")
+        return Reply(data: ["household": .string(id.description), "seq": .number(seq)], lines: [], message: "added \(id)").zh("已添加 \(id)")
     }
 
     /// A resident with the fields of `request` applied over `base`.
@@ -132,14 +132,14 @@ extension RosterPlugin {
         let resident = try fields(request, over: Resident(household: id.description, name: name, tags: []))
         let seq = try await recordPut(ResidentsPut(residents: [resident]))
         return Reply(data: ["household": .string(id.description), "name": .string(name), "seq": .number(seq)], lines: [],
-                     message: "added \(name) to \(id)")
+                     message: "added \(name) to \(id)").zh("已将 \(name) 添加到 \(id)")
     }
 
     func updateResident(_ request: Request) async throws -> Reply {
         let id = try existing(try request[RosterArgs.household])
         let name = try request[RosterArgs.currentName]
         guard let old = state.resident(id.description, name) else {
-            throw ControlError.notFound("\(name) does not live in \(id)")
+            throw ControlError.notFound("\(name) does not live in \(id)").zh("\(name) 不住在 \(id)")
         }
         var updated = try fields(request, over: old)
         var remove: [[String]] = []
@@ -153,18 +153,18 @@ extension RosterPlugin {
             }
             remove = [[id.description, name]]
         }
-        guard updated != old else { return Reply(data: ["changed": false], lines: [], message: "nothing to change") }
+        guard updated != old else { return Reply(data: ["changed": false], lines: [], message: "nothing to change").zh("没有需要更改的") }
         let seq = try await recordPut(ResidentsPut(residents: [updated], remove: remove))
-        return Reply(data: ["changed": true, "seq": .number(seq)], lines: [], message: "updated \(updated.name) in \(id)")
+        return Reply(data: ["changed": true, "seq": .number(seq)], lines: [], message: "updated \(updated.name) in \(id)").zh("已更新 \(id) 的 \(updated.name)")
     }
 
     func removeResident(_ household: String, _ name: String) async throws -> Reply {
         let id = try existing(household)
-        guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)") }
+        guard state.resident(id.description, name) != nil else { throw ControlError.notFound("\(name) does not live in \(id)").zh("\(name) 不住在 \(id)") }
         let left = (state.households[id.description]?.count ?? 1) - 1
         let seq = try await record(ResidentRemove(household: id.description, name: name),
                                    announcing: [Self.residentsChanged([id.description])] + Self.residentsCounted([(id.description, left)]))
-        return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)")
+        return Reply(data: ["seq": .number(seq)], lines: [], message: "removed \(name) from \(id)").zh("已从 \(id) 删除 \(name)")
     }
 
     func stats() -> Reply {
@@ -244,9 +244,9 @@ extension RosterPlugin {
     nonisolated func leaderFor(_ text: String, full: Bool, in state: RosterState) throws -> Reply {
         let id = try existing(text, in: state)
         guard let leader = state.leader(ofBuilding: id.building) else {
-            throw ControlError.notFound("building \(id.building) has no leader yet; assign one with roster.leader.assign")
+            throw ControlError.notFound("building \(id.building) has no leader yet; assign one with roster.leader.assign").zh("楼栋 \(id.building) 还没有楼栋长；用 roster.leader.assign 指定")
         }
         return Reply(data: ["household": .string(id.description), "leader": leaderJSON(leader, full: full)],
-                     message: "call \(leader.name)" + (leader.phone.map { " at \(full ? $0 : Fields.maskPhone($0))" } ?? ""))
+                     message: "call \(leader.name)" + (leader.phone.map { " at \(full ? $0 : Fields.maskPhone($0))" } ?? "")).zh("请联系 \(leader.name)" + (leader.phone.map { "，电话 \(full ? $0 : Fields.maskPhone($0))" } ?? ""))
     }
 }

@@ -110,6 +110,6 @@ public actor RosterPlugin: StatefulPlugin, RosterDirectory, RosterContacts {
         lines[0] = "\u{FEFF}" + lines[0]
         return Reply(data: ["csv": .string(csv), "residents": .number(residents.count), "vacant": .number(vacant.count),
                             "headers": .string(headers.rawValue)],
-                     lines: lines, message: "\(residents.count) residents, \(vacant.count) vacant households")
+                     lines: lines, message: "\(residents.count) residents, \(vacant.count) vacant households").zh("\(residents.count) 名居民，\(vacant.count) 户空置")
     }
 }

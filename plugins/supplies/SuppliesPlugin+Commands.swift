@@ -55,14 +55,14 @@ extension SuppliesPlugin {
     static func yuan(_ fen: Int) -> String { "\(fen / 100).\(String(format: "%02d", abs(fen % 100)))" }
 
     func existing(_ id: Int) throws -> SupplyRequest {
-        guard let r = state.requests[id] else { throw ControlError.notFound("request \(id) does not exist") }
+        guard let r = state.requests[id] else { throw ControlError.notFound("request \(id) does not exist").zh("申请 \(id) 不存在") }
         return r
     }
 
     func addRequest(_ request: Request) async throws -> Reply {
         let household = try request[SuppliesArgs.household]
         if let roster = context.services.lookup((any RosterDirectory).self), await roster.household(household) == nil {
-            throw ControlError.notFound("household \(household) does not exist")
+            throw ControlError.notFound("household \(household) does not exist").zh("户 \(household) 不存在")
         }
         let items = try Self.parseItems(try request[SuppliesArgs.items])
         let need = try linkedNeed(try request[SuppliesArgs.need], household: household)
@@ -73,7 +73,7 @@ extension SuppliesPlugin {
         let seq = try await record(added, announcing: [Self.requestOpened(id: id, household: household, category: added.category, need: added.need,
                                                                           priority: added.priority, at: added.at)])
         return Reply(data: ["id": .number(id), "need": need.map { .number($0.id) } ?? .null, "seq": .number(seq)], lines: [],
-                     message: "request \(id) for \(household) opened" + (need.map { " for need \($0.id)" } ?? ""))
+                     message: "request \(id) for \(household) opened" + (need.map { " for need \($0.id)" } ?? "")).zh("已为 \(household) 开启申请 \(id)" + (need.map { "（对应需求 \($0.id)）" } ?? ""))
     }
 
     /// Moves request `id` to `status`, recorded as done by the caller's uid.
@@ -136,7 +136,7 @@ extension SuppliesPlugin {
                                    announcing: deliveryAnnouncements(r, items, note: "delivered by supplies request \(id)", at: at))
         let after = state.requests[id]!
         return Reply(data: ["id": .number(id), "status": .string(after.status.rawValue), "seq": .number(seq)], lines: [],
-                     message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered")
+                     message: after.status == .delivered ? "request \(id) delivered" : "request \(id) partly delivered").zh("申请 \(id) " + (after.status == .delivered ? "已送达" : "部分送达"))
     }
 
     /// Health data: which household gets which medicine is not shown to viewers.
@@ -163,7 +163,7 @@ extension SuppliesPlugin {
                 && (building == nil || r.household.hasPrefix(building! + "-"))
         }.sorted { (rank[$0.priority] ?? 3, $0.openedAt, $0.id) < (rank[$1.priority] ?? 3, $1.openedAt, $1.id) }
             .map { requestJSON($0, now: now, full: request.caller.role >= .operator) }
-        return Reply(data: .array(rows), message: "\(rows.count) requests")
+        return Reply(data: .array(rows), message: "\(rows.count) requests").zh("\(rows.count) 条申请")
     }
 
     func requestDetail(_ id: Int, full: Bool) throws -> Reply {
@@ -173,7 +173,7 @@ extension SuppliesPlugin {
             ["at": .string(ValueParser.iso8601($0.at)), "status": .string($0.status), "by": .optional($0.by),
              "note": .optional($0.note.map { full ? $0 : "***" })]
         })))
-        return Reply(data: .object(fields), message: "request \(id)")
+        return Reply(data: .object(fields), message: "request \(id)").zh("申请 \(id)")
     }
 
     func receive(_ request: Request) async throws -> Reply {
@@ -189,12 +189,12 @@ extension SuppliesPlugin {
                                               from: try request[SuppliesArgs.from], reason: nil,
                                               category: try request[SuppliesArgs.stockCategory], at: now()))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
-                     message: "received \(qty) \(unit) \(item); \(state.stock[item]!.onHand) on hand")
+                     message: "received \(qty) \(unit) \(item); \(state.stock[item]!.onHand) on hand").zh("已收到 \(qty) \(unit) \(item)；库存 \(state.stock[item]!.onHand)")
     }
 
     func adjust(_ request: Request) async throws -> Reply {
         let item = try request[SuppliesArgs.item]
-        guard let current = state.stock[item] else { throw ControlError.notFound("no stock of \(item)") }
+        guard let current = state.stock[item] else { throw ControlError.notFound("no stock of \(item)").zh("没有 \(item) 的库存") }
         let delta = try request[SuppliesArgs.delta]
         let reserved = state.reserved(item)
         guard current.onHand + delta >= reserved else {
@@ -205,7 +205,7 @@ extension SuppliesPlugin {
                                               reason: try request[SuppliesArgs.reason], at: now()),
                                    announcing: lowStock([item: delta]))
         return Reply(data: ["item": .string(item), "on_hand": .number(state.stock[item]!.onHand), "seq": .number(seq)], lines: [],
-                     message: "\(item): \(state.stock[item]!.onHand) on hand")
+                     message: "\(item): \(state.stock[item]!.onHand) on hand").zh("\(item)：库存 \(state.stock[item]!.onHand)")
     }
 
     func stock() -> Reply {
@@ -217,7 +217,7 @@ extension SuppliesPlugin {
                     "flag": .string(isLow ? "LOW 低库存" : "")]
         }
         let low = rows.filter { $0["flag"]?.plainText.isEmpty == false }.count
-        return Reply(data: .array(rows), message: "\(rows.count) items" + (low > 0 ? ", \(low) at or under their threshold" : ""))
+        return Reply(data: .array(rows), message: "\(rows.count) items" + (low > 0 ? ", \(low) at or under their threshold" : "")).zh("\(rows.count) 种物资" + (low > 0 ? "，\(low) 种不高于下限" : ""))
     }
 
     func donation(_ request: Request) async throws -> Reply {
@@ -230,7 +230,7 @@ extension SuppliesPlugin {
         return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
                             "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)),
                             "consent": .bool(consent), "seq": .number(seq)], lines: [],
-                     message: "donation of ¥\(Self.yuan(fen)) from \(donor); balance ¥\(Self.yuan(state.balance))")
+                     message: "donation of ¥\(Self.yuan(fen)) from \(donor); balance ¥\(Self.yuan(state.balance))").zh("收到 \(donor) 捐款 ¥\(Self.yuan(fen))；余额 ¥\(Self.yuan(state.balance))")
     }
 
     /// `supplies.donation.void ID reason=…` (admin): a reversing entry, never a deletion; the
@@ -256,7 +256,7 @@ extension SuppliesPlugin {
         return Reply(data: ["id": .number(state.ledger.count), "voids": .number(id), "fen": .number(entry.fen),
                             "amount": .string(Self.yuan(entry.fen)), "balance_fen": .number(state.balance),
                             "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
-                     message: "donation \(id) of ¥\(Self.yuan(entry.fen)) voided (entry \(state.ledger.count)); balance ¥\(Self.yuan(state.balance))")
+                     message: "donation \(id) of ¥\(Self.yuan(entry.fen)) voided (entry \(state.ledger.count)); balance ¥\(Self.yuan(state.balance))").zh("捐款 \(id)（¥\(Self.yuan(entry.fen))）已作废（记录 \(state.ledger.count)）；余额 ¥\(Self.yuan(state.balance))")
     }
 
     func spend(_ request: Request) async throws -> Reply {
@@ -270,7 +270,7 @@ extension SuppliesPlugin {
         let seq = try await record(CashMoved(movement: movement), announcing: [cashMoved(movement)])
         return Reply(data: ["id": .number(state.ledger.count), "fen": .number(fen), "amount": .string(Self.yuan(fen)),
                             "balance_fen": .number(state.balance), "balance": .string(Self.yuan(state.balance)), "seq": .number(seq)], lines: [],
-                     message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))")
+                     message: "spent ¥\(Self.yuan(fen)); balance ¥\(Self.yuan(state.balance))").zh("支出 ¥\(Self.yuan(fen))；余额 ¥\(Self.yuan(state.balance))")
     }
 
     /// Whether a donor's name may be shown: to operators, and to anyone if the donor consented.
@@ -287,7 +287,7 @@ extension SuppliesPlugin {
                     "voids": m.voids.map { .number($0) } ?? .null, "reason": .optional(m.reason.map { full ? $0 : "***" }),
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
-        return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))")
+        return Reply(data: .array(rows), message: "balance ¥\(Self.yuan(balance))").zh("余额 ¥\(Self.yuan(balance))")
     }
 }
 
@@ -318,7 +318,7 @@ extension SuppliesPlugin {
     func threshold(_ item: String, low: Int) async throws -> Reply {
         guard state.stock[item] != nil else { throw ControlError.notFound("no stock of \(item); receive it first") }
         let seq = try await record(Threshold(item: item, low: low), announcing: lowStock([item: 0], threshold: low))
-        return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)")
+        return Reply(data: ["item": .string(item), "low": .number(low), "seq": .number(seq)], lines: [], message: "\(item): low at \(low)").zh("\(item)：下限 \(low)")
     }
 
     /// `buildings` is the text of `buildings=` or else of `building=`.
@@ -347,7 +347,7 @@ extension SuppliesPlugin {
         lines += TextRenderer.lines(for: .array(stops))
         return Reply(data: ["run": .number(id), "stops": .array(stops), "load": Self.loadJSON(load), "load_units": Self.loadUnits(load),
                             "seq": .number(seq)],
-                     lines: lines, message: "run \(id) planned")
+                     lines: lines, message: "run \(id) planned").zh("配送批次 \(id) 已安排")
     }
 
     /// What a run carries: quantity and unit per stock item (`大米 10 袋`), sorted by item.
@@ -410,7 +410,7 @@ extension SuppliesPlugin {
         return Reply(data: ["run": .number(id), "delivered": .array(delivered.map { .number($0.id) }),
                             "delivered_count": .number(delivered.count), "skipped_count": .number(skipped.count),
                             "load": Self.loadJSON(load), "load_units": Self.loadUnits(load), "skipped": .array(skipped), "seq": .number(seq)],
-                     lines: lines, message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped")
+                     lines: lines, message: "run \(id): \(delivered.count) delivered, \(skipped.count) skipped").zh("配送批次 \(id)：送达 \(delivered.count)，跳过 \(skipped.count)")
     }
 
     /// The statement the community posts. A donor is named only if they consented at
@@ -455,7 +455,7 @@ extension SuppliesPlugin {
             }),
             "spending": .array(spends.map { ["id": .number($0.id), "purpose": .optional($0.m.purpose), "fen": .number($0.m.fen),
                                               "amount": .string(Self.yuan($0.m.fen))] }),
-        ], lines: lines, message: "balance ¥\(Self.yuan(totalIn - totalOut))")
+        ], lines: lines, message: "balance ¥\(Self.yuan(totalIn - totalOut))").zh("余额 ¥\(Self.yuan(totalIn - totalOut))")
     }
 
     /// `date` is the text of `date=` as written (YYYY-MM-DD), or nil for today.
@@ -479,7 +479,7 @@ extension SuppliesPlugin {
             "stock_low": .array(low.map(JSON.string)),
             "cash_in": .string(Self.yuan(cashIn)), "cash_out": .string(Self.yuan(cashOut)), "balance": .string(Self.yuan(state.balance)),
             "cash_in_fen": .number(cashIn), "cash_out_fen": .number(cashOut), "balance_fen": .number(state.balance),
-        ], message: "supplies report")
+        ], message: "supplies report").zh("物资汇总")
     }
 }
 
@@ -495,6 +495,6 @@ extension SuppliesPlugin {
                          "delta": .number(m.delta), "balance": .number(balance[m.item]!),
                          "detail": .optional(m.detail.map { full || m.kind != "issue" ? $0 : "***" })])
         }
-        return Reply(data: .array(rows), message: "\(rows.count) movements")
+        return Reply(data: .array(rows), message: "\(rows.count) movements").zh("\(rows.count) 笔变动")
     }
 }

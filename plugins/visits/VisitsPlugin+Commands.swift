@@ -49,7 +49,7 @@ extension VisitsPlugin {
                          startedAt: started ?? now(), closedAt: nil)
         let seq = try await record(CampaignStarted(campaign: c), announcing: [Self.campaignStarted(c)])
         return Reply(data: ["campaign": .string(name), "households": .number(c.households.count), "seq": .number(seq)], lines: [],
-                     message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.display(deadline))")
+                     message: "campaign \(name) started: \(c.households.count) households, deadline \(ValueParser.display(deadline))").zh("排查 \(name) 已开始：\(c.households.count) 户，截止 \(ValueParser.display(deadline))")
     }
 
     func progress(_ c: Campaign) -> (visited: Int, people: Int) {
@@ -68,7 +68,7 @@ extension VisitsPlugin {
             return ["campaign": .string(c.name), "households": .number(c.households.count), "visited": .number(p.visited),
                     "deadline": .string(ValueParser.iso8601(c.deadline)), "open": .bool(c.closedAt == nil)]
         }
-        return Reply(data: .array(rows), message: "\(rows.count) campaigns")
+        return Reply(data: .array(rows), message: "\(rows.count) campaigns").zh("\(rows.count) 轮排查")
     }
 
     func closeCampaign(_ name: String) async throws -> Reply {
@@ -77,16 +77,16 @@ extension VisitsPlugin {
         let at = now()
         let seq = try await record(CampaignClosed(name: name, at: at),
                                    announcing: [Announcement("visits.campaign.closed", ["campaign": .string(name), "at": .string(ValueParser.iso8601(at))])])
-        return Reply(data: ["campaign": .string(name), "seq": .number(seq)], lines: [], message: "campaign \(name) closed")
+        return Reply(data: ["campaign": .string(name), "seq": .number(seq)], lines: [], message: "campaign \(name) closed").zh("排查 \(name) 已结束")
     }
 
     func assign(building: String, visitor: String) async throws -> Reply {
         guard await !(try roster.households(buildings: [building])).isEmpty else {
-            throw ControlError.notFound("building \(building) has no households in the roster")
+            throw ControlError.notFound("building \(building) has no households in the roster").zh("楼栋 \(building) 在花名册中没有住户")
         }
         let seq = try await record(Assigned(building: building, visitor: visitor))
         return Reply(data: ["building": .string(building), "visitor": .string(visitor), "seq": .number(seq)], lines: [],
-                     message: "building \(building) assigned to \(visitor)")
+                     message: "building \(building) assigned to \(visitor)").zh("楼栋 \(building) 已分派给 \(visitor)")
     }
 
     func worklist(campaign name: String?, visitor: String?, building: String?) throws -> Reply {
@@ -126,7 +126,7 @@ extension VisitsPlugin {
             if (attempts[h] ?? 0) > 0 || latest != nil { revisit.append(row) } else { fresh.append(row) }
         }
         let rows = revisit + fresh
-        return Reply(data: .array(rows), message: "\(rows.count) households to visit (\(revisit.count) revisits first) in \(c.name)")
+        return Reply(data: .array(rows), message: "\(rows.count) households to visit (\(revisit.count) revisits first) in \(c.name)").zh("待走访 \(rows.count) 户（其中复访 \(revisit.count) 户优先），排查 \(c.name)")
     }
 
     func recordVisit(_ request: Request) async throws -> Reply {
@@ -134,7 +134,7 @@ extension VisitsPlugin {
         let open = state.openCampaigns(for: household)
         guard !open.isEmpty else {
             if await (try roster.household(household)) == nil {
-                throw ControlError.notFound("household \(household) does not exist")
+                throw ControlError.notFound("household \(household) does not exist").zh("户 \(household) 不存在")
             }
             throw ControlError.conflict("no open campaign covers household \(household); start one with visits.campaign.start")
         }
@@ -172,6 +172,8 @@ extension VisitsPlugin {
                             "attempts": .number(attempts), "needs": .array(opened), "seq": .number(seq)], lines: [],
                      message: "recorded \(outcome.rawValue) at \(household)" + (opened.isEmpty ? "" : "; \(opened.count) needs opened")
                         + (outcome == .noAnswer ? "; revisit (attempt \(attempts))" : ""))
+            .zh("已登记 \(household)：\(outcome.zh)" + (opened.isEmpty ? "" : "；新开需求 \(opened.count) 项")
+                + (outcome == .noAnswer ? "；需复访（第 \(attempts) 次）" : ""))
     }
 
     func revisits(campaign name: String?) throws -> Reply {
@@ -182,7 +184,7 @@ extension VisitsPlugin {
                     "last_at": .string(ValueParser.iso8601(state.latestVisit(c.name, h)?.at ?? 0)),
                     "visitor": .optional(state.assignments[c.buildingOf[h] ?? ""])]
         }
-        return Reply(data: .array(rows), message: "\(rows.count) households to knock again")
+        return Reply(data: .array(rows), message: "\(rows.count) households to knock again").zh("\(rows.count) 户需要再次敲门")
     }
 
     nonisolated func needJSON(_ n: Need, full: Bool) -> JSON {
@@ -204,12 +206,12 @@ extension VisitsPlugin {
     }
 
     func resolveNeed(_ id: Int, by: String?, note: String?) async throws -> Reply {
-        guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist") }
+        guard let need = state.needs[id] else { throw ControlError.notFound("need \(id) does not exist").zh("需求 \(id) 不存在") }
         guard need.resolvedAt == nil else { throw ControlError.conflict("need \(id) is already resolved") }
         let at = now()
         let seq = try await record(NeedResolved(id: id, by: by, note: note, at: at),
                                    announcing: [Self.resolvedEvent(need, by: nil, at: at)])
-        return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved")
+        return Reply(data: ["id": .number(id), "seq": .number(seq)], lines: [], message: "need \(id) resolved").zh("需求 \(id) 已解决")
     }
 
     func coverage(campaign name: String?, by: String?) throws -> Reply {
@@ -247,7 +249,7 @@ extension VisitsPlugin {
             }
             data.append(("by_\(by)", .array(rows)))
         }
-        return Reply(data: .object(data), message: "coverage of \(c.name)")
+        return Reply(data: .object(data), message: "coverage of \(c.name)").zh("\(c.name) 的覆盖情况")
     }
 
     /// The figures of one campaign for the report: visited, counted, revisits and refusals.
@@ -304,6 +306,6 @@ extension VisitsPlugin {
                 "percent": .double(residents == 0 ? 100 : (Double(tested) * 1000 / Double(residents)).rounded() / 10),
             ])]
         }
-        return Reply(data: .object(data), message: "daily report")
+        return Reply(data: .object(data), message: "daily report").zh("每日汇总")
     }
 }

@@ -68,7 +68,7 @@ extension VisitsPlugin {
         if let slash = target.firstIndex(of: "/") {
             household = String(target[..<slash])
             names = [String(target[target.index(after: slash)...])]
-            guard let h = await roster.household(household) else { throw ControlError.notFound("household \(household) does not exist") }
+            guard let h = await roster.household(household) else { throw ControlError.notFound("household \(household) does not exist").zh("户 \(household) 不存在") }
             guard h.residents.contains(where: { $0.name == names[0] }) else {
                 throw ControlError.notFound("\(names[0]) does not live in \(household)")
             }

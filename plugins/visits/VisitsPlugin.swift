@@ -94,11 +94,11 @@ public actor VisitsPlugin: StatefulPlugin, HouseholdActivity {
 
     func campaign(_ name: String?) throws -> Campaign {
         if let name {
-            guard let c = state.campaigns[name] else { throw ControlError.notFound("campaign \(name) does not exist") }
+            guard let c = state.campaigns[name] else { throw ControlError.notFound("campaign \(name) does not exist").zh("排查轮次 \(name) 不存在") }
             return c
         }
         guard let c = state.currentCampaign else {
-            throw ControlError.notFound("no campaign yet; start one with visits.campaign.start NAME deadline=TIME")
+            throw ControlError.notFound("no campaign yet; start one with visits.campaign.start NAME deadline=TIME").zh("还没有排查轮次；用 visits.campaign.start 名称 deadline=时间 开始一轮")
         }
         return c
     }

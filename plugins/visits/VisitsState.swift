@@ -11,6 +11,16 @@ enum Outcome: String, Codable, CaseIterable, Sendable {
 
     /// Whether the household counts as visited for coverage.
     var visited: Bool { self == .answered || self == .vacant }
+
+    /// The outcome in Chinese, for a `lang=zh-CN` connection's messages.
+    var zh: String {
+        switch self {
+        case .answered: return "已应答"
+        case .noAnswer: return "无人应答"
+        case .refused: return "拒绝"
+        case .vacant: return "空置"
+        }
+    }
 }
 
 /// Need categories recorded on a visit.

@@ -140,7 +140,7 @@ struct CoreCommands {
     private func hello(_ request: Request) -> Reply {
         if let format = request.string("format").flatMap(ReplyFormat.init(rawValue:)) { session.format = format }
         if let client = request.string("client") { session.client = client }
-        if let lang = request.string("lang") { session.lang = lang }
+        if let lang = request.string("lang") { session.setLanguage(lang, glossary: dispatcher.glossaryZh) }
         let config = runtime.config.daemon
         let plugins = runtime.host.states().filter { $0.state == .running }.map { JSON.string($0.type.id) }
         return Reply(data: [
@@ -239,7 +239,7 @@ struct CoreCommands {
             return Self.describe(route.spec, plugin: pluginID(of: route))
         }
         let lines = dispatcher.names.filter(isVisible).map { dispatcher.routes[$0]!.spec.usage }
-        return Reply(data: .array(list), lines: lines, message: "\(list.count) commands")
+        return Reply(data: .array(list), lines: lines, message: "\(list.count) commands").zh("\(list.count) 个命令")
     }
 
     private func status() -> Reply {
@@ -283,6 +283,6 @@ struct CoreCommands {
         let lines = TextRenderer.table(
             header: ["plugin", "state", "commands", "summary"],
             rows: runtime.host.states().map { [$0.type.id, $0.state.name, String($0.type.commandSpecs.count), $0.type.summary] })
-        return Reply(data: .array(rows), lines: lines, message: "\(rows.count) plugins")
+        return Reply(data: .array(rows), lines: lines, message: "\(rows.count) plugins").zh("\(rows.count) 个插件")
     }
 }

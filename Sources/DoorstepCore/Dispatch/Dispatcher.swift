@@ -36,6 +36,8 @@ final class Dispatcher: Sendable {
     let immediateLeads: Set<String>
     /// Every command name, sorted, for `help` and suggestions.
     let names: [String]
+    /// The words of a `lang=zh-CN` connection: the core's, then each registered plugin's.
+    let glossaryZh: Glossary
 
     init(runtime: DaemonRuntime) {
         self.runtime = runtime
@@ -46,6 +48,9 @@ final class Dispatcher: Sendable {
         }
         self.routes = routes
         self.names = routes.keys.sorted()
+        // Plugin ids stay as they are: they are also keys of data (state.status's snapshots).
+        let ids = Set(runtime.host.registry.flatMap { [$0.id, $0.namespace] })
+        self.glossaryZh = runtime.host.registry.reduce(Glossary.chinese) { $0.adding($1.glossaryZh) }.removing(ids)
         var immediate: Set<String> = ["ping"]
         for type in runtime.host.registry {
             immediate.formUnion(type.immediateCommandNames)
@@ -128,6 +133,7 @@ final class Dispatcher: Sendable {
                 "role": "\(caller.role)", "message_id": "\(MessageID.forbidden)",
             ])
             throw ControlError.forbidden("\(spec.name) needs role \(spec.role); \(who) has \(caller.role)")
+                .zh("\(spec.name) 需要 \(spec.role) 角色；\(who) 的角色是 \(caller.role)")
         }
     }
 
@@ -172,8 +178,9 @@ final class Dispatcher: Sendable {
             switch state {
             case .disabled:
                 throw ControlError.unavailable("plugin \(id) is disabled; set [plugins.\(id)] enabled = true and reload")
-            case .failed(let why): throw ControlError.unavailable("plugin \(id) has failed: \(why)")
-            default: throw ControlError.unavailable("plugin \(id) is not running")
+                    .zh("插件 \(id) 未启用；在配置中设置 [plugins.\(id)] enabled = true 后重新加载")
+            case .failed(let why): throw ControlError.unavailable("plugin \(id) has failed: \(why)").zh("插件 \(id) 已出错：\(why)")
+            default: throw ControlError.unavailable("plugin \(id) is not running").zh("插件 \(id) 未在运行")
             }
         }
         try runtime.host.beginRequest(id)
@@ -186,7 +193,7 @@ final class Dispatcher: Sendable {
         } catch let error as ControlError {
             throw error
         } catch is CancellationError {
-            throw ControlError.unavailable("plugin \(id) is stopping")
+            throw ControlError.unavailable("plugin \(id) is stopping").zh("插件 \(id) 正在停止")
         } catch {
             runtime.logger.error("plugin command failed", metadata: [
                 "plugin.id": "\(id)", "command": "\(request.command)", "error": "\(error)",
@@ -215,21 +222,26 @@ final class Dispatcher: Sendable {
         let asked = parts.prefix(2).joined(separator: parts.first?.contains(".") == true ? " " : ".")
         let typed = parts.first ?? ""
         var message = "unknown command '\(ValueParser.shown(typed))'"
+        var zh = "没有命令 '\(ValueParser.shown(typed))'"
         // A namespace typed alone (`report`, `visits`): its commands are what was meant.
         let inNamespace = names.filter(offered).filter { $0.hasPrefix(typed + ".") }
         if parts.count > 1, let best = Suggest.closest(to: [asked], among: names.filter(offered)) {
             // `probe ech`: a near miss of a command in that namespace.
             message += "; did you mean '\(best)'?"
+            zh += "；是不是要用 '\(best)'？"
         } else if inNamespace.count == 1 {
             message += "; did you mean '\(inNamespace[0])'?"
+            zh += "；是不是要用 '\(inNamespace[0])'？"
         } else if !inNamespace.isEmpty {
-            message += "; '\(typed)' has \(inNamespace.count) commands: \(inNamespace.prefix(6).joined(separator: ", "))"
-                + (inNamespace.count > 6 ? ", …" : "") + " ('help \(typed)' lists them)"
-            throw .unknownCommand(message)
+            let listed = inNamespace.prefix(6).joined(separator: ", ") + (inNamespace.count > 6 ? ", …" : "")
+            message += "; '\(typed)' has \(inNamespace.count) commands: \(listed) ('help \(typed)' lists them)"
+            throw ControlError.unknownCommand(message)
+                .zh(zh + "；'\(typed)' 有 \(inNamespace.count) 个命令：\(listed)（'help \(typed)' 列出全部）")
         } else if let best = Suggest.closest(to: [typed, asked], among: names.filter(offered)) {
             message += "; did you mean '\(best)'?"
+            zh += "；是不是要用 '\(best)'？"
         }
-        throw .unknownCommand(message + " ('help' lists every command)")
+        throw ControlError.unknownCommand(message + " ('help' lists every command)").zh(zh + "（'help' 列出所有命令）")
     }
 
     /// Matches arguments to the spec: names, positions, required ones, types, body. The body
@@ -242,23 +254,31 @@ final class Dispatcher: Sendable {
         var rest: [String] = []
         let positional = spec.arguments.filter { $0.kind == .positional }
         var nextPositional = 0
-        let usage = "usage: \(spec.usage)"
+        let usage = "usage: \(spec.usage)", usageZh = "用法：\(spec.usage)"
         for arg in args {
             switch arg {
             case .named(let key, let value):
                 guard let argSpec = spec.arguments.first(where: { $0.name == key }) else {
                     let known = spec.arguments.map(\.name)
                     var message = "\(spec.name) has no argument '\(ValueParser.shown(key))'"
-                    if let best = Suggest.closest(to: [key], among: known) { message += " (did you mean '\(best)'?)" }
-                    throw .invalidArgument(message + "; " + usage)
+                    var zh = "\(spec.name) 没有参数 '\(ValueParser.shown(key))'"
+                    if let best = Suggest.closest(to: [key], among: known) {
+                        message += " (did you mean '\(best)'?)"
+                        zh += "（是不是 '\(best)'？）"
+                    }
+                    throw ControlError.invalidArgument(message + "; " + usage).zh(zh + "；" + usageZh)
                 }
-                guard values[key] == nil else { throw .invalidArgument("argument '\(key)' is given twice; \(usage)") }
+                guard values[key] == nil else {
+                    throw ControlError.invalidArgument("argument '\(key)' is given twice; \(usage)").zh("参数 '\(key)' 给了两次；\(usageZh)")
+                }
                 values[key] = value
                 if argSpec.variadic { rest.append(value) }
             case .positional(let value):
                 guard nextPositional < positional.count else {
-                    throw .invalidArgument("unexpected argument '\(ValueParser.shown(value))': \(spec.name) takes "
+                    throw ControlError.invalidArgument("unexpected argument '\(ValueParser.shown(value))': \(spec.name) takes "
                         + (positional.isEmpty ? "no positional arguments" : "at most \(positional.count) positional") + "; \(usage)")
+                        .zh("多余的参数 '\(ValueParser.shown(value))'：\(spec.name) "
+                            + (positional.isEmpty ? "不接受位置参数" : "最多接受 \(positional.count) 个位置参数") + "；\(usageZh)")
                 }
                 let argSpec = positional[nextPositional]
                 if argSpec.variadic {
@@ -266,7 +286,8 @@ final class Dispatcher: Sendable {
                     if values[argSpec.name] == nil { values[argSpec.name] = value }
                 } else {
                     guard values[argSpec.name] == nil else {
-                        throw .invalidArgument("argument '\(argSpec.name)' is given twice; \(usage)")
+                        throw ControlError.invalidArgument("argument '\(argSpec.name)' is given twice; \(usage)")
+                            .zh("参数 '\(argSpec.name)' 给了两次；\(usageZh)")
                     }
                     values[argSpec.name] = value
                     nextPositional += 1
@@ -277,23 +298,28 @@ final class Dispatcher: Sendable {
             guard let value = values[argSpec.name] else {
                 if argSpec.required {
                     let what = argSpec.summary.isEmpty ? argSpec.type.name : "\(argSpec.summary), \(argSpec.type.placeholder)"
-                    throw .missingArgument("missing argument '\(argSpec.name)' (\(what)); \(usage)")
+                    throw ControlError.missingArgument("missing argument '\(argSpec.name)' (\(what)); \(usage)")
+                        .zh("缺少参数 '\(argSpec.name)'（\(what)）；\(usageZh)")
                 }
                 continue
             }
             let checked = argSpec.variadic ? rest : [value]
             for v in checked {
                 if let problem = argSpec.type.problem(with: v) {
-                    throw .invalidArgument("argument '\(argSpec.name)': \(problem)")
+                    throw ControlError.invalidArgument("argument '\(argSpec.name)': \(problem)")
+                        .zh("参数 '\(argSpec.name)'：\(argSpec.type.problemZh(with: v) ?? problem)")
                 }
                 if argSpec.type == .pattern, let problem = EventPattern.problem(with: v) {
-                    throw .invalidArgument("argument '\(argSpec.name)': \(problem)")
+                    throw ControlError.invalidArgument("argument '\(argSpec.name)': \(problem)").zh("参数 '\(argSpec.name)'：\(problem)")
                 }
             }
         }
         switch (spec.body, body != nil || bytes != nil) {
-        case (.none, true): throw .invalidArgument("\(spec.name) takes no body (<<WORD); \(usage)")
-        case (.required, false): throw .missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
+        case (.none, true):
+            throw ControlError.invalidArgument("\(spec.name) takes no body (<<WORD); \(usage)").zh("\(spec.name) 不接受正文（<<WORD）；\(usageZh)")
+        case (.required, false):
+            throw ControlError.missingArgument("\(spec.name) needs a body: end the line with <<WORD; \(usage)")
+                .zh("\(spec.name) 需要正文：在行末写 <<WORD；\(usageZh)")
         default: break
         }
         var text = body

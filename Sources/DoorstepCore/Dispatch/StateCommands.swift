@@ -28,7 +28,7 @@ struct StateCommands {
             switch await store.snapshotAll(runtime.host.statefulPlugins()) {
             case .success(let info):
                 return Reply(data: ["seq": .number(info.seq), "plugins": .number(info.plugins), "millis": .number(info.millis)],
-                             message: "snapshot of \(info.plugins) plugins up to seq \(info.seq) in \(info.millis) ms")
+                             message: "snapshot of \(info.plugins) plugins up to seq \(info.seq) in \(info.millis) ms").zh("已为 \(info.plugins) 个插件做快照，截至序号 \(info.seq)，用时 \(info.millis) 毫秒")
             case .failure(let error): throw error
             }
         case "state.backup":
@@ -40,15 +40,15 @@ struct StateCommands {
                 }
                 let (seq, files, bytes) = try await store.backup(into: dir)
                 return Reply(data: ["dir": .string(dir), "seq": .number(seq), "files": .number(files), "bytes": .number(bytes)],
-                             message: "backup up to seq \(seq): \(files) files, \(bytes) bytes in \(dir)")
+                             message: "backup up to seq \(seq): \(files) files, \(bytes) bytes in \(dir)").zh("已备份至序号 \(seq)：\(files) 个文件，\(bytes) 字节，位于 \(dir)")
             }
             let (seq, lines) = try await store.backupLines()
             return Reply(data: ["seq": .number(seq), "lines": .array(lines.map(JSON.string))], lines: lines,
-                         message: "backup up to seq \(seq)")
+                         message: "backup up to seq \(seq)").zh("已备份至序号 \(seq)")
         case "state.export":
             let events = try store.export(plugin: request.string("plugin"), after: UInt64(try request.int("after") ?? 0),
                                           limit: try request.int("limit") ?? .max)
-            return Reply(data: .array(events), lines: events.map(\.serialized), message: "\(events.count) events")
+            return Reply(data: .array(events), lines: events.map(\.serialized), message: "\(events.count) events").zh("\(events.count) 个事件")
         default:
             throw ControlError.internalError("state command \(request.command) has no handler")
         }

@@ -270,7 +270,7 @@ public final class ControlServer: Service, Sendable {
                     }
                     for try await frame in inbound {
                         let outcome = await dispatcher.handle(frame, session: session)
-                        let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
+                        let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format, glossary: session.glossary)
                         try await outbound.write(.reply(ByteBuffer(string: text)))
                         // A replay starts once its subscribe reply is out, so it follows the reply.
                         if session.takePoke() { runtime.hub.poke(subscriptionID) }

@@ -41,7 +41,7 @@ final class ImmediateReplies: ChannelInboundHandler {
             context.fireChannelRead(data)
             return
         }
-        let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format)
+        let text = ReplyEncoder.encode(outcome.result, tag: outcome.tag, format: session.format, glossary: session.glossary)
         context.write(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
         unflushed = true
     }

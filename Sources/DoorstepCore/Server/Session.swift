@@ -38,7 +38,7 @@ final class Session: Sendable {
     /// The byte bound of this connection's event queue.
     let backlog: EventHub.Backlog?
     private let clientName = Mutex<String?>(nil)
-    private let language = Mutex("en")
+    private let language = Mutex(("en", Glossary?.none))
     private let replayBox = Mutex(ReplayState())
 
     /// A replay of committed events asked for by `subscribe … from=SEQ`.
@@ -74,10 +74,15 @@ final class Session: Sendable {
         set { activity.state.withLock { $0.format = newValue } }
     }
 
-    /// `en` or `zh-CN` (`hello lang=`): the language of reports and help on this connection.
-    var lang: String {
-        get { language.withLock { $0 } }
-        set { language.withLock { $0 = newValue } }
+    /// `en` or `zh-CN` (`hello lang=`): the language of messages, labels, reports and help.
+    var lang: String { language.withLock { $0.0 } }
+
+    /// The words replies are shown with on this connection: nil for English.
+    var glossary: Glossary? { language.withLock { $0.1 } }
+
+    /// Sets the connection's language, with the glossary a Chinese one shows replies with.
+    func setLanguage(_ lang: String, glossary: Glossary?) {
+        language.withLock { $0 = (lang, lang == "zh-CN" ? glossary : nil) }
     }
 
     var client: String? {
