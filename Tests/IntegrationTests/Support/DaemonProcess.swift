@@ -165,8 +165,13 @@ final class DaemonProcess {
 
     /// Runs doorstepctl against this daemon.
     func ctl(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
-        try Self.run(Binaries.doorstepctl, ["--socket", socket] + arguments, stdin: stdin)
+        try Self.run(Binaries.doorstepctl, ["--socket", socket] + arguments, stdin: stdin, environment: Self.englishEnvironment)
     }
+
+    /// The test's environment in an English locale: doorstepctl asks for Chinese replies when
+    /// `LANG` is zh_CN, and the tests read English ones unless they ask (`hello lang=zh-CN`).
+    static let englishEnvironment: [String: String] = ProcessInfo.processInfo.environment
+        .merging(["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "LC_MESSAGES": "C.UTF-8"]) { $1 }
 
     /// Runs a command; returns exit status, stdout and stderr.
     static func run(_ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws
