@@ -21,7 +21,9 @@ struct AuditCommands {
     func run(_ request: Request) async throws -> Reply {
         guard let log = runtime.audit else { throw ControlError.unavailable("the audit log is not open in this process") }
         let query = try query(from: request, log: log)
-        let (records, next) = try query.run(on: log)
+        // Off the connection's event loop: a long log is read for a while, and the other
+        // connections that loop serves must not wait for it.
+        let (records, next) = try await Task.detached { try query.run(on: log) }.value
         let rows = records.map(Self.json)
         var message = "\(records.count) audit record" + (records.count == 1 ? "" : "s")
         if let next { message += " (more: audit.list after=\(next) with the same filters)" }
