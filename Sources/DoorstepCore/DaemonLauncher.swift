@@ -105,7 +105,18 @@ public enum DaemonLauncher {
             SystemdNotifier().send("STATUS=cannot open state: \(error)")
             return 1
         }
-        let runtime = DaemonRuntime(config: config, overrides: options.overrides, host: host, hub: hub, logger: logger)
+        let audit: AuditLog
+        do {
+            audit = try AuditLog(stateDir: config.daemon.stateDir, fsync: config.daemon.state.fsync, logger: logger)
+        } catch {
+            logger.critical("cannot open the audit log: \(error)")
+            SystemdNotifier().send("STATUS=cannot open the audit log: \(error)")
+            return 1
+        }
+        // Queued records (reads, refusals) are written before the process ends.
+        defer { audit.stop() }
+        let runtime = DaemonRuntime(config: config, overrides: options.overrides, host: host, hub: hub, logger: logger,
+                                    audit: audit)
         host.start(plugins)
         await host.startPersistentTimers()
         let server = ControlServer(runtime: runtime)

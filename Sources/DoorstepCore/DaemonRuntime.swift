@@ -48,12 +48,21 @@ public final class DaemonRuntime: Sendable {
     let watchdogLoop = Mutex<(any EventLoop)?>(nil)
     /// `[daemon] debug_hang`, read on every request that names `debug.hang`.
     let debugHang = Atomic<Bool>(false)
+    /// The audit trail (`STATE_DIR/audit/audit.log`); nil in processes that keep none (the
+    /// in-process test host).
+    let audit: AuditLog?
 
     /// The control socket's path as clients reach it.
     var socketPath: String { servingPath.withLock { $0 } ?? config.daemon.socket }
 
     /// Creates the runtime for a validated config; nothing runs yet.
-    public init(config: DaemonConfig, overrides: Overrides, host: PluginHost, hub: EventHub, logger: Logger) {
+    public convenience init(config: DaemonConfig, overrides: Overrides, host: PluginHost, hub: EventHub, logger: Logger) {
+        self.init(config: config, overrides: overrides, host: host, hub: hub, logger: logger, audit: nil)
+    }
+
+    /// Creates the runtime with the audit log the daemon opened in its state directory.
+    init(config: DaemonConfig, overrides: Overrides, host: PluginHost, hub: EventHub, logger: Logger, audit: AuditLog?) {
+        self.audit = audit
         self.host = host
         self.hub = hub
         self.logger = logger
@@ -185,4 +194,6 @@ enum MessageID {
     static let corruption = "e1d2c3b4a5968778695a4b3c2d1e0f9a"
     /// `debug.hang` is about to block the watchdog's event loop (testing only).
     static let debugHang = "7f085d7f23c341e299aac0b8ebfc730d"
+    /// An audit record (`DOORSTEP_AUDIT=1`; docs/protocol.md §6).
+    static let audit = "a7d1c0e2b3f44a5d8e9f0a1b2c3d4e5f"
 }

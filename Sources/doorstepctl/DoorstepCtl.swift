@@ -63,6 +63,39 @@ enum DoorstepCtl {
             }
             requests += 1
         }
+        // Personal data: never onto a terminal, and a private file when asked (docs/state.md).
+        var output: PrivateOutput?
+        if let file = options.outputFile {
+            switch PrivateOutput.create(file, force: options.force) {
+            case .success(let created): output = created
+            case .failure(let refusal):
+                Output.err("doorstepctl: " + refusal.message)
+                return 73
+            }
+        } else if Terminal.isTTY(1), let refusal = PrivateOutput.terminalRefusal(for: options.words) {
+            Output.err(refusal)
+            return 2
+        } else if let warning = PrivateOutput.exposureWarning(for: options.words) {
+            Output.err(warning)
+        }
+        output?.redirectStandardOutput()
+        let status = converse(options: options, request: request, requests: requests, lang: lang)
+        guard let output else { return status }
+        guard status == 0 else {
+            output.discard()
+            Output.err("doorstepctl: nothing written to \(output.path): the request did not succeed")
+            return status
+        }
+        if let problem = output.commit() {
+            Output.err("doorstepctl: --output " + problem)
+            return 73
+        }
+        return 0
+    }
+
+    /// Sends the request (and stdin's, without a COMMAND) and prints the replies; the exit status.
+    static func converse(options: Options, request: [UInt8], requests: Int, lang: String?) -> Int32 {
+        var request = request
         let path = options.socketPath()
         var printer = ReplyPrinter(json: options.json, skip: 0)
         // Separators between the replies of requests read from stdin, for a person reading them.

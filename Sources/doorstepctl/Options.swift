@@ -7,12 +7,16 @@ struct Options {
     var follow = false
     var timeoutSeconds = 30.0
     var dataFile: String?
+    /// `--output FILE`: the replies' data into a new private file (``PrivateOutput``).
+    var outputFile: String?
+    /// `--force`: `--output` may replace an existing file.
+    var force = false
     /// Separators between replies: nil = when stdout is a terminal and stdin carries requests.
     var separators: Bool?
     var words: [String] = []
 
     static let usage = """
-        usage: doorstepctl [--socket PATH] [--json] [--timeout SECONDS] [--data FILE|-] [--follow] COMMAND [ARG...]
+        usage: doorstepctl [--socket PATH] [--json] [--timeout SECONDS] [--data FILE|-] [--output FILE [--force]] [--follow] COMMAND [ARG...]
                doorstepctl [--socket PATH] [--json]                  (on a terminal: an interactive session)
                doorstepctl [--socket PATH] [--json] < requests.txt
                doorstepctl [--socket PATH] [--json] watch [PATTERN...]
@@ -30,13 +34,17 @@ struct Options {
           --json             print the daemon's JSON lines unchanged
           --timeout SECONDS  give up waiting for a reply after SECONDS (default 30; 0 waits forever)
           --data FILE        send FILE (or - for stdin) as the request's body (<<WORD heredoc)
+          --output FILE      write the replies' data into FILE, created 0600 (backups, exports: personal data);
+                             kept only if every request succeeded; an existing FILE needs --force
+          --force            with --output: replace an existing FILE
           --follow, -f       keep printing events after the replies (use with subscribe)
           --separators       separate replies from stdin even when stdout is not a terminal
           --no-separators    never separate them (the default when stdout is not a terminal)
           --help, -h         this help;  --version  the client's version
 
         exit status: 0 success, 1 the daemon refused the request (4xx), 2 usage error,
-        3 the daemon failed (5xx) or did not answer in time, 69 the daemon is unreachable.
+        3 the daemon failed (5xx) or did not answer in time, 69 the daemon is unreachable,
+        73 the --output file could not be created or written.
         'doorstepctl help' lists the daemon's commands; docs/protocol.md describes the protocol.
         """
 
@@ -74,6 +82,8 @@ struct Options {
             case "--separators": options.separators = true
             case "--no-separators": options.separators = false
             case "--data", "-d": options.dataFile = try value(name, inline)
+            case "--output", "-o": options.outputFile = try value(name, inline)
+            case "--force": options.force = true
             case "--timeout", "-t":
                 let text = try value(name, inline)
                 guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
@@ -91,6 +101,12 @@ struct Options {
         options.words = Array(arguments[i...])
         if options.dataFile != nil, options.words.isEmpty {
             throw UsageError(message: "--data needs a COMMAND to send the body with")
+        }
+        if options.outputFile != nil, options.words.isEmpty || options.words.first == "watch" {
+            throw UsageError(message: "--output needs a COMMAND whose replies go into the file (not a session or watch)")
+        }
+        if options.force, options.outputFile == nil {
+            throw UsageError(message: "--force only applies to --output FILE")
         }
         return options
     }

@@ -19,6 +19,7 @@ enum ShellCompletion {
     static let clientOptions: [(name: String, value: Bool, help: String)] = [
         ("--socket", true, "control socket"), ("--json", false, "print the daemon's JSON lines unchanged"),
         ("--timeout", true, "give up waiting after SECONDS"), ("--data", true, "send FILE as the request's body"),
+        ("--output", true, "write the replies into FILE, created 0600"), ("--force", false, "with --output: replace FILE"),
         ("--follow", false, "keep printing events after the replies"),
         ("--separators", false, "separate replies even when output is not a terminal"),
         ("--no-separators", false, "never print separators between replies"),
@@ -117,7 +118,7 @@ enum ShellCompletion {
                     continue
                 }
                 // The value of this option is being typed.
-                return o.name == "--socket" || o.name == "--data" ? [Candidate(word: ":files", display: ":files", final: false)] : []
+                return ["--socket", "--data", "--output"].contains(o.name) ? [Candidate(word: ":files", display: ":files", final: false)] : []
             }
             if w.hasPrefix("--socket=") { options.socket = String(w.dropFirst("--socket=".count)) }
             i += 1
@@ -144,7 +145,7 @@ enum ShellCompletion {
     }
 
     private static func short(_ option: String) -> String? {
-        ["-s": "--socket", "-t": "--timeout", "-d": "--data", "-f": "--follow", "-h": "--help"][option]
+        ["-s": "--socket", "-t": "--timeout", "-d": "--data", "-o": "--output", "-f": "--follow", "-h": "--help"][option]
     }
 
     // MARK: the scripts

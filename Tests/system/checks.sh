@@ -152,6 +152,10 @@ check_roles() {
     expect_in "$out" "403 forbidden: uid $(ct id -u zhaolei) (zhaolei) has no role on this daemon" "group doorstep without a role"
     out=$(ct journalctl -o json --no-pager _SYSTEMD_UNIT=doorstep.service MESSAGE_ID=c4f1a2b3d4e5f60718293a4b5c6d7e8f)
     expect_in "$out" "\"DOORSTEP_UID\":\"$(ct id -u wangfang)\"" "the refusal is in the journal"
+    # The audit trail's journald copy (docs/protocol.md §6): the operator's change and the viewer's 403.
+    out=$(ct journalctl -o json --no-pager _SYSTEMD_UNIT=doorstep.service DOORSTEP_AUDIT=1 DOORSTEP_COMMAND=roster.household.add)
+    expect_in "$out" "\"DOORSTEP_UID\":\"$(ct id -u liming)\"" "the operator's change in the journal with DOORSTEP_AUDIT=1"
+    expect_in "$out" '"DOORSTEP_CODE":"403"' "the viewer's refused change in the journal with DOORSTEP_AUDIT=1"
     note "socket 660 root:doorstep; viewer reads, write → 403; no group → EACCES (69); no role → 403"
 }
 

@@ -21,7 +21,7 @@ struct CoreCommands {
         CommandSpec("commands", summary: "describe every command (arguments, types, roles) for tools").zh("为工具描述每个命令（参数、类型、角色）"),
         CommandSpec("status", summary: "version, uptime, plugins, connections, state size").zh("版本、运行时间、插件、连接、状态大小"),
         CommandSpec("plugins", summary: "list plugins and their state").zh("列出插件及其状态"),
-        CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin).zh("重新读取配置文件（同 SIGHUP）"),
+        CommandSpec("reload", summary: "re-read the config file (as SIGHUP does)", role: .admin, mutates: true).zh("重新读取配置文件（同 SIGHUP）"),
         CommandSpec("subscribe", summary: "receive events matching the patterns on this connection", arguments: [
             .positional("pattern", .pattern, required: true, variadic: true, summary: "event pattern such as visits.*"),
             .named("from", .int(min: 1), summary: "first replay the committed events from this sequence number (first subscribe only)"),
@@ -105,6 +105,8 @@ struct CoreCommands {
         case "report.daily": return (try await ReportCommands(runtime: runtime, session: session).run(request), false)
         case Self.debugHang: return (try hang(seconds: try request.int("seconds")), false)
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
+        case let name where name.hasPrefix("audit."):
+            return (try await AuditCommands(runtime: runtime, dispatcher: dispatcher).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
     }

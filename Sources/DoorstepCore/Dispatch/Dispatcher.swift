@@ -42,7 +42,7 @@ final class Dispatcher: Sendable {
     init(runtime: DaemonRuntime) {
         self.runtime = runtime
         var routes: [String: Route] = [:]
-        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs { routes[spec.name] = .core(spec) }
+        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs + AuditCommands.specs { routes[spec.name] = .core(spec) }
         for type in runtime.host.registry {
             for spec in type.commandSpecs { routes[spec.name] = .plugin(id: type.id, spec) }
         }
@@ -88,15 +88,22 @@ final class Dispatcher: Sendable {
         do {
             let (route, args) = try resolve(line.words)
             guard immediate.contains(route.spec.name) else { return nil }
-            try authorize(route.spec, session)
-            let request = try Self.bind(args, to: route.spec, body: body, bytes: bytes, caller: session.caller)
-            guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong")), command: "ping") }
-            guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
+            let outcome: Outcome
             do {
-                return Outcome(tag: line.tag, result: .success(try answer(request)), command: route.spec.name)
+                try authorize(route.spec, session)
+                let request = try Self.bind(args, to: route.spec, body: body, bytes: bytes, caller: session.caller)
+                guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong")), command: "ping") }
+                guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
+                outcome = Outcome(tag: line.tag, result: .success(try answer(request)), command: route.spec.name)
             } catch let error as ControlError {
-                return Outcome(tag: line.tag, result: .failure(error), command: route.spec.name)
+                outcome = Outcome(tag: line.tag, result: .failure(error), command: route.spec.name)
             }
+            // Reads on the event loop are audited without waiting (no I/O here): queued for the
+            // next group commit (docs/state.md, "The audit trail").
+            if let record = auditRecord(route, args, bodyBytes: nil, caller: session.caller, result: outcome.result) {
+                runtime.audit?.append(record)
+            }
+            return outcome
         } catch let error as ControlError {
             return Outcome(tag: line.tag, result: .failure(error))
         } catch {
@@ -110,12 +117,22 @@ final class Dispatcher: Sendable {
     /// peer is identified (its first line can arrive before that).
     func bodyVerdict(_ line: RequestLine, caller: Caller, who: String) -> BodyVerdict {
         CommunityZone.$current.withValue(runtime.host.zone) { () -> BodyVerdict in
+            let route: Route, args: ArraySlice<Argument>
             do throws(ControlError) {
-                let (route, args) = try resolve(line.words)
+                (route, args) = try resolve(line.words)
+            } catch {
+                return .refuse(error)
+            }
+            do throws(ControlError) {
                 try authorize(route.spec, caller, who: who)
                 _ = try Self.bind(args, to: route.spec, body: "", caller: caller)
                 return route.spec.bodyEncoding == .bytes ? .acceptBytes : .accept
             } catch {
+                // Refused at its request line, so never seen by the request loop: audited here,
+                // without waiting (this runs on the event loop).
+                if let record = auditRecord(route, args, bodyBytes: nil, caller: caller, result: .failure(error)) {
+                    runtime.audit?.append(record)
+                }
                 return .refuse(error)
             }
         }
@@ -145,13 +162,45 @@ final class Dispatcher: Sendable {
     }
 
     private func answer(_ frame: Frame, session: Session) async -> Outcome {
-        switch frame {
-        case .failure(let tag, let error):
-            return Outcome(tag: tag, result: .failure(error))
-        case .request(let line, let body, _, let bytes):
+        guard case .request(let line, let body, _, let bytes) = frame else {
+            if case .failure(let tag, let error) = frame { return Outcome(tag: tag, result: .failure(error)) }
+            return Outcome(tag: nil, result: .failure(.internalError("an empty frame reached the request loop")))
+        }
+        var resolved: (Route, ArraySlice<Argument>)?
+        let outcome = await answer(line, body: body, bytes: bytes, session: session, resolved: &resolved)
+        // The reply waits for its audit record: an acknowledged change is always audited.
+        if let (route, args) = resolved, let audit = runtime.audit,
+            let record = auditRecord(route, args, bodyBytes: body.map { $0.utf8.count } ?? bytes?.count,
+                                     caller: session.caller, result: outcome.result)
+        {
+            await audit.record(record)
+        }
+        return outcome
+    }
+
+    /// The audit record of a request, or nil when ``AuditPolicy`` does not record it.
+    func auditRecord(_ route: Route, _ args: ArraySlice<Argument>, bodyBytes: Int?, caller: Caller,
+                     result: Result<Reply, ControlError>) -> AuditRecord? {
+        guard let audit = runtime.audit, let kind = AuditPolicy.kind(of: route.spec, callerRole: caller.role) else { return nil }
+        var plugin = "core"
+        if case .plugin(let id, _) = route { plugin = id }
+        let code: Int, error: String?
+        switch result {
+        case .success(let reply): (code, error) = (reply.code, nil)
+        case .failure(let e): (code, error) = (e.code, e.name)
+        }
+        return AuditRecord(timeMillis: AuditLog.nowMillis(), uid: caller.uid, user: audit.userName(caller.uid), pid: caller.pid,
+                           role: caller.role.description, command: route.spec.name, plugin: plugin, kind: kind,
+                           args: AuditRedaction.redact(command: route.spec, arguments: args), bodyBytes: bodyBytes,
+                           code: code, error: error)
+    }
+
+    private func answer(_ line: RequestLine, body: String?, bytes: [UInt8]?, session: Session,
+                        resolved: inout (Route, ArraySlice<Argument>)?) async -> Outcome {
             var command = "unknown"
             do {
                 let (route, args) = try resolve(line.words)
+                resolved = (route, args)
                 let spec = route.spec
                 command = spec.name
                 try authorize(spec, session)
@@ -169,7 +218,6 @@ final class Dispatcher: Sendable {
             } catch {
                 return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")), command: command)
             }
-        }
     }
 
     private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {

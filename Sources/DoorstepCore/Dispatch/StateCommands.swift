@@ -7,7 +7,7 @@ import Synchronization
 struct StateCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("state.status", summary: "journal size, segments, snapshots, sequence, fsync mode, sync latency").zh("日志大小、段、快照、序号、fsync 模式与延迟"),
-        CommandSpec("state.snapshot", summary: "snapshot every plugin now and drop covered journal segments", role: .operator).zh("立即为每个插件做快照并删除已覆盖的日志段"),
+        CommandSpec("state.snapshot", summary: "snapshot every plugin now and drop covered journal segments", role: .operator, mutates: true).zh("立即为每个插件做快照并删除已覆盖的日志段"),
         CommandSpec("state.backup", summary: "consistent online backup: into dir=DIR, or streamed as text", role: .admin, arguments: [
             .named("dir", summary: "an empty or new directory the daemon may write"),
         ]),

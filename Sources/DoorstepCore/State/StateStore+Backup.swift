@@ -69,6 +69,11 @@ extension StateStore {
         do {
             try FileIO.makeDirectories(dir + "/journal", mode: 0o700)
             try FileIO.makeDirectories(dir + "/snapshots", mode: 0o700)
+            // A backup holds every name, phone and note: only its owner may enter, also when
+            // DIR existed (empty) with a wider mode.
+            for d in [dir, dir + "/journal", dir + "/snapshots"] where chmod(d, 0o700) != 0 {
+                throw FileSystem.Failure(operation: "chmod", path: d, code: errno)
+            }
         } catch {
             undo()
             throw ControlError.invalidArgument("dir: cannot create \(dir): \(error)")
