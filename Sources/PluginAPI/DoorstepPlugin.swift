@@ -33,6 +33,10 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     /// Chinese summaries of the commands by name, for `help` on a `lang=zh-CN` connection (a
     /// table beside the declarations; ``Command/zh(_:)`` on a declaration works too).
     static var summariesZh: [String: String] { get }
+    /// The fields of this plugin's reply and event data that hold personal, health or financial
+    /// data: the host masks personal and health ones for viewers (``SensitiveField``,
+    /// docs/protocol.md "Privacy"). The default declares none.
+    static var sensitiveFields: [SensitiveField] { get }
 
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
@@ -63,6 +67,8 @@ extension DoorstepPlugin {
     public static var reactions: [EventReaction<Self>] { [] }
 
     public static var summariesZh: [String: String] { [:] }
+
+    public static var sensitiveFields: [SensitiveField] { [] }
 
     public func run() async throws {
         while !Task.isCancelled {

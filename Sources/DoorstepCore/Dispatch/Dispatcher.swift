@@ -88,7 +88,8 @@ final class Dispatcher: Sendable {
             guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong")), command: "ping") }
             guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
             do {
-                return Outcome(tag: line.tag, result: .success(try answer(request)), command: route.spec.name)
+                return Outcome(tag: line.tag, result: .success(viewed(try answer(request), plugin: id, by: session.caller)),
+                               command: route.spec.name)
             } catch let error as ControlError {
                 return Outcome(tag: line.tag, result: .failure(error), command: route.spec.name)
             }
@@ -156,7 +157,8 @@ final class Dispatcher: Sendable {
                         .run(request)
                     return Outcome(tag: line.tag, result: .success(reply), close: close, command: command)
                 case .plugin(let id, _):
-                    return Outcome(tag: line.tag, result: .success(try await callPlugin(id, request)), command: command)
+                    let reply = viewed(try await callPlugin(id, request), plugin: id, by: session.caller)
+                    return Outcome(tag: line.tag, result: .success(reply), command: command)
                 }
             } catch let error as ControlError {
                 return Outcome(tag: line.tag, result: .failure(error), command: command)
@@ -164,6 +166,11 @@ final class Dispatcher: Sendable {
                 return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")), command: command)
             }
         }
+    }
+
+    /// The reply as the caller may see it: masked for a viewer (the one privacy policy).
+    private func viewed(_ reply: Reply, plugin: String, by caller: Caller) -> Reply {
+        caller.role > .viewer ? reply : runtime.host.privacy.viewerReply(reply, plugin: plugin)
     }
 
     private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {

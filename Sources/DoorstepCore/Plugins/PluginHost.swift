@@ -63,6 +63,8 @@ public final class PluginHost: Sendable {
 
     /// Every plugin linked into this binary, in registration order.
     public let registry: [any DoorstepPlugin.Type]
+    /// What viewers see of each plugin's replies and events (the plugins' sensitive fields).
+    let privacy: PrivacyPolicy
     let hub: EventHub
     let logger: Logger
     private let slots = Mutex<[String: Slot]>([:])
@@ -106,6 +108,7 @@ public final class PluginHost: Sendable {
         signal(SIGPIPE, SIG_IGN)
         self.clock = clock
         self.registry = registry
+        self.privacy = PrivacyPolicy(registry: registry)
         self.hub = hub
         self.logger = logger
         let ref = JournalRef()
