@@ -48,6 +48,8 @@ public final class DaemonRuntime: Sendable {
     let watchdogLoop = Mutex<(any EventLoop)?>(nil)
     /// `[daemon] debug_hang`, read on every request that names `debug.hang`.
     let debugHang = Atomic<Bool>(false)
+    /// When the daily purge under `[privacy] retain_days` runs next (nil: none configured).
+    let nextAutomaticPurge = Mutex<Int64?>(nil)
 
     /// The control socket's path as clients reach it.
     var socketPath: String { servingPath.withLock { $0 } ?? config.daemon.socket }
@@ -185,4 +187,6 @@ enum MessageID {
     static let corruption = "e1d2c3b4a5968778695a4b3c2d1e0f9a"
     /// `debug.hang` is about to block the watchdog's event loop (testing only).
     static let debugHang = "7f085d7f23c341e299aac0b8ebfc730d"
+    /// A `privacy.purge` (an admin's or the daily one under `[privacy] retain_days`) finished.
+    static let purged = "5b1e2c3d4f6a48b9a0c1d2e3f4a5b6c7"
 }

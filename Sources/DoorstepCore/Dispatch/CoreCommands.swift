@@ -105,6 +105,7 @@ struct CoreCommands {
         case "report.daily": return (try await ReportCommands(runtime: runtime, session: session).run(request), false)
         case Self.debugHang: return (try hang(seconds: try request.int("seconds")), false)
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
+        case let name where name.hasPrefix("privacy."): return (try await PrivacyCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
     }

@@ -40,7 +40,7 @@ final class Dispatcher: Sendable {
     init(runtime: DaemonRuntime) {
         self.runtime = runtime
         var routes: [String: Route] = [:]
-        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs { routes[spec.name] = .core(spec) }
+        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs + PrivacyCommands.specs { routes[spec.name] = .core(spec) }
         for type in runtime.host.registry {
             for spec in type.commandSpecs { routes[spec.name] = .plugin(id: type.id, spec) }
         }

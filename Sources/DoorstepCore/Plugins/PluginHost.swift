@@ -158,14 +158,14 @@ public final class PluginHost: Sendable {
     /// Checks the registry: unique lowercase ids, and command names unique and inside each
     /// plugin's namespace (a plugin must not shadow `reload` or another plugin's command).
     func validateRegistry() throws(ConfigFileError) {
-        var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name))
+        var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name) + PrivacyCommands.specs.map(\.name))
         var ids: Set<String> = [PersistentTimers.id]
         // A namespace may be no other plugin's id or namespace: events and commands name one plugin.
         var namespaces: [String: String] = [:]
         for type in registry {
             let id = type.id
             guard !id.isEmpty, id.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), ids.insert(id).inserted,
-                id != "state"
+                id != "state", id != "privacy"
             else {
                 throw ConfigFileError(nil, file: "(plugins)", "plugin id '\(id)' is invalid or used twice")
             }
