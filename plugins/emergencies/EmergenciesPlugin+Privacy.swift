@@ -5,7 +5,7 @@ extension EmergenciesPlugin: PurgeablePlugin {
     /// health data. Names of key holders and cadres on duty are shown (their phones are not).
     public static let sensitiveFields: [SensitiveField] = [
         .personal("caller"), .personal("phone"), .personal("address"), .personal("note"), .personal("text"),
-        .personal("resident"), .personal("residents.name"), .personal("holder_phone"), .personal("leader_phone"),
+        .personal("resident"), .personal("residents"), .personal("holder_phone"), .personal("leader_phone"),
         .personal("next_phone"), .health("tags"), .health("due"), .health("reasons"),
     ]
 

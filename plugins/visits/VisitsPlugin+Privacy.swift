@@ -5,7 +5,7 @@ extension VisitsPlugin: PurgeablePlugin {
     /// or health data; visitors (staff) and outcomes are not.
     public static let sensitiveFields: [SensitiveField] = [
         .personal("note"), .personal("text"), .personal("resolution"), .personal("reopen_note"), .health("item"),
-        .personal("residents.name"), .personal("names"), .personal("untested.name"), .health("needs.text"),
+        .personal("residents.name"), .personal("names"), .personal("untested"), .personal("escort"), .health("needs.text"),
     ]
 
     public func purge(before: Int64, dryRun: Bool) async throws -> PurgeCounts {

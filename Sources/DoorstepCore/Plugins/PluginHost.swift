@@ -119,6 +119,8 @@ public final class PluginHost: Sendable {
                                     state: PluginStateService(pluginID: PersistentTimers.id, ref: ref, clock: clock), clock: clock)
         // Creating it cannot fail: it reads no config.
         self.persistentTimers = try! PersistentTimers(config: PluginConfig(pluginID: PersistentTimers.id, values: [:]), context: context)
+        // For the hooks service: a hook without `personal = true` gets events masked.
+        services.provide((any EventMasking).self, privacy)
     }
 
     /// Opens `store` for `plugins` (their state and the host's timers): committed batches go

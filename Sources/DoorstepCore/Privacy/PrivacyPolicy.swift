@@ -2,7 +2,7 @@ import PluginAPI
 
 /// The host's one masking policy (docs/protocol.md, "Privacy"): each plugin's declared
 /// ``SensitiveField``s, applied to what a viewer receives from it — replies and events.
-struct PrivacyPolicy: Sendable {
+struct PrivacyPolicy: EventMasking {
     private let byPlugin: [String: PrivacyMask]
     private let byNamespace: [String: PrivacyMask]
 
@@ -41,5 +41,9 @@ struct PrivacyPolicy: Sendable {
         var out = event
         out.data = mask.mask(event.data).data
         return out
+    }
+
+    func masked(name: String, data: JSON) -> JSON {
+        viewerEvent(Event(name: name, seq: 0, time: 0, data: data)).data
     }
 }

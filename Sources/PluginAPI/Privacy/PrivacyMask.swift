@@ -91,3 +91,10 @@ public struct PrivacyMask: Sendable {
         return "***"
     }
 }
+
+/// The host's masking of events, offered to plugins through ``PluginContext/services``: the
+/// hooks service asks it for a hook without `personal = true`.
+public protocol EventMasking: Sendable {
+    /// `data` of the event `name` with the publishing plugin's personal and health fields masked.
+    func masked(name: String, data: JSON) -> JSON
+}
