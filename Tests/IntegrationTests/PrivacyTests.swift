@@ -260,4 +260,45 @@ struct PrivacyTests {
         let text = try again.client().request("roster.household 3-2-502").joined(separator: "\n")
         #expect(!text.contains(seed.names[1]) && !text.contains(seed.phones[1]), "\(text)")
     }
+
+    /// A crash between the purge's new snapshots and the removal of the old segments (the daemon
+    /// is killed at its first unlink of a journal segment): nothing acknowledged is lost, the
+    /// purged state comes back, and the next purge removes the segments left behind.
+    @Test(.enabled(if: AccessTests.canSwitchUser && DurabilityTests.hasStrace, "needs root, setpriv and strace"))
+    func aCrashBeforeTheOldSegmentsAreRemovedLosesNothingAndTheNextPurgeFinishes() throws {
+        let keep = TempDirectory()
+        defer { keep.remove() }
+        let state = keep.file("state")
+        let first = state + "/journal/00000000000000000001.seg"
+        let daemon = try DaemonProcess(config: Self.config(state: state), launcher: [
+            "/usr/bin/strace", "-f", "-qq", "-o", "/dev/null", "-P", first, "-e", "trace=unlink,unlinkat",
+            "-e", "inject=unlink,unlinkat:signal=SIGKILL:when=1", "--",
+        ])
+        defer { daemon.stop() }
+        let seed = Seed()
+        try Self.seed(try daemon.client(), seed)
+        let j = try Self.json(daemon)
+        let coverage = try j.requestJSON("visits.coverage")["data"] as! [String: Any]
+        let balance = (try j.requestJSON("supplies.ledger")["data"] as! [[String: Any]]).last?["balance_fen"] as? Int
+        sleep(1)
+        let c = try daemon.client()
+        try c.send("privacy.purge before=now\n")
+        #expect((try? c.readReply(timeout: 20)) == nil, "the purge is not acknowledged: the daemon died first")
+        _ = daemon.waitExit()
+        #expect(FileManager.default.fileExists(atPath: first), "killed before the old segment was removed")
+
+        let again = try DaemonProcess(config: Self.config(state: state))
+        defer { again.stop() }
+        let k = try Self.json(again)
+        #expect(try k.requestJSON("visits.coverage")["data"] as! [String: Any] as NSDictionary == coverage as NSDictionary)
+        #expect((try k.requestJSON("supplies.ledger")["data"] as! [[String: Any]]).last?["balance_fen"] as? Int == balance)
+        let household = try again.client().request("roster.household 3-2-501").joined(separator: "\n")
+        #expect(!household.contains(seed.names[0]) && household.contains("已清除-1"), "the purge was recorded and replays: \(household)")
+        // The purge is done again: the segment left behind goes.
+        let redo = try k.requestJSON("privacy.purge before=now")["data"] as! [String: Any]
+        #expect((redo["segments_removed"] as? Int ?? 0) >= 1, "\(redo)")
+        for secret in seed.secrets {
+            #expect(Self.holders(of: secret, in: state).isEmpty, "\(secret) is still on disk in \(Self.holders(of: secret, in: state))")
+        }
+    }
 }
