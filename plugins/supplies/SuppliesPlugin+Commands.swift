@@ -283,8 +283,7 @@ extension SuppliesPlugin {
             // Viewers see a donor's name only if the donor agreed to be named.
             return ["id": .number(i + 1), "at": .string(ValueParser.iso8601(m.at)), "kind": .string(m.kind),
                     "amount": .string(Self.yuan(m.fen)), "amount_fen": .number(m.fen),
-                    "donor": .optional(m.donor.map { Self.mayName(m, full: full) ? $0 : "***" }),
-                    "public": .bool(Self.mayName(m, full: false)), "purpose": .optional(m.purpose),
+                    "donor": .optional(m.donor.map { Self.mayName(m, full: full) ? $0 : "***" }), "purpose": .optional(m.purpose),
                     "voids": m.voids.map { .number($0) } ?? .null, "reason": .optional(m.reason.map { full ? $0 : "***" }),
                     "balance": .string(Self.yuan(balance)), "balance_fen": .number(balance)]
         }
@@ -447,10 +446,7 @@ extension SuppliesPlugin {
             "spent_fen": .number(totalOut), "spent": .string(Self.yuan(totalOut)),
             "balance_fen": .number(totalIn - totalOut), "balance": .string(Self.yuan(totalIn - totalOut)),
             "donations": .array(donations.map { d in
-                // `public`: what the statement shows of the donor may be shown to anyone (a
-                // consented name, or 爱心人士), so the host's masking leaves it.
-                ["id": .number(d.id), "donor": .string(donor(d.m)), "public": .bool(true), "fen": .number(d.m.fen),
-                 "amount": .string(Self.yuan(d.m.fen)),
+                ["id": .number(d.id), "donor": .string(donor(d.m)), "fen": .number(d.m.fen), "amount": .string(Self.yuan(d.m.fen)),
                  "purpose": .optional(d.m.purpose), "voided": .bool(voidOf[d.id] != nil)]
             }),
             "voids": .array(voids.map { v in

@@ -1,10 +1,11 @@
 public import PluginAPI
 
 extension SuppliesPlugin: PurgeablePlugin {
-    /// Notes and donors are personal (a donor is shown when `public`: consented, or already
-    /// anonymised); amounts are financial and shown.
+    /// Notes are personal; a donor is personal too but shown with the donor's consent, which
+    /// only this plugin knows per entry (`consented`: it masks the others itself); a stock
+    /// move's `detail` is masked here when it names a donor. Amounts are financial and shown.
     public static let sensitiveFields: [SensitiveField] = [
-        .personal("note"), .personal("donor", shownWith: "public"), .personal("from"), .personal("detail"),
+        .personal("note"), .consented("donor"), .consented("detail"), .personal("from"),
         .financial("amount"), .financial("amount_fen"), .financial("fen"), .financial("balance"), .financial("balance_fen"),
     ]
 

@@ -11,7 +11,7 @@ public struct PrivacyMask: Sendable {
     public init(_ fields: [SensitiveField]) {
         var anywhere: [String: SensitiveField] = [:]
         var underParent: [String: SensitiveField] = [:]
-        for field in fields where field.sensitivity.maskedForViewers {
+        for field in fields where field.sensitivity.maskedForViewers && !field.maskedByPlugin {
             if field.key.contains(".") { underParent[field.key] = field } else { anywhere[field.key] = field }
         }
         self.anywhere = anywhere

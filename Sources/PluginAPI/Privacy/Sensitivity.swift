@@ -27,16 +27,27 @@ public struct SensitiveField: Sendable, Hashable {
     /// A key beside this one whose value `true` means the person consented to be shown
     /// (`donor` shown with `consent`): then viewers see it unmasked.
     public var shownWith: String?
+    /// Shown or masked by the plugin itself, record by record (a consent only it knows): the
+    /// host leaves it, and lists it as declared.
+    public var maskedByPlugin: Bool
 
-    public init(_ key: String, _ sensitivity: Sensitivity, shownWith: String? = nil) {
+    public init(_ key: String, _ sensitivity: Sensitivity, shownWith: String? = nil, maskedByPlugin: Bool = false) {
         self.key = key
         self.sensitivity = sensitivity
         self.shownWith = shownWith
+        self.maskedByPlugin = maskedByPlugin
     }
 
     /// A personal field (masked for viewers unless `shownWith` is true beside it).
     public static func personal(_ key: String, shownWith: String? = nil) -> SensitiveField {
         SensitiveField(key, .personal, shownWith: shownWith)
+    }
+
+    /// A personal field shown to viewers only with the person's consent, which the plugin alone
+    /// knows per record (a donor's `consent=yes`): the plugin masks the others itself, so the
+    /// host does not mask it.
+    public static func consented(_ key: String) -> SensitiveField {
+        SensitiveField(key, .personal, maskedByPlugin: true)
     }
 
     /// A health field (masked for viewers).

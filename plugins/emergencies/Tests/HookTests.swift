@@ -18,6 +18,7 @@ import Testing
             name = "sms"
             on = \(on)
             run = ["\(run)", "\(argument)"]
+            personal = true
             timeout = "\(timeout)"
             retries = 1
             backoff = "1s"
