@@ -131,6 +131,12 @@ struct PrivacyTests {
         try Self.seed(try daemon.client(), seed)
         let commands = try Self.json(daemon).requestJSON("commands")["data"] as! [[String: Any]]
         #expect(commands.count > 60)
+        // The declarations are listed: argument sensitivity and each plugin's sensitive fields.
+        let add = try #require(commands.first { $0["name"] as? String == "roster.resident.add" })
+        let args = add["args"] as? [[String: Any]] ?? []
+        #expect(args.first { $0["name"] as? String == "phone" }?["sensitivity"] as? String == "personal")
+        #expect(args.first { $0["name"] as? String == "tags" }?["sensitivity"] as? String == "health")
+        #expect((add["sensitive_fields"] as? [String: [String]])?["health"]?.contains("tags") == true, "\(add)")
         var requests = commands.map(Self.plausible).filter { !$0.hasPrefix("subscribe") && !$0.hasPrefix("quit") }
         // Variants that show more than the defaults.
         requests += ["emergencies.list all", "visits.needs status=all", "supplies.requests status=all", "reading.event.list status=all",
