@@ -128,6 +128,7 @@ public enum DaemonLauncher {
                 // what it has in flight (those writes were answered "outcome unknown").
                 .init(service: FatalStopService(fatal: host.fatal), failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: SnapshotPolicy(host: host, store: store)),
+                .init(service: RetentionService(runtime: runtime)),
                 .init(service: server),
                 .init(service: ReloadOnHangup(runtime: runtime, signals: hangups)),
                 .init(service: MetricsTextfile(runtime: runtime)),
@@ -172,6 +173,16 @@ struct SnapshotPolicy: Service {
         try? await cancelWhenGracefulShutdown {
             await store.runSnapshotPolicy { host.statefulPlugins() }
         }
+    }
+}
+
+/// Runs the daily purge under `[privacy] retain_days` (``RetentionPolicy``).
+struct RetentionService: Service {
+    let runtime: DaemonRuntime
+
+    func run() async throws {
+        let policy = RetentionPolicy(runtime: runtime)
+        try? await cancelWhenGracefulShutdown { await policy.run() }
     }
 }
 

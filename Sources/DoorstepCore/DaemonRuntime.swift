@@ -51,6 +51,8 @@ public final class DaemonRuntime: Sendable {
     /// The audit trail (`STATE_DIR/audit/audit.log`); nil in processes that keep none (the
     /// in-process test host).
     let audit: AuditLog?
+    /// When the daily purge under `[privacy] retain_days` runs next (nil: none configured).
+    let nextAutomaticPurge = Mutex<Int64?>(nil)
 
     /// The control socket's path as clients reach it.
     var socketPath: String { servingPath.withLock { $0 } ?? config.daemon.socket }
@@ -196,4 +198,6 @@ enum MessageID {
     static let debugHang = "7f085d7f23c341e299aac0b8ebfc730d"
     /// An audit record (`DOORSTEP_AUDIT=1`; docs/protocol.md §6).
     static let audit = "a7d1c0e2b3f44a5d8e9f0a1b2c3d4e5f"
+    /// A `privacy.purge` (an admin's or the daily one under `[privacy] retain_days`) finished.
+    static let purged = "5b1e2c3d4f6a48b9a0c1d2e3f4a5b6c7"
 }

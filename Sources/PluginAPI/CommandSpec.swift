@@ -87,6 +87,9 @@ public struct ArgumentSpec: Sendable {
     /// A positional argument that takes all remaining positional words.
     public var variadic: Bool
     public var summary: String
+    /// Whether the value carries personal, health or financial data (``Parameter/sensitive(_:)``):
+    /// listed by `commands`, redacted by audit and export.
+    public var sensitivity: Sensitivity?
 
     public init(
         _ name: String, kind: Kind = .named, type: ArgumentType = .string, required: Bool = false,

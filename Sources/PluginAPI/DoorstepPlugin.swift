@@ -38,6 +38,11 @@ public protocol DoorstepPlugin: AnyObject, Sendable {
     /// change. The core's words for shared keys (`household`, `name`, `at`…) come first.
     static var glossaryZh: [String: String] { get }
 
+    /// The fields of this plugin's reply and event data that hold personal, health or financial
+    /// data: the host masks personal and health ones for viewers (``SensitiveField``,
+    /// docs/protocol.md "Privacy"). The default declares none.
+    static var sensitiveFields: [SensitiveField] { get }
+
     /// Creates the plugin. Must read and validate every key it accepts from `config` and have
     /// no side effects: keys it does not read are reported as unknown by the host.
     ///
@@ -69,6 +74,8 @@ extension DoorstepPlugin {
     public static var summariesZh: [String: String] { [:] }
 
     public static var glossaryZh: [String: String] { [:] }
+
+    public static var sensitiveFields: [SensitiveField] { [] }
 
     public func run() async throws {
         while !Task.isCancelled {

@@ -55,6 +55,24 @@ struct ConfigLoaderTests {
     }
 
     /// `[[hooks]]` entries go to the hooks service with each key's line (`hooks.1.run`).
+    @Test func privacyRetainDaysIsReadAndBadValuesNameTheirPlace() throws {
+        #expect(try ConfigLoader.parse(text: "[privacy]\nretain_days = 30\n", file: "p.toml", knownPlugins: known).privacy.retainDays == 30)
+        #expect(try ConfigLoader.parse(text: "", file: "p.toml", knownPlugins: known).privacy.retainDays == 0)
+        for (text, expected) in [
+            ("[privacy]\nretain_days = -1\n", "p.toml:2:1: retain_days: expected an integer from 0 to 3650, got -1"),
+            ("[privacy]\nretain_days = \"30d\"\n", "p.toml:2:1: retain_days: expected an integer, got a string"),
+            ("[privacy]\nretain_day = 30\n", "p.toml:2:1: unknown key 'privacy.retain_day'; expected retain_days (did you mean 'retain_days'?)"),
+            ("[privcy]\nretain_days = 1\n", "p.toml:1:1: unknown section or key 'privcy'"),
+        ] {
+            do {
+                _ = try ConfigLoader.parse(text: text, file: "p.toml", knownPlugins: known)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.description.hasPrefix(expected), "\(error.description)")
+            }
+        }
+    }
+
     @Test func hookEntriesKeepTheirPositions() throws {
         let text = "[plugins.hooks]\nconcurrency = 2\n\n[[hooks]]\non = \"a.b\"\n\n[[hooks]]\non = \"c.d\"\nrun = []\n"
         let c = try ConfigLoader.parse(text: text, file: "h.toml", knownPlugins: ["hooks"])

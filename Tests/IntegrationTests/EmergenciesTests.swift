@@ -91,6 +91,7 @@ struct EmergenciesTests {
             name = "page-key-holder"
             on = "emergencies.paged"
             run = ["\(sms)", "--to", "{data.phone}", "--text", "紧急事件{data.incident}：请开{data.gate}"]
+            personal = true
             """)
         defer { daemon.stop() }
         try setUp(daemon)
@@ -200,6 +201,7 @@ struct EmergenciesTests {
             name = "sms"
             on = "emergencies.escalated"
             run = ["\(sms)", "{data.step}", "{data.to}", "{data.phone}", "{data.late}"]
+            personal = true
             """
         let first = try DaemonProcess(config: config)
         try setUp(first)

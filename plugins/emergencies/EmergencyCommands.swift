@@ -27,10 +27,10 @@ enum EmergencyArgs {
     // Intake.
     static let household = Arg.positional("household", summary: "household id BUILDING-UNIT-ROOM (3-2-501), or where the caller is")
     static let kind = Arg.required("kind", summary: "labour, chest-pain, fall, fire, mental, other (and kinds of the config)")
-    static let caller = Arg.named("caller", summary: "who called (masked for viewers)")
-    static let phone = Arg.named("phone", summary: "the caller's phone (masked for viewers)")
-    static let note = Arg.named("note", summary: "what was said (masked for viewers)")
-    static let address = Arg.named("address", summary: "where, for a household the roster does not know (masked for viewers)")
+    static let caller = Arg.named("caller", summary: "who called (masked for viewers)").sensitive(.personal)
+    static let phone = Arg.named("phone", summary: "the caller's phone (masked for viewers)").sensitive(.personal)
+    static let note = Arg.named("note", summary: "what was said (masked for viewers)").sensitive(.personal)
+    static let address = Arg.named("address", summary: "where, for a household the roster does not know (masked for viewers)").sensitive(.personal)
     static let by = Arg.named("by", summary: "who did it (default: your uid)")
     static let at = Arg.named("at", .pastTime, summary: "when it happened (default: now)")
 
@@ -38,11 +38,11 @@ enum EmergencyArgs {
     static let id = Arg.positional("id", .int(min: 1), summary: "incident number")
     static let step = Arg.positional("step", summary: "a step of the incident's checklist (call-120, open-gate, …)")
     static let ackBy = Arg.required("by", summary: "who takes it on")
-    static let text = Arg.required("text", summary: "the note (masked for viewers)")
+    static let text = Arg.required("text", summary: "the note (masked for viewers)").sensitive(.personal)
     static let outcome = Arg.required("outcome", .choice(Outcome.self), summary: "how it ended")
     static let hospital = Arg.named("hospital", summary: "where the patient was taken")
     static let force = Arg.named("force", .bool, summary: "yes: close with steps not done (recorded)")
-    static let closeNote = Arg.named("note", summary: "a last note (masked for viewers)")
+    static let closeNote = Arg.named("note", summary: "a last note (masked for viewers)").sensitive(.personal)
     static let which = Arg.optionalPositional("which", .choice(["open", "today", "all"]), summary: "open (default), today or all")
     /// Checked by the host as a time, read as the text: a local day.
     static let date = Arg.named("date", ValueKind<String>(.time) { $0 }, summary: "YYYY-MM-DD (local)")
@@ -52,7 +52,7 @@ enum EmergencyArgs {
     static let buildings = Arg.named("buildings", summary: "buildings it is nearest to, separated by ',' (default: every building without a gate)")
     static let gate = Arg.positional("gate", summary: "gate name")
     static let name = Arg.required("name", summary: "who")
-    static let shiftPhone = Arg.required("phone", summary: "their phone (masked for viewers; in the page event)")
+    static let shiftPhone = Arg.required("phone", summary: "their phone (masked for viewers; in the page event)").sensitive(.personal)
     static let from = Arg.required("from", .time, summary: "start of the shift")
     static let to = Arg.required("to", .time, summary: "end of the shift")
     static let role = Arg.required("role", summary: "on-call role ([plugins.emergencies] roles: cadre, team-leader, …)")
@@ -64,7 +64,7 @@ enum EmergencyArgs {
     static let building = Arg.named("building", summary: "only this building")
     static let planHousehold = Arg.positional("household", summary: "household id")
     static let planHospital = Arg.named("hospital", summary: "the hospital to go to")
-    static let planNote = Arg.named("note", summary: "what a responder must know (masked for viewers)")
+    static let planNote = Arg.named("note", summary: "what a responder must know (masked for viewers)").sensitive(.personal)
 }
 
 extension EmergenciesPlugin {

@@ -269,6 +269,7 @@ struct EmergencyState: Codable, Sendable {
     var scannedAt: Int64?
 
     static let events = EventHandlers<EmergencyState>(
+        .on(PrivacyPurged.self) { state, purged, _ in _ = state.purge(before: purged.before) },
         .on(IncidentOpened.self) { state, opened, recorded in
             var incident = opened.incident
             incident.timeline = incident.timeline.map { $0.stamped(recorded.seq) }

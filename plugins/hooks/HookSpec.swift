@@ -19,6 +19,9 @@ struct HookSpec: Sendable, Equatable {
     /// success, `output` in `hooks.failed`/`hooks.gave_up`), for a plugin that must learn the
     /// outcome (a publisher prints the post's URL).
     var capture: Bool
+    /// `personal = true`: the command gets the event's personal fields (a page's phone) as
+    /// published; otherwise they are masked as for a viewer (docs/protocol.md, "Privacy").
+    var personal: Bool
     var user: (name: String, uid: uid_t)?
     var group: (name: String, gid: gid_t)?
     /// The identity the command runs with, when doorstepd (root) drops to `user`: the user's
@@ -36,7 +39,7 @@ struct HookSpec: Sendable, Equatable {
 
     static func == (a: HookSpec, b: HookSpec) -> Bool {
         a.name == b.name && a.patterns == b.patterns && a.argv == b.argv && a.timeout == b.timeout && a.retries == b.retries
-            && a.backoff == b.backoff && a.drop == b.drop && a.capture == b.capture
+            && a.backoff == b.backoff && a.drop == b.drop && a.capture == b.capture && a.personal == b.personal
     }
 
     /// Whether this hook runs for `name`. The hooks service's own events (`hooks.failed`) reach
@@ -110,6 +113,7 @@ struct HookSpec: Sendable, Equatable {
         backoff = try rethrow("backoff") { () throws(ConfigError) in try config.duration("backoff", default: .seconds(30)) }
         guard backoff >= .seconds(1), backoff <= Self.maxBackoff else { throw fail("backoff", "expected 1s to 1h") }
         capture = try rethrow("capture") { () throws(ConfigError) in try config.bool("capture", default: false) }
+        personal = try rethrow("personal") { () throws(ConfigError) in try config.bool("personal", default: false) }
         if let userName = try rethrow("user", { () throws(ConfigError) in try config.optionalString("user") }) {
             guard let pw = getpwnam(userName) else { throw fail("user", "no such user '\(ValueParser.shown(userName))'") }
             user = (userName, pw.pointee.pw_uid)
@@ -137,7 +141,7 @@ struct HookSpec: Sendable, Equatable {
             throw fail(user != nil ? "user" : "group", "doorstepd runs as uid \(geteuid()), not root: it cannot start hooks as another user or group")
         }
         if let unknown = config.unreadKeys.first {
-            throw ConfigError(key: key(unknown), "unknown key '\(unknown)'; a hook has name, on, run, timeout, retries, backoff, capture, user, group")
+            throw ConfigError(key: key(unknown), "unknown key '\(unknown)'; a hook has name, on, run, timeout, retries, backoff, capture, personal, user, group")
         }
     }
 }

@@ -193,9 +193,11 @@ public actor HooksPlugin: StatefulPlugin, HookRuns {
         let started = context.clock.now()
         var argv: [String] = []
         var outcome: HookProcess.Outcome
+        // Without `personal = true` the command sees the event as a viewer would.
+        let event = spec.personal ? run.event : run.event.masked(by: context.services.lookup((any EventMasking).self))
         do throws(HookTemplate.Missing) {
-            for template in spec.argv { argv.append(try template.render(run.event, hook: spec.name)) }
-            outcome = await HookProcess.run(argv, stdin: run.event.stdinLine, environment: HookProcess.environment(hook: spec.name, event: run.event),
+            for template in spec.argv { argv.append(try template.render(event, hook: spec.name)) }
+            outcome = await HookProcess.run(argv, stdin: event.stdinLine, environment: HookProcess.environment(hook: spec.name, event: event),
                                             timeout: spec.timeout, as: spec.drop)
         } catch {
             // Retrying cannot fill in a field the event does not have.

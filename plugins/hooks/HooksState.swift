@@ -22,6 +22,17 @@ struct HookEvent: Sendable, Codable, Equatable {
 
     var data: JSON { (try? JSON.parse(Array(dataText.utf8))) ?? .null }
 
+    /// The event with its personal and health fields masked by the host's policy (nil: no
+    /// policy offered, as in a test without a host: unchanged).
+    func masked(by masking: (any EventMasking)?) -> HookEvent {
+        guard let masking else { return self }
+        var copy = self
+        var text = ""
+        masking.masked(name: name, data: data).serialize(into: &text)
+        copy.dataText = text
+        return copy
+    }
+
     /// What the command reads on its standard input: the event as one JSON line.
     var stdinLine: String {
         var line = ""

@@ -53,14 +53,14 @@ enum ReadingArgs {
     static let waitlist = Arg.named("waitlist", .bool, summary: "take a waitlist when full (default: the config's)")
     static let remind = Arg.named("remind", .duration, summary: "remind this long before the start (0: no reminder; default: the config's)")
     static let eventStatus = Arg.named("status", .choice(["upcoming", "past", "cancelled", "all"]), summary: "default all")
-    static let name = Arg.required("name", summary: "the reader's name")
-    static let contact = Arg.required("contact", summary: "phone or WeChat id")
+    static let name = Arg.required("name", summary: "the reader's name").sensitive(.personal)
+    static let contact = Arg.required("contact", summary: "phone or WeChat id").sensitive(.personal)
     static let cancelReason = Arg.required("reason", summary: "why")
     static let names = Arg.named("names", summary: "registrants who attended, separated by ','")
     static let count = Arg.named("count", .int(min: 0, max: 10_000_000), summary: "how many attended (the platform's count)")
 
     // Invitations
-    static let note = Arg.named("note", summary: "what they said (masked for viewers)")
+    static let note = Arg.named("note", summary: "what they said (masked for viewers)").sensitive(.personal)
     static let inviteAt = Arg.named("at", .pastTime, summary: "when (default now)")
     static let format = Arg.required("format", .choice(["csv"]), summary: "csv (UTF-8 with BOM, CRLF: Excel and WPS)")
     static let headers = Arg.named("headers", .choice(["zh", "en"]), summary: "column headers (default zh)")

@@ -284,6 +284,7 @@ struct ReadingState: Codable, Sendable, Equatable {
     static func dispatchKey(_ seq: UInt64, _ channel: String) -> String { "\(seq):\(channel)" }
 
     static let handlers = EventHandlers<ReadingState>(
+        .on(PrivacyPurged.self) { s, e, _ in _ = s.purge(before: e.before) },
         .on(PostAdded.self) { s, e, _ in s.add(e.post) },
         .on(PostEdited.self) { s, e, _ in s.edit(e) },
         .on(PostDue.self) { s, e, recorded in s.due(e, seq: recorded.seq) },

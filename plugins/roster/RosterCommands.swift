@@ -6,16 +6,16 @@ enum RosterArgs {
     static let household = Arg.positional("household", summary: "household id BUILDING-UNIT-ROOM")
     /// The same argument as the resident and leader commands describe it.
     static let householdID = household.summary("household id")
-    static let name = Arg.required("name", summary: "name")
+    static let name = Arg.required("name", summary: "name").sensitive(.personal)
     static let currentName = Arg.positional("name", summary: "current name")
-    static let residentName = Arg.positional("name", summary: "name")
-    static let newName = Arg.named("new_name", summary: "new name")
-    static let phone = Arg.named("phone", summary: "phone number (masked for viewers)")
+    static let residentName = Arg.positional("name", summary: "name").sensitive(.personal)
+    static let newName = Arg.named("new_name", summary: "new name").sensitive(.personal)
+    static let phone = Arg.named("phone", summary: "phone number (masked for viewers)").sensitive(.personal)
     static let birthYear = Arg.named("birth_year", .int(min: 1900, max: 2100), summary: "year of birth")
     static let sex = Arg.named("sex", .choice(["M", "F", "男", "女", "m", "f", "male", "female"]), summary: "M/F or 男/女")
-    static let tags = Arg.named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)")
-    static let note = Arg.named("note", summary: "free note (masked for viewers)")
-    static let idNumber = Arg.named("id_number", summary: "ID number 身份证号 (only the last 4 kept unless keep_id_numbers; masked for viewers)")
+    static let tags = Arg.named("tags", summary: "tags separated by ';' (pregnant:YYYY-MM-DD for a due date)").sensitive(.health)
+    static let note = Arg.named("note", summary: "free note (masked for viewers)").sensitive(.personal)
+    static let idNumber = Arg.named("id_number", summary: "ID number 身份证号 (only the last 4 kept unless keep_id_numbers; masked for viewers)").sensitive(.personal)
     static let residentFields: [any ArgumentDeclaration] = [phone, birthYear, sex, tags, note, idNumber]
 
     static let format = Arg.required("format", .choice(["csv"]), summary: "body format")

@@ -40,17 +40,29 @@ struct RosterState: Codable, Sendable {
     /// Household id → residents by name.
     var households: [String: [String: Resident]] = [:]
     var leaders: [String: Leader] = [:]
+    /// Household id → resident name → when the resident was last written (the time of the
+    /// record): what `privacy.purge` goes by. Nil in snapshots from before it existed.
+    var residentTimes: [String: [String: Int64]]?
 
     /// The roster's journal records, each type and version with the function applying it.
     static let events = EventHandlers<RosterState>(
-        .on(ResidentsPut.self) { state, put, _ in
-            for pair in put.remove where pair.count == 2 { state.households[pair[0]]?.removeValue(forKey: pair[1]) }
+        .on(ResidentsPut.self) { state, put, record in
+            for pair in put.remove where pair.count == 2 {
+                state.households[pair[0]]?.removeValue(forKey: pair[1])
+                state.residentTimes?[pair[0]]?.removeValue(forKey: pair[1])
+            }
             for id in put.households where state.households[id] == nil { state.households[id] = [:] }
-            for r in put.residents { state.households[r.household, default: [:]][r.name] = r }
+            for r in put.residents {
+                state.households[r.household, default: [:]][r.name] = r
+                if state.residentTimes == nil { state.residentTimes = [:] }
+                state.residentTimes![r.household, default: [:]][r.name] = record.time
+            }
         },
         .on(ResidentRemove.self) { state, remove, _ in
             state.households[remove.household]?.removeValue(forKey: remove.name)
+            state.residentTimes?[remove.household]?.removeValue(forKey: remove.name)
         },
+        .on(PrivacyPurged.self) { state, purged, _ in _ = state.purge(before: purged.before) },
         .on(LeaderAssign.self) { state, assign, _ in
             let leader = assign.leader
             for name in state.leaders.keys { state.leaders[name]?.buildings.removeAll { leader.buildings.contains($0) } }

@@ -233,6 +233,7 @@ struct SuppliesState: Codable, Sendable {
 
     /// The supplies journal records, each type and version with the function applying it.
     static let events = EventHandlers<SuppliesState>(
+        .on(PrivacyPurged.self) { state, purged, _ in _ = state.purge(before: purged.before) },
         .on(RequestAdded.self) { state, a, _ in
             state.requests[state.nextRequest] = SupplyRequest(
                 id: state.nextRequest, household: a.household, items: a.items, delivered: [:], priority: a.priority,

@@ -22,8 +22,8 @@ enum VisitsArgs {
     static let outcome = Arg.required("outcome", .choice(Outcome.self), summary: "what happened at the door")
     static let people = Arg.named("people", .int(min: 0, max: 50), summary: "how many people live there")
     static let needs = Arg.named("needs", summary: "CATEGORY[:ITEM[xQTY[UNIT]]];… e.g. medicine:降压药x2盒, with categories "
-        + NeedCategory.allCases.map(\.rawValue).joined(separator: ", "))
-    static let note = Arg.named("note", summary: "note")
+        + NeedCategory.allCases.map(\.rawValue).joined(separator: ", ")).sensitive(.health)
+    static let note = Arg.named("note", summary: "note").sensitive(.personal)
     static let knocker = Arg.named("visitor", summary: "who knocked")
     static let visitedAt = Arg.named("at", .pastTime, summary: "when (default: now)")
 

@@ -142,7 +142,11 @@ extension VisitsPlugin {
         let latest = state.lastVisit[household].map { state.visits[$0] }
         let open = (state.openNeeds[household] ?? []).sorted().compactMap { state.needs[$0] }
         let tests = (state.testedNames[household] ?? []).sorted().compactMap { name in
-            state.tests[household + "/" + name].map { (name, JSON.string(ValueParser.iso8601($0))) }
+            // Keyed by name for operators; for viewers by the resident's number (`#2`): a key
+            // is not masked by the host's field policy, so a name must not be one.
+            state.tests[household + "/" + name].map { time in
+                (full ? name : "#" + String(state.residentSlots[household + "/" + name] ?? 0), JSON.string(ValueParser.iso8601(time)))
+            }
         }
         guard latest != nil || !open.isEmpty || !tests.isEmpty else { return nil }
         return [

@@ -223,6 +223,18 @@ struct VisitsState: Codable, Sendable {
 
     static func household(of key: String) -> String { String(key.prefix { $0 != "/" }) }
 
+    /// Rebuilds the derived indexes from the fields (after a purge renamed tested residents).
+    mutating func reindex() {
+        lastVisit = [:]
+        openNeeds = [:]
+        testedNames = [:]
+        slotCount = [:]
+        for key in residentSlots.keys { slotCount[Self.household(of: key), default: 0] += 1 }
+        for (i, v) in visits.enumerated() { lastVisit[v.household] = i }
+        for n in needs.values where n.resolvedAt == nil { openNeeds[n.household, default: []].insert(n.id) }
+        for key in tests.keys { indexTest(key) }
+    }
+
     /// Numbers the resident `household/name` if it has no number yet.
     private mutating func giveSlot(_ key: String) {
         guard residentSlots[key] == nil else { return }
@@ -305,6 +317,7 @@ struct VisitsState: Codable, Sendable {
         .on(Flagged.self) { state, f, _ in
             for key in f.residents where (state.tests[key] ?? .min) < f.at { state.flagged[key] = f.at }
         },
+        .on(PrivacyPurged.self) { state, purged, _ in _ = state.purge(before: purged.before) },
         .on(NeedResolved.self) { state, r, _ in
             state.needs[r.id]?.resolvedAt = r.at
             state.needs[r.id]?.resolvedBy = r.by

@@ -36,13 +36,14 @@ public enum ConfigLoader {
         let reader = SectionReader(file: file, positions: document.positions)
         var config = DaemonConfig.defaults
         config.file = file
-        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks", "metrics", "ship"].contains(key) {
-            var message = "unknown section or key '\(key)'; expected [daemon], [access], [metrics], [ship], [plugins.NAME] or [[hooks]]"
-            if let best = Suggest.closest(to: [key], among: ["daemon", "access", "metrics", "ship", "plugins", "hooks"]) { message += " (did you mean [\(best)]?)" }
+        for key in root.keys.sorted() where !["daemon", "access", "plugins", "hooks", "metrics", "ship", "privacy"].contains(key) {
+            var message = "unknown section or key '\(key)'; expected [daemon], [access], [metrics], [ship], [privacy], [plugins.NAME] or [[hooks]]"
+            if let best = Suggest.closest(to: [key], among: ["daemon", "access", "metrics", "ship", "privacy", "plugins", "hooks"]) { message += " (did you mean [\(best)]?)" }
             throw reader.error([key], message)
         }
         if let metrics = root["metrics"] { config.metrics = try reader.metrics(metrics) }
         if let ship = root["ship"] { config.ship = try reader.ship(ship) }
+        if let privacy = root["privacy"] { config.privacy = try reader.privacy(privacy) }
         if let daemon = root["daemon"] { config.daemon = try reader.daemon(daemon) }
         if let access = root["access"] { config.access = try reader.access(access) }
         if let plugins = root["plugins"] {
@@ -204,6 +205,23 @@ private struct SectionReader {
             }
         }
         return m
+    }
+
+    /// `[privacy]` (``PrivacySettings``).
+    func privacy(_ value: ConfigValue) throws(ConfigFileError) -> PrivacySettings {
+        var p = PrivacySettings()
+        for (key, v) in try table(value, ["privacy"]).sorted(by: { $0.key < $1.key }) {
+            let path = ["privacy", key]
+            switch key {
+            case "retain_days":
+                p.retainDays = try int(v, path, 0...3650)
+            default:
+                var message = "unknown key 'privacy.\(key)'; expected retain_days"
+                if let best = Suggest.closest(to: [key], among: ["retain_days"]) { message += " (did you mean '\(best)'?)" }
+                throw error(path, message)
+            }
+        }
+        return p
     }
 
     /// `[ship]` (``ShipSettings``).

@@ -15,9 +15,18 @@ public struct DaemonConfig: Sendable {
     public var metrics = MetricsSettings()
     /// `[ship]`: the district shipper's settings (nil when the file has no such section).
     public var ship: ShipSettings?
+    /// `[privacy]`: how long personal data is kept.
+    public var privacy = PrivacySettings()
 
     /// The embedded defaults: state and socket under `./var/`, no plugin options.
     public static let defaults = DaemonConfig(file: nil, daemon: DaemonSettings(), access: AccessConfig(), plugins: [:])
+}
+
+/// `[privacy]`: retention of personal data (docs/protocol.md, "Privacy").
+public struct PrivacySettings: Sendable, Equatable {
+    /// Whole days personal data is kept before the daily automatic purge removes it; 0: no
+    /// automatic purge.
+    public var retainDays = 0
 }
 
 /// `[metrics]`: figures written for node_exporter's textfile collector, so the daemon stays

@@ -107,6 +107,7 @@ struct CoreCommands {
         case let name where name.hasPrefix("state."): return (try await StateCommands(runtime: runtime).run(request), false)
         case let name where name.hasPrefix("audit."):
             return (try await AuditCommands(runtime: runtime, dispatcher: dispatcher).run(request), false)
+        case let name where name.hasPrefix("privacy."): return (try await PrivacyCommands(runtime: runtime).run(request), false)
         default: throw ControlError.internalError("core command \(request.command) has no handler")
         }
     }
@@ -192,7 +193,7 @@ struct CoreCommands {
             let need = arg.required ? (zh ? "必填" : "required") : (zh ? "可选" : "optional")
             lines.append("  \(arg.name)  \(arg.kind.rawValue) \(arg.type.name) \(need)" + (arg.summary.isEmpty ? "" : " — \(arg.summary)"))
         }
-        var data = Self.describe(spec, plugin: pluginID(of: route))
+        var data = Self.describe(spec, plugin: pluginID(of: route), fields: sensitiveFields(of: route))
         if case .object(var fields) = data {
             fields.append(("example", .string(spec.exampleLine)))
             if zh { fields.append(("summary_zh", .string(summary(spec)))) }
@@ -213,7 +214,13 @@ struct CoreCommands {
     }
 
     /// The machine-readable description of one command (`commands`, `help NAME` in JSON).
-    static func describe(_ spec: CommandSpec, plugin: String?) -> JSON {
+    /// The sensitive fields declared by the plugin answering `route` (none for core commands).
+    private func sensitiveFields(of route: Dispatcher.Route) -> [SensitiveField] {
+        guard let id = pluginID(of: route) else { return [] }
+        return runtime.host.registry.first { $0.id == id }?.sensitiveFields ?? []
+    }
+
+    static func describe(_ spec: CommandSpec, plugin: String?, fields: [SensitiveField] = []) -> JSON {
         let args = spec.arguments.map { arg -> JSON in
             var fields: [(String, JSON)] = [
                 ("name", .string(arg.name)), ("kind", .string(arg.kind.rawValue)), ("type", .string(arg.type.name)),
@@ -225,6 +232,7 @@ struct CoreCommands {
                 fields.append(("max", hi.map { .number($0) } ?? .null))
             }
             fields.append(("summary", .string(arg.summary)))
+            fields.append(("sensitivity", .optional(arg.sensitivity?.rawValue)))
             return .object(fields)
         }
         return [
@@ -232,13 +240,17 @@ struct CoreCommands {
             "role": .string(spec.role.description), "body": .string(spec.body.rawValue),
             "body_encoding": spec.body == .none ? .null : .string(spec.bodyEncoding.rawValue), "mutates": .bool(spec.mutates),
             "usage": .string(spec.usage), "args": .array(args),
+            "sensitive_fields": .object(Sensitivity.allCases.compactMap { level in
+                let keys = fields.filter { $0.sensitivity == level }.map(\.key)
+                return keys.isEmpty ? nil : (level.rawValue, .array(keys.map(JSON.string)))
+            }),
         ]
     }
 
     private func commands() -> Reply {
         let list = dispatcher.names.filter(isVisible).map { name -> JSON in
             let route = dispatcher.routes[name]!
-            return Self.describe(route.spec, plugin: pluginID(of: route))
+            return Self.describe(route.spec, plugin: pluginID(of: route), fields: sensitiveFields(of: route))
         }
         let lines = dispatcher.names.filter(isVisible).map { dispatcher.routes[$0]!.spec.usage }
         return Reply(data: .array(list), lines: lines, message: "\(list.count) commands").zh("\(list.count) 个命令")

@@ -42,7 +42,9 @@ final class Dispatcher: Sendable {
     init(runtime: DaemonRuntime) {
         self.runtime = runtime
         var routes: [String: Route] = [:]
-        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs + AuditCommands.specs { routes[spec.name] = .core(spec) }
+        for spec in CoreCommands.specs + StateCommands.specs + ReportCommands.specs + AuditCommands.specs + PrivacyCommands.specs {
+            routes[spec.name] = .core(spec)
+        }
         for type in runtime.host.registry {
             for spec in type.commandSpecs { routes[spec.name] = .plugin(id: type.id, spec) }
         }
@@ -94,7 +96,8 @@ final class Dispatcher: Sendable {
                 let request = try Self.bind(args, to: route.spec, body: body, bytes: bytes, caller: session.caller)
                 guard case .plugin(let id, _) = route else { return Outcome(tag: line.tag, result: .success(.message("pong")), command: "ping") }
                 guard let answer = runtime.host.command(id, route.spec.name)?.runNow else { return nil }
-                outcome = Outcome(tag: line.tag, result: .success(try answer(request)), command: route.spec.name)
+                outcome = Outcome(tag: line.tag, result: .success(viewed(try answer(request), plugin: id, by: session.caller)),
+                                  command: route.spec.name)
             } catch let error as ControlError {
                 outcome = Outcome(tag: line.tag, result: .failure(error), command: route.spec.name)
             }
@@ -211,13 +214,19 @@ final class Dispatcher: Sendable {
                         .run(request)
                     return Outcome(tag: line.tag, result: .success(reply), close: close, command: command)
                 case .plugin(let id, _):
-                    return Outcome(tag: line.tag, result: .success(try await callPlugin(id, request)), command: command)
+                    let reply = viewed(try await callPlugin(id, request), plugin: id, by: session.caller)
+                    return Outcome(tag: line.tag, result: .success(reply), command: command)
                 }
             } catch let error as ControlError {
                 return Outcome(tag: line.tag, result: .failure(error), command: command)
             } catch {
                 return Outcome(tag: line.tag, result: .failure(.internalError("\(error)")), command: command)
             }
+    }
+
+    /// The reply as the caller may see it: masked for a viewer (the one privacy policy).
+    private func viewed(_ reply: Reply, plugin: String, by caller: Caller) -> Reply {
+        caller.role > .viewer ? reply : runtime.host.privacy.viewerReply(reply, plugin: plugin)
     }
 
     private func callPlugin(_ id: String, _ request: Request) async throws -> Reply {

@@ -63,6 +63,8 @@ public final class PluginHost: Sendable {
 
     /// Every plugin linked into this binary, in registration order.
     public let registry: [any DoorstepPlugin.Type]
+    /// What viewers see of each plugin's replies and events (the plugins' sensitive fields).
+    let privacy: PrivacyPolicy
     let hub: EventHub
     let logger: Logger
     private let slots = Mutex<[String: Slot]>([:])
@@ -106,6 +108,7 @@ public final class PluginHost: Sendable {
         signal(SIGPIPE, SIG_IGN)
         self.clock = clock
         self.registry = registry
+        self.privacy = PrivacyPolicy(registry: registry)
         self.hub = hub
         self.logger = logger
         let ref = JournalRef()
@@ -116,6 +119,8 @@ public final class PluginHost: Sendable {
                                     state: PluginStateService(pluginID: PersistentTimers.id, ref: ref, clock: clock), clock: clock)
         // Creating it cannot fail: it reads no config.
         self.persistentTimers = try! PersistentTimers(config: PluginConfig(pluginID: PersistentTimers.id, values: [:]), context: context)
+        // For the hooks service: a hook without `personal = true` gets events masked.
+        services.provide((any EventMasking).self, privacy)
     }
 
     /// Opens `store` for `plugins` (their state and the host's timers): committed batches go
@@ -155,14 +160,14 @@ public final class PluginHost: Sendable {
     /// Checks the registry: unique lowercase ids, and command names unique and inside each
     /// plugin's namespace (a plugin must not shadow `reload` or another plugin's command).
     func validateRegistry() throws(ConfigFileError) {
-        var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name))
+        var seen: Set<String> = Set(CoreCommands.specs.map(\.name) + StateCommands.specs.map(\.name) + PrivacyCommands.specs.map(\.name))
         var ids: Set<String> = [PersistentTimers.id]
         // A namespace may be no other plugin's id or namespace: events and commands name one plugin.
         var namespaces: [String: String] = [:]
         for type in registry {
             let id = type.id
             guard !id.isEmpty, id.utf8.allSatisfy({ Lexer.isKeyByte($0) && $0 != UInt8(ascii: ".") }), ids.insert(id).inserted,
-                id != "state"
+                id != "state", id != "privacy"
             else {
                 throw ConfigFileError(nil, file: "(plugins)", "plugin id '\(id)' is invalid or used twice")
             }

@@ -251,6 +251,8 @@ public final class ControlServer: Service, Sendable {
             // Off the event loop: trimming a large heap can take milliseconds.
             if accepted.activity.state.withLock({ $0.cutOff }) { Task.detached { _ = doorstep_malloc_trim() } }
         }
+        // A viewer's events are masked by the one privacy policy (operators see them whole).
+        let eventMask = Self.eventMask(for: session.caller, runtime.host.privacy)
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
                 if let refusal {
@@ -263,7 +265,7 @@ public final class ControlServer: Service, Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { [runtime] in
                         let host = runtime.host
-                        let pump = EventPump(session: session, hub: runtime.hub, store: host.store, zone: { host.zone }) { line in
+                        let pump = EventPump(session: session, hub: runtime.hub, store: host.store, zone: { host.zone }, mask: eventMask) { line in
                             try await outbound.write(.other(ByteBuffer(string: line)))
                         }
                         try await pump.run(events)
@@ -282,5 +284,12 @@ public final class ControlServer: Service, Sendable {
         } catch {
             runtime.logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// How a connection's events are masked: a viewer's by the plugins' sensitive fields.
+    static func eventMask(for caller: Caller, _ privacy: PrivacyPolicy) -> (@Sendable (Event) -> Event)? {
+        if caller.role > .viewer { return nil }
+        let mask: @Sendable (Event) -> Event = { privacy.viewerEvent($0) }
+        return mask
     }
 }

@@ -18,6 +18,9 @@ struct EventPump {
     /// The community's zone now: event times go out in it (RFC 3339 with its offset), as in
     /// replies. The pump runs outside any request, where the host sets no zone.
     let zone: @Sendable () -> CommunityZone
+    /// What a viewer's subscription sees of an event (live and replayed alike): masked by the
+    /// publishing plugin's sensitive fields; nil for an operator or admin.
+    let mask: (@Sendable (Event) -> Event)?
     let write: (String) async throws -> Void
 
     /// Events read from the journal per chunk (the writes between chunks apply backpressure).
@@ -51,8 +54,9 @@ struct EventPump {
     }
 
     private func line(_ event: Event) -> String {
-        ReplyEncoder.event(name: event.name, seq: event.seq, time: ValueParser.iso8601(event.time, in: zone()), data: event.data,
-                           format: session.format)
+        let event = mask?(event) ?? event
+        return ReplyEncoder.event(name: event.name, seq: event.seq, time: ValueParser.iso8601(event.time, in: zone()),
+                                  data: event.data, format: session.format)
     }
 
     /// Writes the replay asked for, or (after an overflow) what the journal holds past

@@ -103,6 +103,9 @@ final class Journal: @unchecked Sendable {
     private var segmentSize: Int
 
     private let stats = Mutex(Stats())
+    /// Set by ``startNewSegment()``: the next batch goes into a new segment, so every record
+    /// written before it is in a closed segment that compaction may delete (`privacy.purge`).
+    private let rollRequested = Atomic<Bool>(false)
     private let durableWaiters = Mutex<[(UInt64, CheckedContinuation<Void, Never>)]>([])
     private let stopped = ConditionLock(value: 0)
     /// Whether ``stop()`` closed the segment (guarded by `stopped`).
@@ -146,6 +149,9 @@ final class Journal: @unchecked Sendable {
         try FileSystem.syncDirectory(dir)
         return (fd, path)
     }
+
+    /// Makes the next batch start a new segment file.
+    func startNewSegment() { rollRequested.store(true, ordering: .releasing) }
 
     /// The last sequence number handed out.
     var lastSeq: UInt64 {
@@ -282,7 +288,9 @@ final class Journal: @unchecked Sendable {
 
     private func write(_ batch: [Entry], _ buffer: [UInt8]) {
         do throws(FileSystem.Failure) {
-            if segmentSize > 0, segmentSize + buffer.count > segmentBytes {
+            // An empty segment is not rolled: nothing before the request is in it.
+            let roll = rollRequested.exchange(false, ordering: .acquiringAndReleasing)
+            if segmentSize > 0, roll || segmentSize + buffer.count > segmentBytes {
                 let (newFD, newPath) = try Self.createSegment(directory, firstSeq: batch[0].event.seq)
                 close(fd)
                 lock.lock()

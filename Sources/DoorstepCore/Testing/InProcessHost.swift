@@ -12,6 +12,8 @@ public final class InProcessHost: Sendable {
     let runtime: DaemonRuntime
     let dispatcher: Dispatcher
     private let runners: Task<Void, Never>
+    /// The daily purge under `[privacy] retain_days`, on the test's clock.
+    private let retention: Task<Void, Never>
     private let nextSession = Atomic<UInt64>(0)
 
     /// Starts `registry`'s enabled plugins with the config file `configFile` (nil: defaults)
@@ -42,6 +44,7 @@ public final class InProcessHost: Sendable {
                 for await runner in launches.stream { group.addTask { await runner.run() } }
             }
         }
+        retention = Task { await RetentionPolicy(runtime: runtime).run() }
         host.start(plugins)
         await host.startPersistentTimers()
     }
@@ -105,6 +108,7 @@ public final class InProcessHost: Sendable {
 
     /// Stops the plugins and closes the journal (as a clean daemon stop, without the snapshot).
     public func stop() async {
+        retention.cancel()
         await host.persistentTimers.stopAll()
         await host.stopAll()
         host.launches.finish()

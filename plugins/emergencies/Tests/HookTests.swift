@@ -9,7 +9,7 @@ import Testing
 /// on the timeline; a hook that hangs or fails never delays the intake.
 @Suite(.serialized) struct HookTests {
     func config(_ scripts: Scripts, run: String, on: String = "[\"emergencies.paged\", \"emergencies.escalated\"]",
-                argument: String = "{data.phone}", timeout: String = "10s") -> String {
+                argument: String = "{data.phone}", timeout: String = "10s", personal: Bool = true) -> String {
         Community.config + """
             [plugins.hooks]
             concurrency = 4
@@ -18,6 +18,7 @@ import Testing
             name = "sms"
             on = \(on)
             run = ["\(run)", "\(argument)"]
+            personal = \(personal)
             timeout = "\(timeout)"
             retries = 1
             backoff = "1s"
@@ -44,6 +45,22 @@ import Testing
         let paged = try #require(show["timeline"]?.array.first { $0["what"] == "paged" })
         #expect(paged["hook"]?.array.first?["hook"] == "sms" && paged["hook"]?.array.first?["attempts"] == 1)
         #expect(show.lines?.contains { $0.contains("paged 呼叫 open-gate") && $0.hasSuffix("sms ok") } == true, "\(show.lines ?? [])")
+        await h.stop()
+    }
+
+    /// Without `personal = true` a hook sees the event as a viewer would: the phone masked in
+    /// its arguments and on its standard input.
+    @Test func aHookWithoutPersonalGetsThePhoneMasked() async throws {
+        let s = Scripts()
+        defer { s.remove() }
+        let sms = s.script("sms.sh", "cat > \(s.path("stdin.json")); echo \"$1\" >> \(s.path("sent"))")
+        let h = try await Community.harness([HooksPlugin.self], config: config(s, run: sms, personal: false))
+        defer { h.remove() }
+        try await h.ok("emergencies.open 3-2-501 kind=labour", as: .operator)
+        try await h.ok("emergencies.step 1 call-120 by=李明", as: .operator)
+        #expect(try await Community.eventually { s.lines("sent") == ["139****0002"] })
+        let stdin = try JSON.parse(Array(s.read("stdin.json").utf8))
+        #expect(stdin["data"]?["phone"] == "139****0002" && stdin["data"]?["gate"] == "东门", "\(stdin)")
         await h.stop()
     }
 

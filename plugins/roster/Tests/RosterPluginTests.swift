@@ -143,7 +143,8 @@ enum Community {
         let seen = try #require(viewer["residents"]?.array.first)
         #expect(seen["phone"] == "138****5678")
         #expect(seen["note"] == "***")
-        #expect(seen["name"] == "王芳", "names are not masked")
+        #expect(seen["name"] == "***", "names are personal: masked for viewers")
+        #expect(seen["tags"] == .array(["***"]), "tags are health data")
         #expect(viewer["leader"]?["phone"] == "137****1234")
         #expect(!viewer.data.serialized.contains("13812345678") && !viewer.data.serialized.contains("独居老人"))
         #expect(try await harness.ok("roster.leader.for 3-2-501", as: .viewer).message == "call 刘敏 at 137****1234")
@@ -354,7 +355,7 @@ enum Community {
 
     @Test func eventHandlersAndCommandsAreDeclaredOnce() {
         #expect(RosterState.events.duplicates.isEmpty)
-        #expect(RosterState.events.declared.map(\.description) == ["residents.put v1", "resident.remove v1", "leader.assign v1"])
+        #expect(RosterState.events.declared.map(\.description) == ["residents.put v1", "resident.remove v1", "privacy.purged v1", "leader.assign v1"])
         #expect(Set(RosterPlugin.commandSpecs.map(\.name)).count == RosterPlugin.commandSpecs.count)
     }
 }

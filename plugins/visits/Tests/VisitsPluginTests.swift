@@ -425,7 +425,7 @@ extension PluginHarness {
         #expect(VisitsState.events.duplicates.isEmpty)
         #expect(Set(VisitsState.events.declared.map(\.type))
             == ["campaign.start", "campaign.close", "assign", "visit", "test", "tests.flagged", "need.resolve", "campaign.join",
-                "need.reopen"])
+                "need.reopen", "privacy.purged"])
         #expect(Set(VisitsPlugin.commandSpecs.map(\.name)).count == VisitsPlugin.commandSpecs.count)
     }
 }
