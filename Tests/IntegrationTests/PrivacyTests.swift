@@ -234,11 +234,18 @@ struct PrivacyTests {
 
         // A dry run counts and changes nothing.
         sleep(1)      // the records above are older than `now` by a second at least
-        let filesBefore = Self.files(state).sorted().map { ($0, FileManager.default.contents(atPath: $0)) }
+        // The audit trail records the dry run (an admin's command): every other file is unchanged.
+        func stateFiles() -> [(String, Data?)] {
+            Self.files(state).filter { !$0.contains("/audit/") }.sorted().map { ($0, FileManager.default.contents(atPath: $0)) }
+        }
+        let filesBefore = stateFiles()
         let dry = try j.requestJSON("privacy.purge before=now dry_run=yes")["data"] as! [String: Any]
         #expect((dry["plugins"] as? [String: [String: Int]])?["roster"]?["residents"] == 3, "\(dry)")
         #expect(dry["dry_run"] as? Bool == true && (dry["total"] as? Int ?? 0) >= 10, "\(dry)")
-        let filesAfterDry = Self.files(state).sorted().map { ($0, FileManager.default.contents(atPath: $0)) }
+        let filesAfterDry = stateFiles()
+        let trail = (try j.requestJSON("audit.list command=privacy.purge")["data"] as? [String: Any])?["records"] as? [[String: Any]] ?? []
+        let last = try #require(trail.last, "the dry run is in the audit trail")
+        #expect(last["code"] as? Int == 200 && "\(last["args"] ?? "")".contains("dry_run"), "\(last)")
         #expect(filesBefore.map(\.0) == filesAfterDry.map(\.0) && zip(filesBefore, filesAfterDry).allSatisfy { $0.1 == $1.1 },
                 "a dry run wrote nothing")
 
