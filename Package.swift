@@ -40,6 +40,8 @@ let package = Package(
     ],
     targets: [
         // libsystemd (Debian: libsystemd-dev): sd_notify, sd_listen_fds, sd_journal_sendv.
+        // The CRC-32C instruction (SSE4.2) for journal and snapshot checksums, chosen at run time.
+        .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .systemLibrary(
             name: "CSystemd",
             path: "Sources/CSystemd",
@@ -86,6 +88,7 @@ let package = Package(
                 "PluginSupport",
                 "DoorstepProtocol",
                 "CSystemd",
+                "CCRC32C",
                 "ShipCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

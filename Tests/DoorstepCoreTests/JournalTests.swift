@@ -29,6 +29,24 @@ struct JournalTests {
         return (result, seqs)
     }
 
+    @Test func theCRCInstructionAndTheTablesAgreeOnEveryLengthAndAlignment() {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for count in [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 1000, 4000] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + count)])
+                    #expect(CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.tableChecksum(slice, continuing: 0x1234_5678))
+                    #expect(CRC32C.checksum(slice) == CRC32C.tableChecksum(slice))
+                }
+            }
+        }
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.tableChecksum($0) } == 0xE306_9283)
+        #if arch(x86_64)
+        #expect(CRC32C.hardware, "x86-64 machines since 2008 have SSE4.2: the comparison above must not be tables against tables")
+        #endif
+    }
+
     @Test func crc32cKnownAnswer() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
