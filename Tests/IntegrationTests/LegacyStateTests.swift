@@ -112,6 +112,27 @@ struct LegacyStateTests {
         try Self.expectSameAnswers(daemon, expected, only: ["probe.dump", "visits.needs status=all", "supplies.requests status=all"])
     }
 
+    /// Residents restored from a 0.1.0 snapshot have no recorded time: a purge keeps them
+    /// rather than taking them for old (it would erase every name of a community that upgrades).
+    @Test func aPurgeKeepsResidentsWhoseTimeTheOldSnapshotDidNotRecord() throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let state = try Self.copyFixture("state-wave1", into: dir)
+        let daemon = try Self.start(state)
+        let c = try Self.jsonClient(daemon)
+        let purge = try #require(try Self.data(c, "privacy.purge before=now") as? [String: Any])
+        #expect(purge["dry_run"] as? Bool == false, "\(purge)")
+        let household = try #require(try Self.data(c, "roster.household 1-1-101") as? [String: Any])
+        let names = (household["residents"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(names.contains("王建国"), "\(names)")
+        // After a restart (from the purge's snapshots), still there.
+        daemon.stop()
+        let restarted = try Self.start(state)
+        defer { restarted.stop() }
+        let again = try #require(try Self.data(try Self.jsonClient(restarted), "roster.household 1-1-101") as? [String: Any])
+        #expect("\(again)".contains("王建国"))
+    }
+
     /// Reads the writes below do not change; they must still answer as expected after them.
     static let untouched: Set<String> = [
         "roster.household 1-1-101", "roster.household 1-1-201", "roster.leaders", "roster.leader.for 3-2-102",

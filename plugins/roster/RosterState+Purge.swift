@@ -4,9 +4,11 @@ extension RosterState {
     /// Names of residents whose personal data was purged start with this (`已清除-1`).
     static let purgedPrefix = "已清除-"
 
-    /// When a resident was last written; 0 when unknown (state from before times were kept),
-    /// so a purge treats it as old.
-    func time(of household: String, _ name: String) -> Int64 { residentTimes?[household]?[name] ?? 0 }
+    /// When a resident was last written; nil when unknown: state restored from a snapshot
+    /// written before times were kept (0.1.0). Such residents are never taken for old: a purge
+    /// keeps them until they are written again (an edit or a re-import stamps them), because a
+    /// guess would erase every name of a community that upgrades (`privacy.report` counts them).
+    func time(of household: String, _ name: String) -> Int64? { residentTimes?[household]?[name] }
 
     /// Removes the personal data of residents last written before `before`: the name becomes
     /// `已清除-N`, phone, ID number, note, tags and due date go; household, birth year and sex
@@ -16,7 +18,7 @@ extension RosterState {
         for household in households.keys.sorted() {
             guard let residents = households[household] else { continue }
             var next = residents.keys.filter { $0.hasPrefix(Self.purgedPrefix) }.count + 1
-            for name in residents.keys.sorted() where !name.hasPrefix(Self.purgedPrefix) && time(of: household, name) < before {
+            for name in residents.keys.sorted() where !name.hasPrefix(Self.purgedPrefix) && (time(of: household, name).map { $0 < before } ?? false) {
                 var r = residents[name]!
                 households[household]?.removeValue(forKey: name)
                 residentTimes?[household]?.removeValue(forKey: name)
@@ -40,8 +42,8 @@ extension RosterState {
         var oldest: Int64?
         for (household, residents) in households {
             for name in residents.keys where !name.hasPrefix(Self.purgedPrefix) {
-                let t = time(of: household, name)
                 count += 1
+                guard let t = time(of: household, name) else { continue }  // undated: kept
                 oldest = min(oldest ?? t, t)
                 if let cutoff, t < cutoff { due += 1 }
             }

@@ -12,9 +12,9 @@ enum AuditRedaction {
     static let hidden: JSON = "***"
 
     /// String arguments whose values are ids and kinds: those `NAMESPACE.changed` events
-    /// publish to any viewer (``ChangeScope/publicStringArguments``), less `items`, which
-    /// names what a household needs (`降压药:2盒`: health data).
-    static let publicStrings: Set<String> = ChangeScope.publicStringArguments.subtracting(["items"])
+    /// publish to any viewer (``ChangeScope/publicStringArguments``, which leaves out `items`:
+    /// what a household needs, `降压药:2盒`, is health data).
+    static let publicStrings: Set<String> = ChangeScope.publicStringArguments
 
     /// The arguments of a request for `spec` as the audit log keeps them, in the order typed.
     ///

@@ -13,9 +13,10 @@ final class ChangeScope: Sendable {
     private let claimed = Mutex(false)
 
     /// Argument names whose values are ids, kinds and counts, never personal text: only these
-    /// string arguments go into the event (choices, numbers, times and flags always do).
+    /// string arguments go into the event (choices, numbers, times and flags always do). Not
+    /// `items`: a request's items beside its household say who needs which medicine.
     static let publicStringArguments: Set<String> = [
-        "household", "households", "building", "buildings", "campaign", "item", "items", "category", "channel", "channels",
+        "household", "households", "building", "buildings", "campaign", "item", "category", "channel", "channels",
         "gate", "kind", "step", "id", "format", "mode", "status", "priority", "source", "unit", "currency", "series",
         "incident", "request", "need", "role", "event", "outcome", "plugin", "amount",
     ]
