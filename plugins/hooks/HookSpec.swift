@@ -4,6 +4,13 @@ import PluginSupport
 
 /// One `[[hooks]]` entry, validated when the config is loaded.
 struct HookSpec: Sendable, Equatable {
+    /// Event fields that hold personal data by name (the plugins' declarations mask these for
+    /// hooks without `personal = true`): names, phones, notes, addresses, contacts.
+    static func isPersonal(_ field: String) -> Bool {
+        ["name", "names", "phone", "phones", "caller", "contact", "note", "notes", "address", "donor",
+         "id_number", "holder", "leader"].contains(field) || field.hasSuffix("_phone") || field.hasSuffix("_name")
+    }
+
     /// `name`, or `hook-N` for the Nth entry.
     var name: String
     /// `on`: event patterns (`*` matches any run of characters).
@@ -114,6 +121,15 @@ struct HookSpec: Sendable, Equatable {
         guard backoff >= .seconds(1), backoff <= Self.maxBackoff else { throw fail("backoff", "expected 1s to 1h") }
         capture = try rethrow("capture") { () throws(ConfigError) in try config.bool("capture", default: false) }
         personal = try rethrow("personal") { () throws(ConfigError) in try config.bool("personal", default: false) }
+        // A hook that passes a phone or a name without `personal = true` would get it masked
+        // (138****5678) and page nobody, silently: refused at load, where an admin sees it.
+        if !personal, let field = argv.lazy.flatMap(\.parts).compactMap({ part -> String? in
+            if case .field(let path) = part, path.first == "data", let last = path.last, Self.isPersonal(last) { return last }
+            return nil
+        }).first {
+            throw fail("personal", "this hook passes {data.\(field)}, personal data that hooks get masked (138****5678) unless "
+                + "the hook is trusted with it: add personal = true (docs/protocol.md, \"Privacy\")")
+        }
         if let userName = try rethrow("user", { () throws(ConfigError) in try config.optionalString("user") }) {
             guard let pw = getpwnam(userName) else { throw fail("user", "no such user '\(ValueParser.shown(userName))'") }
             user = (userName, pw.pointee.pw_uid)

@@ -48,17 +48,23 @@ import Testing
         await h.stop()
     }
 
-    /// Without `personal = true` a hook sees the event as a viewer would: the phone masked in
-    /// its arguments and on its standard input.
+    /// Without `personal = true` a hook sees the event as a viewer would: the phone masked on
+    /// its standard input. A hook that names a personal field in its arguments without it is
+    /// refused at load: it would page nobody, silently (139****0002).
     @Test func aHookWithoutPersonalGetsThePhoneMasked() async throws {
         let s = Scripts()
         defer { s.remove() }
         let sms = s.script("sms.sh", "cat > \(s.path("stdin.json")); echo \"$1\" >> \(s.path("sent"))")
-        let h = try await Community.harness([HooksPlugin.self], config: config(s, run: sms, personal: false))
+        await #expect {
+            try await Community.harness([HooksPlugin.self], config: config(s, run: sms, personal: false)).remove()
+        } throws: { error in
+            "\(error)".contains("hooks.0.personal: this hook passes {data.phone}, personal data that hooks get masked") && "\(error)".contains("add personal = true")
+        }
+        let h = try await Community.harness([HooksPlugin.self], config: config(s, run: sms, argument: "{data.gate}", personal: false))
         defer { h.remove() }
         try await h.ok("emergencies.open 3-2-501 kind=labour", as: .operator)
         try await h.ok("emergencies.step 1 call-120 by=李明", as: .operator)
-        #expect(try await Community.eventually { s.lines("sent") == ["139****0002"] })
+        #expect(try await Community.eventually { s.lines("sent") == ["东门"] })
         let stdin = try JSON.parse(Array(s.read("stdin.json").utf8))
         #expect(stdin["data"]?["phone"] == "139****0002" && stdin["data"]?["gate"] == "东门", "\(stdin)")
         await h.stop()
