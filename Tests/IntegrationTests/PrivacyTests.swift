@@ -51,7 +51,8 @@ struct PrivacyTests {
         if let timeout { command = ["/usr/bin/timeout", "--foreground", "--signal=KILL", String(timeout)] + command }
         var result = (status: Int32(0), out: "", err: "")
         for _ in 0..<20 {
-            result = try DaemonProcess.run(command[0], Array(command.dropFirst()), stdin: stdin)
+            result = try DaemonProcess.run(command[0], Array(command.dropFirst()), stdin: stdin,
+                                           environment: DaemonProcess.englishEnvironment)
             if !(result.status == 126 && result.err.contains("Text file busy")) { break }
             usleep(50_000)
         }

@@ -13,8 +13,8 @@ import Glibc
 /// reports itself writable again only once three quarters of its send buffer have drained
 /// (Linux's `unix_writable`), and NIO waits for that before writing more, so a slow reader (a
 /// large export over a slow pipe, one reply at a time) can keep the channel unwritable, with no
-/// write completing, for far longer than `write_timeout` while it does keep reading. So once a
-/// second while the channel is unwritable the handler asks the kernel how many bytes are still
+/// write completing, for far longer than `write_timeout` while it does keep reading. So four times
+/// a second while the channel is unwritable the handler asks the kernel how many bytes are still
 /// queued to the peer (`SO_MEMINFO`'s write allocation): if that fell, or a write completed, the
 /// peer read, and the deadline starts again. Only a peer that takes nothing for the whole time
 /// is closed.

@@ -33,7 +33,8 @@ final class TestAccounts {
 
     /// Runs `command` as `user` with its groups (`setpriv --init-groups`), stdin from `input`.
     func run(as user: String, _ command: [String], stdin input: String) throws -> (status: Int32, out: String, err: String) {
-        try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(prefix)sock", "--init-groups"] + command, stdin: input)
+        try DaemonProcess.run("/usr/bin/setpriv", ["--reuid=\(user)", "--regid=\(prefix)sock", "--init-groups"] + command, stdin: input,
+                               environment: DaemonProcess.englishEnvironment)
     }
 
     /// Removes every user, then every group, made here (also after a failed test).
