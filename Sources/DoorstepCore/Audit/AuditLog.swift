@@ -45,7 +45,8 @@ final class AuditLog: @unchecked Sendable {
         var lastID: UInt64 = 0
         var damaged: (file: String, offset: Int, reason: String)?
         if FileSystem.exists(path) {
-            let stop = try AuditReader.records(in: path) { _ in true }
+            // Framing and checksums only: the log is never compacted, so this reads all of it.
+            let stop = try AuditReader.records(in: path, decode: false) { _ in true }
             lastID = stop.lastID
             let fileSize = Int(FileSystem.size(path))
             if !stop.clean || stop.validEnd < fileSize {

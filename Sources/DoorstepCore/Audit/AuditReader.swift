@@ -21,7 +21,8 @@ enum AuditReader {
     /// Calls `visit` for each valid record of `path` before byte `end` (nil: the file's end)
     /// until it returns false or the valid records end.
     @discardableResult
-    static func records(in path: String, end: Int? = nil, window: Int = AuditReader.window,
+    /// With `decode` false only the framing is checked (``AuditFraming/parse(_:at:decode:)``).
+    static func records(in path: String, end: Int? = nil, window: Int = AuditReader.window, decode: Bool = true,
                         visit: (AuditRecord) throws -> Bool) throws -> Stop {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystem.Failure(operation: "open", path: path, code: errno) }
@@ -31,7 +32,9 @@ enum AuditReader {
         var atEnd = false
         var last: UInt64 = 0
         while true {
-            let parsed = buffer.withUnsafeBytes { AuditFraming.parse(UnsafeRawBufferPointer(rebasing: $0[..<filled]), at: start) }
+            let parsed = buffer.withUnsafeBytes {
+                AuditFraming.parse(UnsafeRawBufferPointer(rebasing: $0[..<filled]), at: start, decode: decode)
+            }
             switch parsed {
             case .record(let record, let size):
                 guard record.id > last else {
