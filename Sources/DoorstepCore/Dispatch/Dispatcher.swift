@@ -171,12 +171,14 @@ final class Dispatcher: Sendable {
         }
         var resolved: (Route, ArraySlice<Argument>)?
         let outcome = await answer(line, body: body, bytes: bytes, session: session, resolved: &resolved)
-        // The reply waits for its audit record: an acknowledged change is always audited.
+        // A change's reply waits for its audit record: an acknowledged change is always
+        // audited. A read's record is queued for the next group commit, as on the event loop:
+        // waiting put an fdatasync under every pipelined read (4,094 reads/s, p50 3.8 ms, bench).
         if let (route, args) = resolved, let audit = runtime.audit,
             let record = auditRecord(route, args, bodyBytes: body.map { $0.utf8.count } ?? bytes?.count,
                                      caller: session.caller, result: outcome.result)
         {
-            await audit.record(record)
+            if record.kind == .change { await audit.record(record) } else { audit.append(record) }
         }
         return outcome
     }
