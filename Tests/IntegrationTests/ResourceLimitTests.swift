@@ -207,6 +207,23 @@ struct ResourceLimitTests {
         #expect(try c.readReply() == ["200-后来", "200 ok"])
     }
 
+    /// Sends `text` to `fd` from another thread (the daemon reads requests only as fast as
+    /// its replies leave); the semaphore is signalled once it is all sent or the peer closed.
+    static func sendOnAnotherThread(_ text: String, to fd: Int32) -> DispatchSemaphore {
+        let sent = DispatchSemaphore(value: 0)
+        let lines = Array(text.utf8)
+        Thread.detachNewThread {
+            var done = 0
+            while done < lines.count {
+                let n = lines[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }
+                done += n
+            }
+            sent.signal()
+        }
+        return sent
+    }
+
     /// A client that pipelines requests and never reads the replies keeps a request in flight,
     /// so neither idle_timeout nor request_timeout closes it: write_timeout does, while a slow
     /// reader that keeps reading is served to the end.
@@ -243,18 +260,7 @@ struct ResourceLimitTests {
         // A slow reader that keeps reading, 3 × write_timeout long, gets every reply.
         let slow = try daemon.client()
         setsockopt(slow.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        // Sent from another thread: the daemon reads requests only as fast as replies leave.
-        let sent = DispatchSemaphore(value: 0)
-        let lines = Array(String(repeating: request, count: 300).utf8), fd = slow.fd
-        Thread.detachNewThread {
-            var done = 0
-            while done < lines.count {
-                let n = lines[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { break }
-                done += n
-            }
-            sent.signal()
-        }
+        let sent = Self.sendOnAnotherThread(String(repeating: request, count: 300), to: slow.fd)
         defer { sent.wait() }
         var got = 0
         let slowStart = Date()
@@ -278,17 +284,7 @@ struct ResourceLimitTests {
         let slow = try daemon.client()
         var size: Int32 = 4096
         setsockopt(slow.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        let sent = DispatchSemaphore(value: 0)
-        let lines = Array(String(repeating: request, count: 200).utf8), fd = slow.fd
-        Thread.detachNewThread {
-            var done = 0
-            while done < lines.count {
-                let n = lines[done...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { break }
-                done += n
-            }
-            sent.signal()
-        }
+        let sent = Self.sendOnAnotherThread(String(repeating: request, count: 200), to: slow.fd)
         defer { sent.wait() }
         usleep(500_000)  // the replies back up first: the channel is unwritable from here on
         var got = 0
